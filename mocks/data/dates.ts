@@ -1,0 +1,73 @@
+/**
+ * Calendar helpers over `yyyy-mm-dd` strings. Integer day arithmetic (H. Hinnant's
+ * civil-from-days algorithm) rather than Date objects: generating the dataset calls
+ * these a few hundred thousand times.
+ */
+
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function civilFromDays(z: number): [number, number, number] {
+  const zz = z + 719468;
+  const era = Math.floor(zz / 146097);
+  const doe = zz - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+function parts(iso: string): [number, number, number] {
+  return [Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10))];
+}
+
+function toDays(iso: string): number {
+  const [y, m, d] = parts(iso);
+  return daysFromCivil(y, m, d);
+}
+
+function fromDays(days: number): string {
+  const [y, m, d] = civilFromDays(days);
+  return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+}
+
+export function addDays(iso: string, days: number): string {
+  return fromDays(toDays(iso) + days);
+}
+
+/** Same month and day `years` later (29 February becomes 1 March in common years). */
+export function addYears(iso: string, years: number): string {
+  const [y, m, d] = parts(iso);
+  return fromDays(daysFromCivil(y + years, m, 1) + d - 1);
+}
+
+/** Whole years between a birth date and a reference date. */
+export function ageOn(dateOfBirth: string, on: string): number {
+  const [by, bm, bd] = parts(dateOfBirth);
+  const [y, m, d] = parts(on);
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+/** A uniformly random date between two dates, both inclusive. */
+export function dateBetween(next: () => number, from: string, to: string): string {
+  const a = toDays(from);
+  const b = toDays(to);
+  if (b < a) return from;
+  return fromDays(a + Math.floor(next() * (b - a + 1)));
+}
+
+export function minDate(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
+export function maxDate(a: string, b: string): string {
+  return a > b ? a : b;
+}

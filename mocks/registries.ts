@@ -1,0 +1,230 @@
+import { createRegistryServer, errorReply, type Reply, type RegistryServer, type Route } from './createRegistryServer';
+import type { MockAddress, MockDataset, MockDocument, MockHousehold, MockPerson, MockResidence } from './data/types';
+
+/** Registries answer 400 for anything that is not 12 ASCII digits; they know nothing of provinces. */
+const ID = /^[0-9]{12}$/;
+const HOUSEHOLD_ID = /^HK[0-9]{10}$/;
+/** Most IDs a batch endpoint accepts in one call. */
+export const MAX_BATCH = 200;
+
+export interface RegistryOptions {
+  latency?: { minMs: number; maxMs: number };
+}
+
+type BatchResult = { found: unknown[]; notFound: string[] } | Reply;
+
+/** Validates a batch body `{ [field]: string[] }` and looks each ID up. */
+function batch(body: unknown, field: string, valid: RegExp, lookup: (id: string) => unknown | undefined): BatchResult {
+  const ids = (body as Record<string, unknown> | undefined)?.[field];
+  if (!Array.isArray(ids) || ids.length === 0) {
+    return errorReply(400, 'INVALID_ARGUMENT', `body must be {"${field}": [...]} with at least one ID`);
+  }
+  if (ids.length > MAX_BATCH) return errorReply(400, 'INVALID_ARGUMENT', `at most ${MAX_BATCH} IDs per call`);
+  const bad = ids.findIndex((id) => typeof id !== 'string' || !valid.test(id));
+  if (bad >= 0) return errorReply(400, 'INVALID_ARGUMENT', `${field}[${bad}] is malformed`);
+  const found: unknown[] = [];
+  const notFound: string[] = [];
+  for (const id of new Set(ids as string[])) {
+    const record = lookup(id);
+    if (record === undefined) notFound.push(id);
+    else found.push(record);
+  }
+  return { found, notFound };
+}
+
+function single(id: string | undefined, valid: RegExp, lookup: (id: string) => unknown | undefined, what: string): Reply {
+  if (!id || !valid.test(id)) return errorReply(400, 'INVALID_ARGUMENT', `malformed ${what} ID`);
+  const record = lookup(id);
+  return record === undefined ? errorReply(404, 'NOT_FOUND', `${what} not found`) : { status: 200, body: record };
+}
+
+function isReply(r: BatchResult): r is Reply {
+  return 'status' in r;
+}
+
+// ---------------------------------------------------------------- population
+
+function citizenResource(d: MockDataset, p: MockPerson): unknown {
+  const relative = (relation: string, id: string | null) => {
+    const r = id ? d.people.get(id) : undefined;
+    return r ? [{ relation, personalId: r.id, fullName: r.fullName }] : [];
+  };
+  return {
+    personalId: p.id,
+    legacyIdNumber: p.legacyIdNumber,
+    name: { full: p.fullName, others: p.otherNames },
+    sex: p.gender === 'MALE' ? 'M' : 'F',
+    birth: { date: p.dateOfBirth, place: p.placeOfBirth, registrationPlace: p.birthRegistrationPlace },
+    hometown: p.hometown,
+    ethnicity: p.ethnicity,
+    religion: p.religion,
+    nationality: p.nationality,
+    bloodType: p.bloodType,
+    maritalStatus: p.maritalStatus,
+    death: p.dateOfDeath ? { date: p.dateOfDeath } : null,
+    relatives: [
+      ...relative('FATHER', p.fatherId),
+      ...relative('MOTHER', p.motherId),
+      ...relative('SPOUSE', p.spouseId),
+      ...p.childrenIds.flatMap((c) => relative('CHILD', c)),
+    ],
+    contact: { mobile: p.phone, email: p.email },
+    updatedAt: p.updatedAt,
+  };
+}
+
+/** The national population database: one resource per citizen. */
+export function createPopulationRegistry(d: MockDataset, options: RegistryOptions = {}): RegistryServer {
+  const lookup = (id: string) => {
+    const p = d.people.get(id);
+    return p && citizenResource(d, p);
+  };
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      name: 'citizens.get',
+      pattern: /^\/v1\/citizens\/([^/]+)$/,
+      handle: ({ params }) => single(params[0], ID, lookup, 'citizen'),
+    },
+    {
+      method: 'POST',
+      name: 'citizens.batchGet',
+      pattern: /^\/v1\/citizens:batchGet$/,
+      handle: ({ body }) => {
+        const r = batch(body, 'ids', ID, lookup);
+        return isReply(r) ? r : { status: 200, body: { citizens: r.found, notFound: r.notFound } };
+      },
+    },
+  ];
+  const adminRoutes: Route[] = [
+    { method: 'GET', name: '__personas', pattern: /^\/__personas$/, handle: () => ({ status: 200, body: { personas: d.personas } }) },
+  ];
+  return createRegistryServer({ name: 'population', routes, adminRoutes, latency: options.latency });
+}
+
+// ----------------------------------------------------------------- residence
+
+function addressResource(a: MockAddress): unknown {
+  return {
+    line: a.line,
+    commune: { code: a.communeCode, name: a.communeName },
+    province: { code: a.provinceCode, name: a.provinceName },
+    unitsAsOf: a.unitsAsOf,
+  };
+}
+
+function householdResource(d: MockDataset, h: MockHousehold): unknown {
+  const name = (id: string) => d.people.get(id)?.fullName ?? null;
+  return {
+    householdId: h.id,
+    head: { personalId: h.headId, fullName: name(h.headId) },
+    address: addressResource(h.address),
+    members: h.members.map((m) => ({ personalId: m.personalId, fullName: name(m.personalId), relationshipToHead: m.relationshipToHead })),
+    updatedAt: h.updatedAt,
+  };
+}
+
+function residentResource(d: MockDataset, r: MockResidence, full: boolean): unknown {
+  const household = r.householdId ? d.households.get(r.householdId) : undefined;
+  return {
+    personalId: r.personalId,
+    residenceRecordNumber: r.residenceRecordNumber,
+    permanentResidence: r.permanent && { address: addressResource(r.permanent.address), registeredOn: r.permanent.registeredOn },
+    temporaryResidence: r.temporary && {
+      address: addressResource(r.temporary.address),
+      registeredOn: r.temporary.registeredOn,
+      expiresOn: r.temporary.expiresOn,
+    },
+    currentResidence: r.current && { address: addressResource(r.current) },
+    deregistration: r.deregistration,
+    household: household
+      ? full
+        ? { ...(householdResource(d, household) as object), relationshipToHead: r.relationshipToHead }
+        : { householdId: household.id, relationshipToHead: r.relationshipToHead }
+      : null,
+    updatedAt: r.updatedAt,
+  };
+}
+
+/**
+ * The residence database (NĐ 154/2024): a resident resource per citizen and a
+ * household resource per household. `view=FULL` embeds the household in the resident,
+ * so that one call answers both.
+ */
+export function createResidenceRegistry(d: MockDataset, options: RegistryOptions = {}): RegistryServer {
+  const resident = (full: boolean) => (id: string) => {
+    const r = d.residences.get(id);
+    return r && residentResource(d, r, full);
+  };
+  const isFull = (view: unknown) => view === 'FULL';
+  const household = (id: string) => {
+    const h = d.households.get(id);
+    return h && householdResource(d, h);
+  };
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      name: 'residents.get',
+      pattern: /^\/v1\/residents\/([^/]+)$/,
+      handle: ({ params, query }) => single(params[0], ID, resident(isFull(query.get('view'))), 'resident'),
+    },
+    {
+      method: 'POST',
+      name: 'residents.batchGet',
+      pattern: /^\/v1\/residents:batchGet$/,
+      handle: ({ body }) => {
+        const r = batch(body, 'ids', ID, resident(isFull((body as Record<string, unknown>)?.view)));
+        return isReply(r) ? r : { status: 200, body: { residents: r.found, notFound: r.notFound } };
+      },
+    },
+    {
+      method: 'GET',
+      name: 'households.get',
+      pattern: /^\/v1\/households\/([^/]+)$/,
+      handle: ({ params }) => single(params[0], HOUSEHOLD_ID, household, 'household'),
+    },
+    {
+      method: 'POST',
+      name: 'households.batchGet',
+      pattern: /^\/v1\/households:batchGet$/,
+      handle: ({ body }) => {
+        const r = batch(body, 'ids', HOUSEHOLD_ID, household);
+        return isReply(r) ? r : { status: 200, body: { households: r.found, notFound: r.notFound } };
+      },
+    },
+  ];
+  return createRegistryServer({ name: 'residence', routes, latency: options.latency });
+}
+
+// ----------------------------------------------------------------- documents
+
+function holderResource(holderId: string, docs: MockDocument[]): unknown {
+  const updatedAt = docs.reduce((latest, doc) => (doc.updatedAt > latest ? doc.updatedAt : latest), '2025-01-10T00:00:00Z');
+  return { holderId, documents: docs, updatedAt };
+}
+
+/** The issued-document registry: what the state has issued to each holder. */
+export function createDocumentsRegistry(d: MockDataset, options: RegistryOptions = {}): RegistryServer {
+  const lookup = (id: string) => {
+    const docs = d.documents.get(id);
+    return docs && holderResource(id, docs);
+  };
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      name: 'holders.documents.list',
+      pattern: /^\/v1\/holders\/([^/]+)\/documents$/,
+      handle: ({ params }) => single(params[0], ID, lookup, 'holder'),
+    },
+    {
+      method: 'POST',
+      name: 'holders.batchGetDocuments',
+      pattern: /^\/v1\/holders:batchGetDocuments$/,
+      handle: ({ body }) => {
+        const r = batch(body, 'holderIds', ID, lookup);
+        return isReply(r) ? r : { status: 200, body: { holders: r.found, notFound: r.notFound } };
+      },
+    },
+  ];
+  return createRegistryServer({ name: 'documents', routes, latency: options.latency });
+}

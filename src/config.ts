@@ -1,0 +1,193 @@
+import path from 'node:path';
+import type { RegistryName } from '../connectors/types';
+
+/**
+ * Configuration, read once from the environment and validated as a whole: a bad
+ * setup fails with one error listing every problem, not the first one found.
+ * Nothing else in the codebase reads `process.env`.
+ */
+export interface GatewayConfig {
+  nodeEnv: string;
+  production: boolean;
+  host: string;
+  port: number;
+  /** Where the gateway keeps its own files (embedded store, keys). */
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Registry base URLs; null means "start the embedded mock" (development only). */
+  registries: Record<RegistryName, { url: string | null; timeoutMs: number; retries: number }>;
+  breaker: { failureThreshold: number; resetTimeoutMs: number };
+  retryBaseDelayMs: number;
+  /** Most IDs per registry call from one DataLoader batch. */
+  loaderMaxBatch: number;
+  auth: AuthConfig;
+  mocks: MockConfig;
+}
+
+export type AuthConfig =
+  | { mode: 'embedded'; issuer: string; audience: string; algorithms: string[]; clockToleranceSec: number }
+  | { mode: 'remote'; jwksUrl: string; issuer: string; audience: string; algorithms: string[]; clockToleranceSec: number };
+
+export interface MockConfig {
+  seed: string;
+  size: number;
+  latency: { minMs: number; maxMs: number };
+  /** Ports for `npm run mocks`; 0 picks a free one. */
+  ports: Record<RegistryName, number>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const SUPPORTED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Reads the whole configuration; throws a {@link ConfigError} listing every bad key. */
+export function loadConfig(env: Env): GatewayConfig {
+  const r = new Reader(env);
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const production = nodeEnv === 'production';
+
+  const timeout = r.int('REGISTRY_TIMEOUT_MS', 2000, 10, 120_000);
+  const retries = r.int('REGISTRY_RETRIES', 2, 0, 5);
+  const registry = (name: RegistryName) => ({
+    url: r.url(`${name}_URL`, production),
+    timeoutMs: r.int(`${name}_TIMEOUT_MS`, timeout, 10, 120_000),
+    retries: r.int(`${name}_RETRIES`, retries, 0, 5),
+  });
+  const registries = { POPULATION: registry('POPULATION'), RESIDENCE: registry('RESIDENCE'), DOCUMENTS: registry('DOCUMENTS') };
+
+  const algorithms = r.list('AUTH_ALGORITHMS', ['ES256', 'RS256']);
+  for (const alg of algorithms) {
+    if (!SUPPORTED_ALGORITHMS.includes(alg)) r.problem(`AUTH_ALGORITHMS: ${alg} is not one of ${SUPPORTED_ALGORITHMS.join(', ')}`);
+  }
+  const clockToleranceSec = r.int('AUTH_CLOCK_TOLERANCE_SEC', 30, 0, 300);
+  const jwksUrl = r.url('AUTH_JWKS_URL', production);
+  let auth: AuthConfig;
+  if (jwksUrl) {
+    auth = {
+      mode: 'remote',
+      jwksUrl,
+      issuer: r.string('AUTH_ISSUER', null, true) ?? '',
+      audience: r.string('AUTH_AUDIENCE', null, true) ?? '',
+      algorithms,
+      clockToleranceSec,
+    };
+  } else {
+    if (env.AUTH_ISSUER || env.AUTH_AUDIENCE) r.problem('AUTH_ISSUER/AUTH_AUDIENCE are set but AUTH_JWKS_URL is not');
+    auth = {
+      mode: 'embedded',
+      issuer: 'urn:vn-registry-gateway:dev-identity-provider',
+      audience: 'vn-registry-gateway',
+      algorithms: ['ES256'],
+      clockToleranceSec,
+    };
+  }
+
+  const latencyText = env.MOCK_LATENCY_MS ?? '5-20';
+  const latencyMatch = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(latencyText);
+  const latency = latencyMatch
+    ? { minMs: Number(latencyMatch[1]), maxMs: Number(latencyMatch[2] ?? latencyMatch[1]) }
+    : { minMs: 0, maxMs: 0 };
+  if (!latencyMatch || latency.maxMs < latency.minMs) r.problem(`MOCK_LATENCY_MS must look like "5-20" or "10", got "${latencyText}"`);
+
+  const config: GatewayConfig = {
+    nodeEnv,
+    production,
+    host: r.string('HOST', production ? '0.0.0.0' : '127.0.0.1') as string,
+    port: r.int('PORT', 4000, 0, 65535),
+    dataDir: path.resolve(r.string('DATA_DIR', '.data') as string),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    registries,
+    breaker: {
+      failureThreshold: r.int('BREAKER_FAILURE_THRESHOLD', 5, 1, 1000),
+      resetTimeoutMs: r.int('BREAKER_RESET_MS', 10_000, 50, 600_000),
+    },
+    retryBaseDelayMs: r.int('REGISTRY_RETRY_BASE_MS', 25, 1, 10_000),
+    loaderMaxBatch: r.int('LOADER_MAX_BATCH', 100, 1, 200),
+    auth,
+    mocks: {
+      seed: r.string('MOCK_SEED', 'vn-registry-gateway') as string,
+      size: r.int('MOCK_CITIZENS', 20_000, 100, 2_000_000),
+      latency,
+      ports: {
+        POPULATION: r.int('MOCK_POPULATION_PORT', 4101, 0, 65535),
+        RESIDENCE: r.int('MOCK_RESIDENCE_PORT', 4102, 0, 65535),
+        DOCUMENTS: r.int('MOCK_DOCUMENTS_PORT', 4103, 0, 65535),
+      },
+    },
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** True when any registry has no URL, i.e. the embedded mocks must be started. */
+export function needsEmbeddedMocks(config: GatewayConfig): boolean {
+  return Object.values(config.registries).some((r) => r.url === null);
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  string(key: string, fallback: string | null, required = false): string | null {
+    const v = this.env[key];
+    if (v === undefined || v === '') {
+      if (required) this.problem(`${key} is required`);
+      return fallback;
+    }
+    return v;
+  }
+
+  int(key: string, fallback: number, min: number, max: number): number {
+    const v = this.env[key];
+    if (v === undefined || v === '') return fallback;
+    if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problem(`${key} must be an integer between ${min} and ${max}, got "${v}"`);
+      return fallback;
+    }
+    return Number(v);
+  }
+
+  url(key: string, required: boolean): string | null {
+    const v = this.env[key];
+    if (v === undefined || v === '') {
+      if (required) this.problem(`${key} is required in production`);
+      return null;
+    }
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+      return v;
+    } catch {
+      this.problem(`${key} must be an absolute http(s) URL, got "${v}"`);
+      return null;
+    }
+  }
+
+  list(key: string, fallback: string[]): string[] {
+    const v = this.env[key];
+    if (v === undefined || v === '') return fallback;
+    return v.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    const v = this.env[key];
+    if (v === undefined || v === '') return fallback;
+    if (!allowed.includes(v as T)) {
+      this.problem(`${key} must be one of ${allowed.join(', ')}, got "${v}"`);
+      return fallback;
+    }
+    return v as T;
+  }
+}

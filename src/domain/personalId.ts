@@ -1,0 +1,98 @@
+import { legacyProvince } from './provinces';
+
+/**
+ * The 12-digit personal identification number (số định danh cá nhân):
+ * `PPP G YY RRRRRR` — province of birth registration, century/gender, birth year, random.
+ * There is no check digit, so structure is all that can be verified without a record.
+ */
+export interface PersonalIdParts {
+  value: string;
+  /** Two-digit legacy province code of the birth registration (the prefix without its "0"). */
+  birthProvinceCode: string;
+  birthYear: number;
+  gender: 'MALE' | 'FEMALE';
+}
+
+export type PersonalIdResult = { ok: true; parts: PersonalIdParts } | { ok: false; reason: string };
+
+const ASCII_DIGITS = /^[0-9]*$/;
+
+/**
+ * Validates a personal ID structurally. Never trims, never converts non-ASCII digits:
+ * a value that is not already exactly canonical is refused, with a reason that does
+ * not repeat the value (it may be someone's ID).
+ */
+export function parsePersonalId(input: unknown, now: Date = new Date()): PersonalIdResult {
+  if (typeof input !== 'string') {
+    return { ok: false, reason: 'a personal ID must be a string of 12 digits' };
+  }
+  if (/\s/.test(input)) {
+    return { ok: false, reason: 'a personal ID must not contain spaces or other whitespace' };
+  }
+  if (!ASCII_DIGITS.test(input)) {
+    return { ok: false, reason: 'a personal ID must contain only the ASCII digits 0-9' };
+  }
+  if (input.length !== 12) {
+    return { ok: false, reason: `a personal ID has exactly 12 digits, this one has ${input.length}` };
+  }
+  const prefix = input.slice(0, 3);
+  const province = prefix.startsWith('0') ? legacyProvince(prefix.slice(1)) : undefined;
+  if (!province) {
+    return { ok: false, reason: `the first three digits (${prefix}) are not a province code` };
+  }
+  const centuryDigit = Number(input[3]);
+  const birthYear = 1900 + Math.floor(centuryDigit / 2) * 100 + Number(input.slice(4, 6));
+  if (birthYear > now.getUTCFullYear()) {
+    return {
+      ok: false,
+      reason: `the century digit (${centuryDigit}) and year digits give a birth year in the future (${birthYear})`,
+    };
+  }
+  return {
+    ok: true,
+    parts: {
+      value: input,
+      birthProvinceCode: province.code,
+      birthYear,
+      gender: centuryDigit % 2 === 0 ? 'MALE' : 'FEMALE',
+    },
+  };
+}
+
+/** True when the value is a structurally valid personal ID. */
+export function isPersonalId(input: unknown, now?: Date): input is string {
+  return parsePersonalId(input, now).ok;
+}
+
+/**
+ * Compares an ID's century/gender and year digits with a registry record.
+ * Returns the contradiction as a sentence, or null when they agree.
+ */
+export function contradictionWithRecord(
+  parts: PersonalIdParts,
+  record: { dateOfBirth: string; gender: 'MALE' | 'FEMALE' },
+): string | null {
+  const recordYear = Number(record.dateOfBirth.slice(0, 4));
+  if (recordYear !== parts.birthYear) {
+    return `the century and year digits give ${parts.birthYear} but the registered birth year differs`;
+  }
+  if (record.gender !== parts.gender) {
+    return 'the century/gender digit contradicts the registered gender';
+  }
+  return null;
+}
+
+/**
+ * Digit template for generating IDs: the century/gender digit for a birth year and gender.
+ * Used by the mock registries; kept here so that generation and validation share one rule.
+ */
+export function centuryGenderDigit(birthYear: number, gender: 'MALE' | 'FEMALE'): number {
+  const century = Math.floor((birthYear - 1900) / 100);
+  return century * 2 + (gender === 'FEMALE' ? 1 : 0);
+}
+
+/** Masks a personal ID for logs: `079*******12`. Non-IDs become `***`. */
+export function maskPersonalId(value: unknown): string {
+  if (typeof value !== 'string' || value.length < 6) return '***';
+  return `${value.slice(0, 3)}${'*'.repeat(value.length - 5)}${value.slice(-2)}`;
+}
