@@ -1,0 +1,59 @@
+import { CircuitBreaker, type BreakerState } from './CircuitBreaker';
+import { DocumentsConnector } from './DocumentsConnector';
+import { PopulationConnector } from './PopulationConnector';
+import { RegistryClient, type UpstreamObserver } from './RegistryClient';
+import { ResidenceConnector } from './ResidenceConnector';
+import { REGISTRY_NAMES, type RegistryName } from './types';
+
+export interface RegistryEndpoint {
+  url: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface ConnectorsOptions {
+  registries: Record<RegistryName, RegistryEndpoint>;
+  breaker: { failureThreshold: number; resetTimeoutMs: number };
+  retryBaseDelayMs?: number;
+  maxBatch?: number;
+  observer?: UpstreamObserver;
+  onBreakerStateChange?: (registry: RegistryName, state: BreakerState) => void;
+}
+
+export interface Connectors {
+  population: PopulationConnector;
+  residence: ResidenceConnector;
+  documents: DocumentsConnector;
+  /** One client (and breaker) per registry, for health reporting. */
+  clients: Record<RegistryName, RegistryClient>;
+}
+
+/** Builds one client, breaker and typed connector per registry. */
+export function createConnectors(options: ConnectorsOptions): Connectors {
+  const clients = Object.fromEntries(
+    REGISTRY_NAMES.map((registry) => {
+      const endpoint = options.registries[registry];
+      const breaker = new CircuitBreaker({
+        ...options.breaker,
+        onStateChange: (state) => options.onBreakerStateChange?.(registry, state),
+      });
+      const client = new RegistryClient({
+        registry,
+        baseUrl: endpoint.url,
+        timeoutMs: endpoint.timeoutMs,
+        retries: endpoint.retries,
+        retryBaseDelayMs: options.retryBaseDelayMs,
+        breaker,
+        observer: options.observer,
+      });
+      return [registry, client];
+    }),
+  ) as Record<RegistryName, RegistryClient>;
+  const common = { maxBatch: options.maxBatch };
+  return {
+    population: new PopulationConnector({ client: clients.POPULATION, ...common }),
+    residence: new ResidenceConnector({ client: clients.RESIDENCE, ...common }),
+    documents: new DocumentsConnector({ client: clients.DOCUMENTS, ...common }),
+    clients,
+  };
+}
