@@ -1,0 +1,94 @@
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { parsePersonalId } from '../domain/personalId';
+import { unauthenticated } from '../errors';
+import { AGENCY_CODE, OFFICIAL_ID, SCOPE, type Caller } from './caller';
+
+export interface AuthenticatorOptions {
+  /** Key set, created once: `createRemoteJWKSet(url)` in production, the embedded provider's in development. */
+  keySet: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  /** Explicit allowlist; never includes `none` or HMAC algorithms. */
+  algorithms: string[];
+  clockToleranceSec: number;
+}
+
+export interface Authenticator {
+  /** The caller for an `Authorization` header value; anonymous when absent. Throws UNAUTHENTICATED. */
+  authenticate(authorization: string | undefined): Promise<Caller>;
+}
+
+/** Tokens longer than this are refused before any parsing. */
+const MAX_TOKEN_LENGTH = 8192;
+
+/**
+ * Verifies bearer JWTs: signature against the key set, algorithm allowlist, issuer,
+ * audience, expiry (required) with a small clock tolerance; then maps the claims to a
+ * {@link Caller}. Every refusal is UNAUTHENTICATED with a reason a developer can act on.
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  if (options.algorithms.length === 0 || options.algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
+    throw new Error(`algorithms must be a non-empty list of asymmetric algorithms, but got: ${options.algorithms.join(',')}`);
+  }
+  if (!options.issuer || !options.audience) throw new Error('issuer and audience are required');
+
+  return {
+    async authenticate(authorization) {
+      if (authorization === undefined || authorization === '') return { kind: 'anonymous' };
+      const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization);
+      if (!match || authorization.length > MAX_TOKEN_LENGTH + 7) {
+        throw unauthenticated('the Authorization header must be "Bearer <token>"');
+      }
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(match[1] as string, options.keySet, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: options.algorithms,
+          clockTolerance: options.clockToleranceSec,
+          requiredClaims: ['exp', 'sub'],
+        }));
+      } catch (err) {
+        throw unauthenticated(reasonFor(err));
+      }
+      return callerFrom(payload);
+    },
+  };
+}
+
+function reasonFor(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    switch (err.claim) {
+      case 'iss':
+        return 'the token was issued by an identity provider this gateway does not trust';
+      case 'aud':
+        return 'the token is meant for another audience';
+      case 'nbf':
+        return 'the token is not valid yet';
+      default:
+        return `the token's "${err.claim}" claim is missing or invalid`;
+    }
+  }
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm this gateway does not accept';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the identity provider matches the token (unknown kid)';
+  if (err instanceof joseErrors.JWKSTimeout) return "the identity provider's keys could not be fetched in time";
+  return 'the token is malformed';
+}
+
+function callerFrom(payload: JWTPayload): Caller {
+  const sub = payload.sub as string;
+  if (payload.agency !== undefined) {
+    const agency = payload.agency;
+    if (typeof agency !== 'string' || !AGENCY_CODE.test(agency)) throw unauthenticated('the token\'s "agency" claim is not an agency code');
+    if (!OFFICIAL_ID.test(sub)) throw unauthenticated('the token\'s subject is not an official ID');
+    const scope = payload.scope ?? '';
+    if (typeof scope !== 'string') throw unauthenticated('the token\'s "scope" claim must be a space-separated string');
+    const scopes = scope.split(' ').filter(Boolean);
+    if (scopes.some((s) => !SCOPE.test(s))) throw unauthenticated('the token\'s "scope" claim holds a malformed scope');
+    return { kind: 'agency', officialId: sub, agency, scopes };
+  }
+  if (!parsePersonalId(sub).ok) throw unauthenticated("a citizen token's subject must be a valid personal ID");
+  return { kind: 'citizen', personalId: sub };
+}

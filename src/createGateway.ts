@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import { createRemoteJWKSet } from 'jose';
+import type { BreakerState } from '../connectors/CircuitBreaker';
+import { createConnectors, type Connectors } from '../connectors/createConnectors';
+import { REGISTRY_NAMES, type RegistryName } from '../connectors/types';
+import { createAccessPlugin } from './access/createAccessPlugin';
+import { createAuthenticator, type Authenticator } from './auth/createAuthenticator';
+import { createDevIdentityProvider, type DevIdentityProvider } from './auth/createDevIdentityProvider';
+import type { GatewayConfig } from './config';
+import { BadUserInputError, createErrorFormatter } from './errors';
+import type { GatewayContext } from './graphql/context';
+import { createInputErrorsPlugin } from './graphql/createInputErrorsPlugin';
+import { createLoaders } from './graphql/createLoaders';
+import { createSchema } from './graphql/createSchema';
+import { createDevRouter } from './http/devRoutes';
+import { createHealthRouter } from './http/healthRoutes';
+import { createPlaygroundRouter } from './http/playground';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type GatewayMetrics } from './metrics';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Registry base URLs, when they differ from the config (the embedded mocks' ports). */
+  registryUrls?: Partial<Record<RegistryName, string>>;
+  logger?: Logger;
+}
+
+/** Lifecycle phases, in order. */
+export type GatewayPhase = 'initialized' | 'started' | 'draining' | 'stopped';
+
+export interface Gateway {
+  readonly app: express.Express;
+  readonly server: Server;
+  readonly metrics: GatewayMetrics;
+  readonly connectors: Connectors;
+  readonly logger: Logger;
+  /** The embedded identity provider, in development without AUTH_JWKS_URL. */
+  readonly identityProvider?: DevIdentityProvider;
+  phase(): GatewayPhase;
+  /** Starts listening on the configured host and port (0 = any free port); resolves with the base URL. */
+  listen(): Promise<string>;
+  /** Refuses new requests, lets in-flight ones finish, then closes. */
+  stop(): Promise<void>;
+}
+
+const PURPOSE = /^[A-Z][A-Z0-9_]{1,63}$/;
+const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Assembles the gateway: schema, access rules, connectors, authentication, HTTP routes. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const { schema, rules } = createSchema();
+  const metrics = createMetrics();
+
+  const urls = Object.fromEntries(
+    REGISTRY_NAMES.map((name) => {
+      const url = options.registryUrls?.[name] ?? config.registries[name].url;
+      if (!url) throw new Error(`no URL for the ${name} registry: set ${name}_URL or start the embedded mocks`);
+      return [name, url];
+    }),
+  ) as Record<RegistryName, string>;
+  const connectors = createConnectors({
+    registries: Object.fromEntries(REGISTRY_NAMES.map((n) => [n, { ...config.registries[n], url: urls[n] }])) as Parameters<typeof createConnectors>[0]['registries'],
+    breaker: config.breaker,
+    retryBaseDelayMs: config.retryBaseDelayMs,
+    maxBatch: config.loaderMaxBatch,
+    observer: metrics.upstream,
+    onBreakerStateChange: (registry, state) => logger.warn({ registry, state }, 'circuit breaker changed state'),
+  });
+  const breakers = () =>
+    Object.fromEntries(REGISTRY_NAMES.map((n) => [n, connectors.clients[n].breaker.state()])) as Record<RegistryName, BreakerState>;
+  metrics.watchBreakers(breakers);
+
+  let identityProvider: DevIdentityProvider | undefined;
+  let authenticator: Authenticator;
+  if (config.auth.mode === 'embedded') {
+    identityProvider = await createDevIdentityProvider({ issuer: config.auth.issuer, audience: config.auth.audience });
+    authenticator = createAuthenticator({ ...config.auth, keySet: identityProvider.keySet });
+  } else {
+    authenticator = createAuthenticator({ ...config.auth, keySet: createRemoteJWKSet(new URL(config.auth.jwksUrl)) });
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  let phase: GatewayPhase = 'initialized';
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    formatError: createErrorFormatter(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !config.production,
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
+    allowBatchedHttpRequests: false,
+    logger: {
+      debug: () => {},
+      info: (m) => logger.info(m),
+      warn: (m) => logger.warn(m),
+      error: (m) => logger.error(m),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ApolloServerPluginLandingPageDisabled(),
+      createInputErrorsPlugin(),
+      createAccessPlugin({ schema, rules, allowAnonymousIntrospection: !config.production }),
+      metrics.graphqlPlugin(),
+    ],
+  });
+  await apollo.start();
+
+  app.use(requestId);
+  app.use((_req, res, next) => {
+    if (phase === 'draining') {
+      res.setHeader('connection', 'close');
+      res.status(503).json({ errors: [{ message: 'The gateway is shutting down', extensions: { code: 'UNAVAILABLE' } }] });
+      return;
+    }
+    next();
+  });
+  app.use(
+    createHealthRouter({
+      metrics,
+      breakers,
+      checks: [{ name: 'config', check: async () => true }],
+      accepting: () => phase === 'started',
+      cache: () => ({ kind: 'none' }),
+    }),
+  );
+  if (!config.production) {
+    app.use(createDevRouter({ identityProvider, registries: urls, logger }));
+    app.use(createPlaygroundRouter());
+  }
+  app.use(
+    '/graphql',
+    requireJsonBody,
+    express.json({ limit: '100kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<GatewayContext> => ({
+        requestId: res.locals.requestId as string,
+        caller: await authenticator.authenticate(req.headers.authorization),
+        purpose: header(req, 'x-purpose', PURPOSE, 'an upper-case purpose code such as CT01_RESIDENCE'),
+        caseId: header(req, 'x-case-id', CASE_ID, 'a dossier number of letters, digits, ".", "_", "/" or "-"'),
+        loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch }),
+      }),
+    }),
+  );
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
+  });
+  app.use(jsonErrors(logger));
+
+  return {
+    app,
+    server,
+    metrics,
+    connectors,
+    logger,
+    identityProvider,
+    phase: () => phase,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          phase = 'started';
+          const { port } = server.address() as AddressInfo;
+          resolve(`http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);
+        });
+      }),
+    stop: async () => {
+      if (phase === 'stopped') return;
+      phase = 'draining';
+      await apollo.stop();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      phase = 'stopped';
+    },
+  };
+}
+
+const requestId: RequestHandler = (req, res, next) => {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.locals.requestId = id;
+  res.setHeader('x-request-id', id);
+  next();
+};
+
+/** GraphQL-over-HTTP POSTs must be JSON: anything else is refused before parsing (CSRF, spec). */
+const requireJsonBody: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST') return next();
+  const [type, ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='));
+  if (type !== 'application/json' || (charset && charset !== 'charset=utf-8')) {
+    res.status(415).json({
+      errors: [{ message: 'POST /graphql needs Content-Type: application/json (UTF-8)', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    return;
+  }
+  next();
+};
+
+function header(req: Request, name: string, format: RegExp, expected: string): string | null {
+  const value = req.headers[name];
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !format.test(value)) {
+    const error = new BadUserInputError(`expected ${expected}`, { field: name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => `${d}${c.toUpperCase()}`) });
+    error.extensions.http = { status: 400 };
+    throw error;
+  }
+  return value;
+}
+
+/** Body-parser and other middleware errors as JSON, with no stack and no echo of the body. */
+function jsonErrors(logger: Logger): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    const type = (err as { type?: string }).type;
+    const send = (status: number, code: string, message: string) => {
+      if (res.headersSent) return;
+      res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    };
+    if (type === 'entity.parse.failed') return send(400, 'BAD_REQUEST', 'The request body is not valid JSON');
+    if (type === 'entity.too.large') return send(413, 'BAD_REQUEST', 'The request body is too large');
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(415, 'BAD_REQUEST', 'Unsupported body encoding');
+    logger.error({ err: { name: (err as Error).name } }, 'unhandled HTTP error');
+    send(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  };
+}

@@ -1,0 +1,16 @@
+import type { Caller } from '../auth/caller';
+import type { OperationAnalysis } from '../access/analyzeOperation';
+import type { Loaders } from './createLoaders';
+
+/** What every resolver and plugin sees about the request. */
+export interface GatewayContext {
+  requestId: string;
+  caller: Caller;
+  /** `X-Purpose`, validated; null when absent. */
+  purpose: string | null;
+  /** `X-Case-Id`, validated; null when absent. */
+  caseId: string | null;
+  loaders: Loaders;
+  /** What the operation would disclose, computed before execution by the access plugin. */
+  analysis?: OperationAnalysis;
+}

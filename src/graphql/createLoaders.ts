@@ -1,0 +1,35 @@
+import DataLoader from 'dataloader';
+import type { Connectors } from '../../connectors/createConnectors';
+import type { HolderDocuments, PersonRecord, ResidenceRecord } from '../../connectors/types';
+
+/**
+ * Per-request loaders, one per registry resource. Every key asked for in one tick
+ * goes out as one batch call, so a query costs at most one call per registry per
+ * level of the graph; within a request each record is fetched once.
+ */
+export interface Loaders {
+  person: DataLoader<string, PersonRecord | null>;
+  residence: DataLoader<string, ResidenceRecord | null>;
+  documents: DataLoader<string, HolderDocuments | null>;
+}
+
+export function createLoaders(connectors: Connectors, options: { maxBatchSize: number }): Loaders {
+  const loader = <T>(fetch: (ids: readonly string[]) => Promise<Map<string, T>>) =>
+    new DataLoader<string, T | null>(
+      async (ids) => {
+        try {
+          const found = await fetch(ids);
+          return ids.map((id) => found.get(id) ?? null);
+        } catch (err) {
+          // One failed call fails each key as a value; the rest of the query goes on.
+          return ids.map(() => err as Error);
+        }
+      },
+      { maxBatchSize: options.maxBatchSize },
+    );
+  return {
+    person: loader((ids) => connectors.population.getCitizens(ids)),
+    residence: loader((ids) => connectors.residence.getResidents(ids)),
+    documents: loader((ids) => connectors.documents.getHolders(ids)),
+  };
+}

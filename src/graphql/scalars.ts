@@ -1,0 +1,75 @@
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { parsePersonalId } from '../domain/personalId';
+import { BadUserInputError } from '../errors';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function isCalendarDate(value: string): boolean {
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+function stringLiteral(ast: ValueNode, what: string): string {
+  if (ast.kind !== Kind.STRING) throw new BadUserInputError(`${what} must be given as a string`, { nodes: ast });
+  return ast.value;
+}
+
+function checkPersonalId(value: unknown, nodes?: ValueNode): string {
+  const result = parsePersonalId(value);
+  if (!result.ok) throw new BadUserInputError(result.reason, { nodes });
+  return result.parts.value;
+}
+
+/** See schema/scalars.graphql. Input is validated and never coerced. */
+export const PersonalIdScalar = new GraphQLScalarType({
+  name: 'PersonalId',
+  serialize: (value) => {
+    if (typeof value !== 'string') throw new TypeError('PersonalId values must be strings');
+    return value;
+  },
+  parseValue: (value) => checkPersonalId(value),
+  parseLiteral: (ast) => checkPersonalId(stringLiteral(ast, 'a personal ID'), ast),
+});
+
+export const DateScalar = new GraphQLScalarType({
+  name: 'Date',
+  serialize: (value) => {
+    if (typeof value !== 'string' || !isCalendarDate(value)) throw new TypeError('Date values must be yyyy-mm-dd strings');
+    return value;
+  },
+  parseValue: (value) => {
+    if (typeof value !== 'string' || !isCalendarDate(value)) throw new BadUserInputError('a date must be a real calendar date written yyyy-mm-dd');
+    return value;
+  },
+  parseLiteral: (ast) => {
+    const value = stringLiteral(ast, 'a date');
+    if (!isCalendarDate(value)) throw new BadUserInputError('a date must be a real calendar date written yyyy-mm-dd', { nodes: ast });
+    return value;
+  },
+});
+
+export const DateTimeScalar = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (value) => {
+    if (value instanceof Date) return value.toISOString();
+    if (typeof value === 'string' && DATE_TIME.test(value)) return value;
+    throw new TypeError('DateTime values must be ISO 8601 strings with an offset');
+  },
+  parseValue: (value) => {
+    if (typeof value !== 'string' || !DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+      throw new BadUserInputError('a date-time must be ISO 8601 with an offset, e.g. 2026-07-01T08:30:00Z');
+    }
+    return value;
+  },
+  parseLiteral: (ast) => {
+    const value = stringLiteral(ast, 'a date-time');
+    if (!DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+      throw new BadUserInputError('a date-time must be ISO 8601 with an offset, e.g. 2026-07-01T08:30:00Z', { nodes: ast });
+    }
+    return value;
+  },
+});

@@ -1,0 +1,58 @@
+import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import { ConfigError, loadConfig, needsEmbeddedMocks } from './config';
+import { createGateway } from './createGateway';
+
+/**
+ * `npm start`: the gateway with its embedded defaults — mock registries over real
+ * HTTP and the development identity provider — unless configured otherwise.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  let mocks: MockRegistries | undefined;
+  if (needsEmbeddedMocks(config)) {
+    const { seed, size, latency } = config.mocks;
+    mocks = await startMockRegistries({ seed, size, latency });
+  }
+  const gateway = await createGateway({ config, registryUrls: mocks?.urls });
+  const url = await gateway.listen();
+
+  const lines = [
+    '',
+    `Gateway ready at ${url}`,
+    `  GraphQL     POST ${url}/graphql${config.production ? '' : `  (playground: open ${url}/graphql in a browser)`}`,
+    `  Health      ${url}/healthz  ${url}/readyz  ${url}/metrics`,
+  ];
+  if (mocks) {
+    lines.push(`  Registries  embedded mocks, ${mocks.dataset.people.size} synthetic citizens:`);
+    for (const [name, u] of Object.entries(mocks.urls)) lines.push(`              ${name.toLowerCase().padEnd(10)} ${u}`);
+  }
+  if (!config.production) {
+    lines.push(`  Personas    ${url}/dev/personas`);
+    if (gateway.identityProvider && mocks?.dataset.personas[0]) {
+      const id = mocks.dataset.personas[0].personalId;
+      lines.push(
+        '',
+        'Get a citizen token:',
+        `  curl -s -X POST ${url}/dev/token -H 'content-type: application/json' -d '{"role":"citizen","sub":"${id}"}'`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  const stop = (signal: string) => {
+    gateway.logger.info({ signal }, 'stopping');
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    timer.unref();
+    Promise.all([gateway.stop(), mocks?.stop()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BREAKER_STATE_VALUE, type BreakerState } from '../connectors/CircuitBreaker';
+import type { UpstreamObserver } from '../connectors/RegistryClient';
+import type { RegistryName } from '../connectors/types';
+
+/** The gateway's Prometheus metrics, on a registry of its own (several gateways may share a process in tests). */
+export interface GatewayMetrics {
+  registry: Registry;
+  upstream: UpstreamObserver;
+  /** Reads each registry's breaker state at scrape time. */
+  watchBreakers(read: () => Record<RegistryName, BreakerState>): void;
+  graphqlPlugin(): ApolloServerPlugin;
+}
+
+const label = (registry: RegistryName) => registry.toLowerCase();
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const upstreamRequests = new Counter({
+    name: 'gateway_upstream_requests_total',
+    help: 'HTTP calls to registries (each attempt), by outcome.',
+    labelNames: ['registry', 'outcome'] as const,
+    registers: [registry],
+  });
+  const upstreamDuration = new Histogram({
+    name: 'gateway_upstream_duration_seconds',
+    help: 'Duration of HTTP calls to registries.',
+    labelNames: ['registry'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const shortCircuits = new Counter({
+    name: 'gateway_breaker_rejections_total',
+    help: 'Registry calls refused by an open circuit, without I/O.',
+    labelNames: ['registry'] as const,
+    registers: [registry],
+  });
+  const graphqlRequests = new Counter({
+    name: 'gateway_graphql_requests_total',
+    help: 'GraphQL operations by type and outcome (success, partial: data with errors, error: no data).',
+    labelNames: ['operation_type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const graphqlDuration = new Histogram({
+    name: 'gateway_graphql_duration_seconds',
+    help: 'Time from request start to response, per operation type.',
+    labelNames: ['operation_type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  let readBreakers: () => Partial<Record<RegistryName, BreakerState>> = () => ({});
+  new Gauge({
+    name: 'gateway_breaker_state',
+    help: 'Circuit breaker state per registry: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['registry'] as const,
+    registers: [registry],
+    collect() {
+      for (const [name, state] of Object.entries(readBreakers())) {
+        if (state) this.set({ registry: label(name as RegistryName) }, BREAKER_STATE_VALUE[state]);
+      }
+    },
+  });
+
+  return {
+    registry,
+    upstream: {
+      request(name, outcome, seconds) {
+        upstreamRequests.inc({ registry: label(name), outcome });
+        upstreamDuration.observe({ registry: label(name) }, seconds);
+      },
+      shortCircuit(name) {
+        shortCircuits.inc({ registry: label(name) });
+      },
+    },
+    watchBreakers(read) {
+      readBreakers = read;
+    },
+    graphqlPlugin: () => ({
+      async requestDidStart() {
+        const started = performance.now();
+        return {
+          async willSendResponse({ operation, response }) {
+            const type = operation?.operation ?? 'unknown';
+            const body = response.body;
+            const result = body.kind === 'single' ? body.singleResult : undefined;
+            const outcome = !result?.errors?.length ? 'success' : result.data ? 'partial' : 'error';
+            graphqlRequests.inc({ operation_type: type, outcome });
+            graphqlDuration.observe({ operation_type: type }, (performance.now() - started) / 1000);
+          },
+        };
+      },
+    }),
+  };
+}
