@@ -1,0 +1,206 @@
+import { createHmac } from 'node:crypto';
+import { startStack, type Stack } from './helpers/stack';
+import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('authentication against a remote JWKS', () => {
+  let idp: TestIdentityProvider;
+  let stack: Stack;
+  let citizenId: string;
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider();
+    stack = await startStack({ AUTH_JWKS_URL: idp.jwksUrl, AUTH_ISSUER: TEST_ISSUER, AUTH_AUDIENCE: TEST_AUDIENCE });
+    citizenId = stack.persona('household-of-five');
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await idp.stop();
+  });
+
+  async function expectUnauthenticated(authorization: string | undefined, reason: RegExp) {
+    await stack.resetRegistryCalls();
+    const res = await stack.graphql('{ me { person { fullName } } }', { headers: authorization === undefined ? {} : { authorization } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(res.body.data).toBeUndefined();
+    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: expect.stringMatching(reason) });
+    expect(await stack.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
+  }
+
+  it('reads a citizen token signed by the provider', async () => {
+    const token = await idp.sign({ sub: citizenId });
+    const res = await stack.graphql('{ me { id } }', { token });
+    expect(res.body).toEqual({ data: { me: { id: citizenId } } });
+  });
+
+  it('refuses a request with no token', () => expectUnauthenticated(undefined, /bearer token is required/));
+  it('refuses another scheme', () => expectUnauthenticated('Basic dXNlcjpwYXNz', /Bearer <token>/));
+  it('refuses a malformed token', () => expectUnauthenticated('Bearer not-a-jwt', /malformed/));
+  it('refuses a token of three garbage parts', () => expectUnauthenticated('Bearer aaa.bbb.ccc', /malformed/));
+  it('refuses an oversized header', () => expectUnauthenticated(`Bearer ${'a'.repeat(9000)}`, /Bearer <token>/));
+
+  it('refuses an expired token', async () => {
+    const token = await idp.sign({ sub: citizenId }, { expiresIn: Math.floor(Date.now() / 1000) - 120 });
+    await expectUnauthenticated(`Bearer ${token}`, /expired/);
+  });
+
+  it('refuses a token without an expiry', async () => {
+    const token = await idp.sign({ sub: citizenId }, { omitExp: true });
+    await expectUnauthenticated(`Bearer ${token}`, /"exp" claim/);
+  });
+
+  it('refuses a token from another issuer', async () => {
+    const token = await idp.sign({ sub: citizenId }, { issuer: 'https://evil.example' });
+    await expectUnauthenticated(`Bearer ${token}`, /does not trust/);
+  });
+
+  it('refuses a token for another audience', async () => {
+    const token = await idp.sign({ sub: citizenId }, { audience: 'some-other-api' });
+    await expectUnauthenticated(`Bearer ${token}`, /another audience/);
+  });
+
+  it('refuses alg: none', async () => {
+    const payload = { sub: citizenId, iss: TEST_ISSUER, aud: TEST_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 };
+    await expectUnauthenticated(`Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`, /algorithm|malformed/);
+  });
+
+  it('refuses HS256 signed with the public key as the secret', async () => {
+    const header = b64url({ alg: 'HS256', typ: 'JWT', kid: 'trusted-1' });
+    const payload = b64url({ sub: citizenId, iss: TEST_ISSUER, aud: TEST_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 });
+    const signature = createHmac('sha256', JSON.stringify(idp.publicJwk)).update(`${header}.${payload}`).digest('base64url');
+    await expectUnauthenticated(`Bearer ${header}.${payload}.${signature}`, /algorithm/);
+  });
+
+  it('refuses a token whose kid is unknown', async () => {
+    const token = await idp.sign({ sub: citizenId }, { key: idp.strangerKey, kid: 'unknown-kid' });
+    await expectUnauthenticated(`Bearer ${token}`, /unknown kid/);
+  });
+
+  it('refuses a token signed by another key under a known kid', async () => {
+    const token = await idp.sign({ sub: citizenId }, { key: idp.strangerKey });
+    await expectUnauthenticated(`Bearer ${token}`, /signature is invalid/);
+  });
+
+  it('refuses a citizen token whose subject is not a personal ID', async () => {
+    const token = await idp.sign({ sub: '00108800001' });
+    await expectUnauthenticated(`Bearer ${token}`, /valid personal ID/);
+  });
+
+  it('refuses an agency token with a malformed agency code', async () => {
+    const token = await idp.sign({ sub: 'canbo.01', agency: 'ca hn; drop' });
+    await expectUnauthenticated(`Bearer ${token}`, /agency code/);
+  });
+});
+
+describe('who may read what (baseline)', () => {
+  let stack: Stack;
+  let self: string;
+  let selfToken: string;
+  let agency: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    self = stack.persona('household-of-five');
+    selfToken = await stack.citizenToken(self);
+    agency = await stack.agencyToken();
+  });
+  afterAll(() => stack.stop());
+
+  async function expectRefused(query: string, token: string, code: string, headers: Record<string, string> = {}) {
+    await stack.resetRegistryCalls();
+    const res = await stack.graphql(query, { token, headers });
+    expect(res.body.data).toBeUndefined();
+    expect(res.body.errors?.[0]?.extensions?.code).toBe(code);
+    expect(await stack.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
+    return res;
+  }
+
+  it("gets FORBIDDEN, with no registry call, when citizen A asks for citizen B", async () => {
+    const other = stack.persona('married-couple');
+    const res = await expectRefused(`{ citizen(id: "${other}") { person { fullName } } }`, selfToken, 'FORBIDDEN');
+    expect(res.status).toBe(403);
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ rule: 'OWN_RECORD_ONLY', denied: [{ path: 'citizen', field: 'Query.citizen' }] });
+  });
+
+  it('gets FORBIDDEN when citizen B is hidden behind a variable or an alias next to the own record', async () => {
+    const other = stack.persona('married-couple');
+    await stack.resetRegistryCalls();
+    const res = await stack.graphql('query($a: PersonalId!, $b: PersonalId!) { mine: citizen(id: $a) { id } theirs: citizen(id: $b) { id } }', {
+      token: selfToken,
+      variables: { a: self, b: other },
+    });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: [{ path: 'theirs' }] });
+    expect(await stack.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
+  });
+
+  it('lets a citizen read their own record in full, through me or citizen(id)', async () => {
+    const res = await stack.graphql(`{ me { person { religion ethnicity } } citizen(id: "${self}") { residence { currentAddress { full } } } }`, {
+      token: selfToken,
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.me).toMatchObject({ person: { religion: expect.any(String) } });
+  });
+
+  it("shows a citizen only the basic identity of their household's members", async () => {
+    const res = await stack.graphql(
+      '{ me { household { members { relationshipToHead citizen { id person { fullName dateOfBirth gender } } } } } }',
+      { token: selfToken },
+    );
+    expect(res.body.errors).toBeUndefined();
+    const members = (res.body.data?.me as { household: { members: unknown[] } }).household.members;
+    expect(members).toHaveLength(5);
+  });
+
+  it.each([
+    ['a sensitive field of a member', '{ me { household { members { citizen { person { religion } } } } } }'],
+    ['a member through a named fragment', '{ me { household { members { citizen { ...M } } } } } fragment M on Citizen { person { ethnicity } }'],
+    ['a member through an inline fragment and alias', '{ me { household { members { citizen { ... on Citizen { p: person { x: placeOfBirth } } } } } } }'],
+    ["a member's documents", '{ me { household { members { citizen { documents { number } } } } } }'],
+    ["a member's residence", '{ me { household { members { citizen { residence { permanentAddress { full } } } } } } }'],
+    ["the father's religion", '{ me { person { father { person { religion } } } } }'],
+    ["the father's father (two steps away)", '{ me { person { father { person { father { id } } } } } }'],
+    ["a member's household", '{ me { household { members { citizen { household { id } } } } } }'],
+  ])('gets FORBIDDEN with no registry call for %s', async (_name, query) => {
+    const res = await expectRefused(query, selfToken, 'FORBIDDEN');
+    expect(res.body.errors?.[0]?.extensions?.rule).toBe('RELATIVES_BASIC_IDENTITY');
+  });
+
+  it('gets FORBIDDEN when an agency calls me', async () => {
+    await expectRefused('{ me { id } }', agency, 'FORBIDDEN', { 'x-purpose': 'CT01_RESIDENCE' });
+  });
+
+  it('gets PURPOSE_REQUIRED when an agency reads citizen data without X-Purpose', async () => {
+    const res = await expectRefused(`{ citizen(id: "${self}") { person { fullName } } }`, agency, 'PURPOSE_REQUIRED');
+    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'PURPOSE_REQUIRED', field: 'X-Purpose' });
+  });
+
+  it.each([
+    ['x-purpose', 'ct01 residence'],
+    ['x-purpose', 'A'.repeat(200)],
+    ['x-purpose', 'CT01, LLTP'],
+    ['x-case-id', '../../etc/passwd'],
+    ['x-case-id', 'HS 2026 0001'],
+    ['x-case-id', '<script>'],
+  ])('gets BAD_USER_INPUT naming the header for a hostile %s', async (name, value) => {
+    await stack.resetRegistryCalls();
+    const res = await stack.graphql(`{ citizen(id: "${self}") { id } }`, { token: agency, headers: { 'x-purpose': 'CT01_RESIDENCE', [name]: value } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: name === 'x-purpose' ? 'X-Purpose' : 'X-Case-Id' });
+    expect(await stack.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
+  });
+
+  it('lets an agency with a purpose read a citizen', async () => {
+    const res = await stack.graphql(`{ citizen(id: "${self}") { person { fullName } } }`, {
+      token: agency,
+      headers: { 'x-purpose': 'CT01_RESIDENCE', 'x-case-id': 'HS-2026/000123' },
+    });
+    expect(res.body.errors).toBeUndefined();
+  });
+
+  it('lets the playground load the schema without a token, but nothing else', async () => {
+    const intro = await stack.graphql('{ __schema { queryType { name } } }');
+    expect(intro.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    const mixed = await stack.graphql(`{ __schema { queryType { name } } citizen(id: "${self}") { id } }`);
+    expect(mixed.status).toBe(401);
+  });
+});

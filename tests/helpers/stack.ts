@@ -1,0 +1,122 @@
+import type { FaultMode } from '../../mocks/createRegistryServer';
+import { generateDataset } from '../../mocks/data/generateDataset';
+import type { MockDataset } from '../../mocks/data/types';
+import { startMockRegistries, type MockRegistries } from '../../mocks/startMockRegistries';
+import type { RegistryName } from '../../connectors/types';
+import { loadConfig } from '../../src/config';
+import { createGateway, type Gateway } from '../../src/createGateway';
+
+export interface GraphQLResponse {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  };
+}
+
+export interface Stack {
+  url: string;
+  gateway: Gateway;
+  mocks: MockRegistries;
+  dataset: MockDataset;
+  /** A persona's personal ID by key (see mocks/data/personas.ts). */
+  persona(key: string): string;
+  citizenToken(personalId: string): Promise<string>;
+  agencyToken(agency?: string, scopes?: string[]): Promise<string>;
+  graphql(query: string, options?: { variables?: unknown; token?: string; headers?: Record<string, string> }): Promise<GraphQLResponse>;
+  /** Data requests each registry has received, read over HTTP from the mocks. */
+  registryCalls(): Promise<Record<RegistryName, number>>;
+  resetRegistryCalls(): Promise<void>;
+  fault(registry: RegistryName, mode: FaultMode, latencyMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const REGISTRIES: RegistryName[] = ['POPULATION', 'RESIDENCE', 'DOCUMENTS'];
+
+let cachedDataset: MockDataset | undefined;
+
+/** The default dataset, generated once per test file. */
+export function testDataset(): MockDataset {
+  cachedDataset ??= generateDataset({ seed: 'vn-registry-gateway', size: 20_000 });
+  return cachedDataset;
+}
+
+/**
+ * Starts the three mock registries and a gateway on free ports, over real HTTP, with
+ * the embedded identity provider unless `env` says otherwise.
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', MOCK_LATENCY_MS: '1-3', ...env });
+  const dataset = testDataset();
+  const mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, latency: config.mocks.latency, dataset });
+  const gateway = await createGateway({ config, registryUrls: mocks.urls });
+  const url = await gateway.listen();
+
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return (await res.json()) as { token: string };
+  };
+
+  return {
+    url,
+    gateway,
+    mocks,
+    dataset,
+    persona(key) {
+      const p = dataset.personas.find((x) => x.key === key);
+      if (!p) throw new Error(`no persona "${key}"; have: ${dataset.personas.map((x) => x.key).join(', ')}`);
+      return p.personalId;
+    },
+    citizenToken: async (personalId) => (await post('/dev/token', { role: 'citizen', sub: personalId })).token,
+    agencyToken: async (agency = 'CA_HN', scopes = []) =>
+      (await post('/dev/token', { role: 'agency', sub: 'canbo.01', agency, scopes })).token,
+    async graphql(query, options = {}) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables: options.variables }),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] };
+    },
+    async registryCalls() {
+      const entries = await Promise.all(
+        REGISTRIES.map(async (name) => {
+          const stats = (await (await fetch(`${mocks.urls[name]}/__stats`)).json()) as { requests: number };
+          return [name, stats.requests] as const;
+        }),
+      );
+      return Object.fromEntries(entries) as Record<RegistryName, number>;
+    },
+    async resetRegistryCalls() {
+      await Promise.all(REGISTRIES.map((name) => fetch(`${mocks.urls[name]}/__stats/reset`, { method: 'POST' })));
+    },
+    async fault(registry, mode, latencyMs) {
+      const res = await fetch(`${mocks.urls[registry]}/__faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mode, latencyMs }),
+      });
+      if (!res.ok) throw new Error(`setting fault ${mode} on ${registry} failed: ${res.status}`);
+    },
+    async stop() {
+      await gateway.stop();
+      await mocks.stop();
+    },
+  };
+}
+
+/** The error codes of a response, in order. */
+export function codes(res: GraphQLResponse): unknown[] {
+  return (res.body.errors ?? []).map((e) => e.extensions?.code);
+}
+
+/** A response body as JSON, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function json(res: Response): Promise<any> {
+  return res.json();
+}

@@ -1,0 +1,170 @@
+import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import { ConfigError, loadConfig } from '../src/config';
+import { createGateway, type Gateway } from '../src/createGateway';
+import { json, startStack, testDataset, type Stack } from './helpers/stack';
+import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
+
+describe('operations endpoints (development)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('answers /healthz with 200', async () => {
+    const res = await fetch(`${stack.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ status: 'ok' });
+  });
+
+  it("reports each registry's breaker and the cache on /readyz", async () => {
+    const res = await fetch(`${stack.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({
+      status: 'ready',
+      checks: { config: 'ok' },
+      registries: { population: { breaker: 'closed' }, residence: { breaker: 'closed' }, documents: { breaker: 'closed' } },
+      cache: { kind: 'none' },
+    });
+  });
+
+  it('exposes the contract metrics on /metrics after a query', async () => {
+    const token = await stack.citizenToken(stack.persona('minor'));
+    await stack.graphql('{ me { person { fullName } documents { type } } }', { token });
+    const text = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(text).toMatch(/gateway_upstream_requests_total\{registry="population",outcome="ok"\} 1/);
+    expect(text).toMatch(/gateway_upstream_duration_seconds_bucket\{le="[0-9.]+",registry="documents"\}/);
+    expect(text).toMatch(/gateway_graphql_requests_total\{operation_type="query",outcome="success"\} 1/);
+    expect(text).toMatch(/gateway_breaker_state\{registry="residence"\} 0/);
+  });
+
+  it('lists personas with a one-line description each', async () => {
+    const { personas } = (await (await fetch(`${stack.url}/dev/personas`)).json()) as { personas: { key: string; personalId: string; description: string }[] };
+    expect(personas.map((p) => p.key)).toEqual(
+      expect.arrayContaining(['household-of-five', 'married-couple', 'minor', 'deceased', 'no-documents']),
+    );
+    for (const p of personas) {
+      expect(p.personalId).toMatch(/^\d{12}$/);
+      expect(p.description.length).toBeGreaterThan(5);
+    }
+  });
+
+  it('lists the embedded registries with their Vietnamese names', async () => {
+    const list = (await (await fetch(`${stack.url}/dev/registries`)).json()) as { name: string; title: string; url: string }[];
+    expect(list).toEqual([
+      { name: 'population', title: 'Cơ sở dữ liệu quốc gia về dân cư', url: stack.mocks.urls.POPULATION },
+      { name: 'residence', title: 'Cơ sở dữ liệu về cư trú', url: stack.mocks.urls.RESIDENCE },
+      { name: 'documents', title: 'Kho dữ liệu giấy tờ đã cấp', url: stack.mocks.urls.DOCUMENTS },
+    ]);
+  });
+
+  it.each([
+    ['an array', '[]', /JSON object/],
+    ['an unknown role', '{"role":"admin","sub":"x"}', /role must be/],
+    ['a citizen with a bad ID', '{"role":"citizen","sub":"12345"}', /sub: a personal ID has exactly 12 digits/],
+    ['an agency without a code', '{"role":"agency","sub":"canbo.01"}', /agency:/],
+    ['an agency with hostile scopes', '{"role":"agency","sub":"canbo.01","agency":"CA_HN","scopes":["a b"]}', /scopes:/],
+    ['malformed JSON', '{"role":', /not valid JSON/],
+  ])('answers 400 for a /dev/token request with %s', async (_name, body, message) => {
+    const res = await fetch(`${stack.url}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await json(res))).toMatch(message);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await fetch(`${stack.url}/admin`);
+    expect(res.status).toBe(404);
+    expect(await json(res)).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route' } });
+  });
+
+  it('moves through its lifecycle phases when stopped', async () => {
+    const other = await startStack();
+    const stopping = other.gateway.stop();
+    expect(other.gateway.phase()).toBe('draining');
+    await stopping;
+    expect(other.gateway.phase()).toBe('stopped');
+    await other.mocks.stop();
+  });
+});
+
+describe('production mode', () => {
+  let mocks: MockRegistries;
+  let idp: TestIdentityProvider;
+  let gateway: Gateway;
+  let url: string;
+  beforeAll(async () => {
+    const dataset = testDataset();
+    mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 0, maxMs: 1 } });
+    idp = await startTestIdentityProvider();
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      POPULATION_URL: mocks.urls.POPULATION,
+      RESIDENCE_URL: mocks.urls.RESIDENCE,
+      DOCUMENTS_URL: mocks.urls.DOCUMENTS,
+      AUTH_JWKS_URL: idp.jwksUrl,
+      AUTH_ISSUER: TEST_ISSUER,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+    });
+    gateway = await createGateway({ config });
+    url = await gateway.listen();
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await mocks.stop();
+    await idp.stop();
+  });
+
+  it('refuses to start without registry URLs and identity-provider settings, listing every key', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    const problems = (() => {
+      try {
+        loadConfig({ NODE_ENV: 'production', PORT: 'eighty' });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    })();
+    expect(problems).toEqual([
+      'POPULATION_URL is required in production',
+      'RESIDENCE_URL is required in production',
+      'DOCUMENTS_URL is required in production',
+      'AUTH_JWKS_URL is required in production',
+      'PORT must be an integer between 0 and 65535, got "eighty"',
+    ]);
+  });
+
+  it.each(['/dev/token', '/dev/personas', '/dev/registries', '/playground/graphiql.min.js'])('has no %s', async (path) => {
+    const res = await fetch(`${url}${path}`, { method: path === '/dev/token' ? 'POST' : 'GET' });
+    expect(res.status).toBe(404);
+  });
+
+  it('serves no playground to a browser', async () => {
+    const res = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(res.headers.get('content-type')).not.toMatch(/html/);
+  });
+
+  it('refuses introspection, even with a valid token', async () => {
+    const token = await idp.sign({ sub: testDataset().personas[0]?.personalId });
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ __schema { types { name } } }' }),
+    });
+    expect(res.status).toBe(400);
+    expect((await json(res)).data).toBeUndefined();
+  });
+
+  it('serves data to a valid token from the configured provider', async () => {
+    const id = testDataset().personas[0]?.personalId;
+    const token = await idp.sign({ sub: id });
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ me { id } }' }),
+    });
+    expect(await json(res)).toEqual({ data: { me: { id } } });
+  });
+});
