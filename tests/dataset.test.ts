@@ -101,8 +101,11 @@ describe('synthetic registry data', () => {
         return null;
       }
       if (held.filter((x) => x.kind === 'GIAY_KHAI_SINH').length !== 1) return `${p.id}: birth certificates`;
+      const afterDeath = held.find((x) => x.issuedOn < p.dateOfBirth || (p.dateOfDeath && x.issuedOn > p.dateOfDeath));
+      if (afterDeath) return `${p.id}: ${afterDeath.kind} issued outside the holder's life`;
       const card = held.find((x) => x.kind === 'CAN_CUOC');
-      if (!!card !== ageOn(p.dateOfBirth, d.asOf) >= 14) return `${p.id}: identity card at age ${ageOn(p.dateOfBirth, d.asOf)}`;
+      const cardExpected = ageOn(p.dateOfBirth, d.asOf) >= 14 && !(p.dateOfDeath && p.dateOfDeath < '2021-01-01');
+      if (!!card !== cardExpected) return `${p.id}: identity card at age ${ageOn(p.dateOfBirth, d.asOf)}`;
       if (card && (card.number !== p.id || ageOn(p.dateOfBirth, card.issuedOn) < 14)) return `${p.id}: identity card ${card.number} ${card.issuedOn}`;
       const adultOnly = held.find((x) => ['HO_CHIEU', 'GIAY_PHEP_LAI_XE', 'PHIEU_LY_LICH_TU_PHAP'].includes(x.kind) && ageOn(p.dateOfBirth, x.issuedOn) < 18);
       if (adultOnly) return `${p.id}: ${adultOnly.kind} issued before 18`;

@@ -240,12 +240,17 @@ class FamilyGenerator {
   }
 
   assignDeathsAndDivorces(): void {
+    const marriedOn = new Map<string, string>();
+    for (const c of this.couples) {
+      marriedOn.set(c.husband.id, c.marriedOn);
+      marriedOn.set(c.wife.id, c.marriedOn);
+    }
     for (const p of this.people.values()) {
       const year = Number(p.dateOfBirth.slice(0, 4));
       const risk = year < 1940 ? 0.55 : year < 1950 ? 0.3 : year < 1960 ? 0.12 : year < 1975 ? 0.03 : 0.004;
       if (ageOn(p.dateOfBirth, this.asOf) < 18 || !this.rng.chance(risk)) continue;
       const youngest = p.childrenIds.map((c) => this.people.get(c)?.dateOfBirth ?? p.dateOfBirth).sort().pop();
-      const from = maxDate(addYears(p.dateOfBirth, year < 1960 ? 55 : 25), youngest ?? p.dateOfBirth);
+      const from = maxDate(maxDate(addYears(p.dateOfBirth, year < 1960 ? 55 : 25), youngest ?? p.dateOfBirth), marriedOn.get(p.id) ?? p.dateOfBirth);
       const to = addDays(this.asOf, -1);
       if (from > to) continue;
       p.dateOfDeath = dateBetween(this.rng.next, from, to);
@@ -492,8 +497,10 @@ function issueDocuments(
         expiresOn: null,
       }),
     );
-    if (age >= 14) {
-      const issuedOn = dateBetween(rng.next, maxDate(addYears(p.dateOfBirth, 14), '2021-01-01'), minDate(end, asOf));
+    // The 12-digit card exists since 2021; those who died before it kept their 9-digit CMND.
+    const cardFrom = maxDate(addYears(p.dateOfBirth, 14), '2021-01-01');
+    if (age >= 14 && cardFrom <= end) {
+      const issuedOn = dateBetween(rng.next, cardFrom, minDate(end, asOf));
       held.push(
         doc({
           kind: 'CAN_CUOC',
