@@ -13,6 +13,10 @@ export interface GatewayConfig {
   port: number;
   /** Where the gateway keeps its own files (embedded store, keys). */
   dataDir: string;
+  /** PostgreSQL for consents and the audit trail; null means the embedded store under dataDir. */
+  databaseUrl: string | null;
+  /** Policy catalogue file; null means the one shipped in src/policy. */
+  policyCatalogue: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Registry base URLs; null means "start the embedded mock" (development only). */
   registries: Record<RegistryName, { url: string | null; timeoutMs: number; retries: number }>;
@@ -103,6 +107,8 @@ export function loadConfig(env: Env): GatewayConfig {
     host: r.string('HOST', production ? '0.0.0.0' : '127.0.0.1') as string,
     port: r.int('PORT', 4000, 0, 65535),
     dataDir: path.resolve(r.string('DATA_DIR', '.data') as string),
+    databaseUrl: r.postgresUrl('DATABASE_URL', production),
+    policyCatalogue: r.string('POLICY_CATALOGUE', null),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, env.NODE_ENV === 'test' ? 'silent' : 'info'),
     registries,
     breaker: {
@@ -173,6 +179,19 @@ class Reader {
       this.problem(`${key} must be an absolute http(s) URL, got "${v}"`);
       return null;
     }
+  }
+
+  postgresUrl(key: string, required: boolean): string | null {
+    const v = this.env[key];
+    if (v === undefined || v === '') {
+      if (required) this.problem(`${key} is required in production`);
+      return null;
+    }
+    if (!/^postgres(ql)?:\/\/\S+$/.test(v)) {
+      this.problem(`${key} must be a postgres:// URL`);
+      return null;
+    }
+    return v;
   }
 
   list(key: string, fallback: string[]): string[] {

@@ -10,10 +10,12 @@ import { createRemoteJWKSet } from 'jose';
 import type { BreakerState } from '../connectors/CircuitBreaker';
 import { createConnectors, type Connectors } from '../connectors/createConnectors';
 import { REGISTRY_NAMES, type RegistryName } from '../connectors/types';
+import { createAuthorizer } from './access/authorize';
 import { createAccessPlugin } from './access/createAccessPlugin';
 import { createAuthenticator, type Authenticator } from './auth/createAuthenticator';
 import { createDevIdentityProvider, type DevIdentityProvider } from './auth/createDevIdentityProvider';
 import type { GatewayConfig } from './config';
+import { ConsentStore } from './consent/ConsentStore';
 import { BadUserInputError, createErrorFormatter } from './errors';
 import type { GatewayContext } from './graphql/context';
 import { createInputErrorsPlugin } from './graphql/createInputErrorsPlugin';
@@ -24,6 +26,8 @@ import { createHealthRouter } from './http/healthRoutes';
 import { createPlaygroundRouter } from './http/playground';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
+import { loadCatalogue, readCatalogueFile, type PolicyCatalogue } from './policy/loadCatalogue';
+import { createStore, type Store } from './store/createStore';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -41,6 +45,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   readonly connectors: Connectors;
   readonly logger: Logger;
+  readonly store: Store;
+  readonly catalogue: PolicyCatalogue;
   /** The embedded identity provider, in development without AUTH_JWKS_URL. */
   readonly identityProvider?: DevIdentityProvider;
   phase(): GatewayPhase;
@@ -59,7 +65,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
   const { schema, rules } = createSchema();
+  const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), schema, rules);
   const metrics = createMetrics();
+  const now = () => new Date();
+  const store = await createStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'store connection error'),
+  });
+  const consents = new ConsentStore(store, now);
 
   const urls = Object.fromEntries(
     REGISTRY_NAMES.map((name) => {
@@ -111,7 +125,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
       createInputErrorsPlugin(),
-      createAccessPlugin({ schema, rules, allowAnonymousIntrospection: !config.production }),
+      createAccessPlugin({
+        schema,
+        rules,
+        authorize: createAuthorizer({ catalogue, consents, now, allowAnonymousIntrospection: !config.production }),
+      }),
       metrics.graphqlPlugin(),
     ],
   });
@@ -130,7 +148,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     createHealthRouter({
       metrics,
       breakers,
-      checks: [{ name: 'config', check: async () => true }],
+      checks: [
+        { name: 'config', check: async () => true },
+        { name: 'store', check: () => store.writable() },
+      ],
       accepting: () => phase === 'started',
       cache: () => ({ kind: 'none' }),
     }),
@@ -150,6 +171,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         purpose: header(req, 'x-purpose', PURPOSE, 'an upper-case purpose code such as CT01_RESIDENCE'),
         caseId: header(req, 'x-case-id', CASE_ID, 'a dossier number of letters, digits, ".", "_", "/" or "-"'),
         loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch }),
+        catalogue,
+        consents,
+        now,
       }),
     }),
   );
@@ -164,6 +188,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     connectors,
     logger,
+    store,
+    catalogue,
     identityProvider,
     phase: () => phase,
     listen: () =>
@@ -181,6 +207,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       phase = 'draining';
       await apollo.stop();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
       phase = 'stopped';
     },
   };

@@ -88,6 +88,12 @@ export function purposeRequired(): GraphQLError {
   });
 }
 
+export function consentRequired(agencyName: string, purposeTitle: string): GraphQLError {
+  return new GraphQLError(`The citizen has not consented to ${agencyName} reading their data for "${purposeTitle}"`, {
+    extensions: { code: 'CONSENT_REQUIRED', ...withStatus(403) },
+  });
+}
+
 export function notFound(registry: RegistryName): GraphQLError {
   return new GraphQLError(`The ${REGISTRY_LABEL[registry]} registry has no record for this personal ID`, {
     extensions: { code: 'NOT_FOUND', registry },

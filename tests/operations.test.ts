@@ -2,6 +2,7 @@ import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegi
 import { ConfigError, loadConfig } from '../src/config';
 import { createGateway, type Gateway } from '../src/createGateway';
 import { json, startStack, testDataset, type Stack } from './helpers/stack';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
 
 describe('operations endpoints (development)', () => {
@@ -22,7 +23,7 @@ describe('operations endpoints (development)', () => {
     expect(res.status).toBe(200);
     expect(await json(res)).toEqual({
       status: 'ready',
-      checks: { config: 'ok' },
+      checks: { config: 'ok', store: 'ok' },
       registries: { population: { breaker: 'closed' }, residence: { breaker: 'closed' }, documents: { breaker: 'closed' } },
       cache: { kind: 'none' },
     });
@@ -92,7 +93,9 @@ describe('production mode', () => {
   let idp: TestIdentityProvider;
   let gateway: Gateway;
   let url: string;
+  let database: TestDatabase;
   beforeAll(async () => {
+    database = await createTestDatabase();
     const dataset = testDataset();
     mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 0, maxMs: 1 } });
     idp = await startTestIdentityProvider();
@@ -107,6 +110,7 @@ describe('production mode', () => {
       AUTH_JWKS_URL: idp.jwksUrl,
       AUTH_ISSUER: TEST_ISSUER,
       AUTH_AUDIENCE: TEST_AUDIENCE,
+      DATABASE_URL: database.url,
     });
     gateway = await createGateway({ config });
     url = await gateway.listen();
@@ -115,6 +119,7 @@ describe('production mode', () => {
     await gateway.stop();
     await mocks.stop();
     await idp.stop();
+    await database.drop();
   });
 
   it('refuses to start without registry URLs and identity-provider settings, listing every key', () => {
@@ -133,6 +138,7 @@ describe('production mode', () => {
       'DOCUMENTS_URL is required in production',
       'AUTH_JWKS_URL is required in production',
       'PORT must be an integer between 0 and 65535, got "eighty"',
+      'DATABASE_URL is required in production',
     ]);
   });
 

@@ -25,6 +25,8 @@ function civilFromDays(z: number): [number, number, number] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
+export { ageOn } from '../../src/domain/dates';
+
 function parts(iso: string): [number, number, number] {
   return [Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10))];
 }
@@ -47,13 +49,6 @@ export function addDays(iso: string, days: number): string {
 export function addYears(iso: string, years: number): string {
   const [y, m, d] = parts(iso);
   return fromDays(daysFromCivil(y + years, m, 1) + d - 1);
-}
-
-/** Whole years between a birth date and a reference date. */
-export function ageOn(dateOfBirth: string, on: string): number {
-  const [by, bm, bd] = parts(dateOfBirth);
-  const [y, m, d] = parts(on);
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
 /** A uniformly random date between two dates, both inclusive. */

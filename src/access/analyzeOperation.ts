@@ -16,13 +16,13 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { AccessRule, AccessRules, Role } from './accessRules';
+import type { AccessRules, Role } from './accessRules';
 
 /** A class of data disclosed about one citizen, at the schema coordinate whose rule applies. */
 export interface Disclosure {
   /** e.g. `Person.religion`, `Residence.permanentAddress`, `Citizen.documents`. */
   coordinate: string;
-  rule: Exclude<AccessRule, 'INHERIT'>;
+  rule: 'IDENTITY' | 'PERSONAL' | 'SENSITIVE';
   /** Response paths (aliases included) where it appears. */
   paths: string[];
   /** Argument values of the field, e.g. `{types: [...]}` for documents. */
@@ -168,7 +168,7 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
           result.rootFields.push({ coordinate, responseKey, roles: rules.roles(coordinate) ?? [] });
         } else if (citizen) {
           const rule = rules.rule(coordinate);
-          if (rule && rule !== 'INHERIT') record(citizen, coordinate, rule, path, args);
+          if (rule === 'IDENTITY' || rule === 'PERSONAL' || rule === 'SENSITIVE') record(citizen, coordinate, rule, path, args);
         }
         if (named.name === CITIZEN_TYPE) {
           citizen = {

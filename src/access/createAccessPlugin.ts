@@ -4,12 +4,12 @@ import { BadUserInputError } from '../errors';
 import type { GatewayContext } from '../graphql/context';
 import type { AccessRules } from './accessRules';
 import { analyzeOperation, OperationTooLargeError } from './analyzeOperation';
-import { authorize } from './authorize';
+import type { Authorizer } from './authorize';
 
 export interface AccessPluginOptions {
   schema: GraphQLSchema;
   rules: AccessRules;
-  allowAnonymousIntrospection: boolean;
+  authorize: Authorizer;
   maxSelections?: number;
 }
 
@@ -37,7 +37,7 @@ export function createAccessPlugin(options: AccessPluginOptions): ApolloServerPl
             throw err;
           }
           contextValue.analysis = analysis;
-          authorize(analysis, contextValue.caller, contextValue.purpose, options);
+          contextValue.access = await options.authorize(analysis, contextValue);
         },
       };
     },

@@ -2,6 +2,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CitizenRef, HouseholdMemberRef } from '../graphql/models';
 import type { PersonRecord, ResidenceRecord, HouseholdRecord, DocumentRecord, ProvenanceRecord, AddressRecord } from '../../connectors/types';
+import type { Agency as AgencyModel, Purpose as PurposeModel, Grant, FieldGrant as FieldGrantModel } from '../policy/loadCatalogue';
+import type { ConsentRecord } from '../consent/ConsentStore';
 import type { GatewayContext } from '../graphql/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -37,8 +39,12 @@ export type AccessRule =
   | 'IDENTITY'
   /** Discloses nothing by itself (navigation, provenance, parts of an address): the enclosing field's rule applies. */
   | 'INHERIT'
+  /** The caller's own records (their consents, who read their data); root fields scope them to the caller. */
+  | 'OWN'
   /** Personal data beyond basic identity. */
   | 'PERSONAL'
+  /** Reference data about no citizen (agencies, purposes, forms). */
+  | 'PUBLIC'
   /** Sensitive personal data (NĐ 13/2023): religion, ethnicity, current whereabouts, criminal records. */
   | 'SENSITIVE';
 
@@ -56,6 +62,20 @@ export type Address = {
   provinceName: Maybe<Scalars['String']['output']>;
   unitsAsOf: Maybe<Scalars['Date']['output']>;
 };
+
+/** An organisation in the policy catalogue. */
+export type Agency = {
+  __typename?: 'Agency';
+  code: Scalars['ID']['output'];
+  kind: AgencyKind;
+  /** Vietnamese name. */
+  name: Scalars['String']['output'];
+};
+
+/** Whether an organisation is a state agency (sharing is the default) or not (consent, verification). */
+export type AgencyKind =
+  | 'NON_STATE'
+  | 'STATE';
 
 /**
  * A citizen, by personal ID. Each registry-backed field is resolved on demand and is
@@ -85,6 +105,25 @@ export type CitizenDocumentsArgs = {
   types?: InputMaybe<Array<DocumentType>>;
 };
 
+/** A citizen's consent to one agency reading their data for one purpose, until it expires or is revoked. */
+export type Consent = {
+  __typename?: 'Consent';
+  agency: Agency;
+  expiresAt: Scalars['DateTime']['output'];
+  /** Fields covered (schema coordinates); null means every field the purpose's grant allows. */
+  fields: Maybe<Array<Scalars['String']['output']>>;
+  grantedAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  purpose: Purpose;
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  status: ConsentStatus;
+};
+
+export type ConsentStatus =
+  | 'ACTIVE'
+  | 'EXPIRED'
+  | 'REVOKED';
+
 export type DocumentType =
   | 'BIRTH_CERTIFICATE'
   | 'CRIMINAL_RECORD_CERTIFICATE'
@@ -93,9 +132,27 @@ export type DocumentType =
   | 'MARRIAGE_CERTIFICATE'
   | 'PASSPORT';
 
+/** Fields granted, as schema coordinates (`Person.fullName`), and document types. */
+export type FieldGrant = {
+  __typename?: 'FieldGrant';
+  documentTypes: Array<DocumentType>;
+  fields: Array<Scalars['String']['output']>;
+};
+
 export type Gender =
   | 'FEMALE'
   | 'MALE';
+
+export type GrantConsentInput = {
+  /** Agency code, e.g. BV_BACHMAI. */
+  agency: Scalars['ID']['input'];
+  /** When the consent lapses; in the future, at most two years ahead. */
+  expiresAt: Scalars['DateTime']['input'];
+  /** A subset of the grant's fields; omit for all of them. */
+  fields?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Purpose code; must be one that needs consent and that the agency is granted. */
+  purpose: Scalars['ID']['input'];
+};
 
 /** A household (hộ gia đình) in the residence registry. */
 export type Household = {
@@ -134,6 +191,43 @@ export type MaritalStatus =
   | 'MARRIED'
   | 'SINGLE'
   | 'WIDOWED';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Consents to an agency reading the caller's data for a purpose that needs consent. */
+  grantConsent: Consent;
+  /** Withdraws a consent; takes effect on the agency's next request. Revoking twice is harmless. */
+  revokeConsent: Consent;
+};
+
+
+export type MutationGrantConsentArgs = {
+  input: GrantConsentInput;
+};
+
+
+export type MutationRevokeConsentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** What an agency may read for one purpose: ask before asking for data. */
+export type Permission = {
+  __typename?: 'Permission';
+  agency: Agency;
+  purpose: Purpose;
+  /** About citizens reached from the subject (household members, parents, ...), if any. */
+  related: Maybe<FieldGrant>;
+  /** How many steps from the subject `related` reaches. */
+  relatedMaxHops: Scalars['Int']['output'];
+  /** The scope an official's token must carry. */
+  scope: Scalars['String']['output'];
+  /** Whether the calling token carries it. */
+  scopeHeld: Scalars['Boolean']['output'];
+  /** About the citizen named in the request. */
+  subject: FieldGrant;
+  /** May verify submitted values (match / no match) without reading them. */
+  verification: Scalars['Boolean']['output'];
+};
 
 /** The population registry's record of a citizen (Luật Căn cước 2023, Điều 9). */
 export type Person = {
@@ -177,15 +271,37 @@ export type Provenance = {
   registry: Registry;
 };
 
+/** A lawful purpose for reading citizen data, sent as `X-Purpose`. */
+export type Purpose = {
+  __typename?: 'Purpose';
+  code: Scalars['ID']['output'];
+  /** Whether the citizen must have consented (grantConsent) before the agency may read. */
+  consentRequired: Scalars['Boolean']['output'];
+  legalBasis: Scalars['String']['output'];
+  /** How long records of disclosures for this purpose are kept. */
+  retentionDays: Scalars['Int']['output'];
+  /** Vietnamese title. */
+  title: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** The agencies in the policy catalogue. */
+  agencies: Array<Agency>;
   /**
-   * A citizen by personal ID: agency tokens (with `X-Purpose`), or a citizen token for
-   * the citizen's own ID.
+   * A citizen by personal ID: agency tokens (with `X-Purpose`); a citizen token for the
+   * citizen's own ID, or for their child under 14 in the same household with
+   * `X-Purpose: GUARDIAN`.
    */
   citizen: Maybe<Citizen>;
   /** The caller's own record (citizen tokens). */
   me: Maybe<Citizen>;
+  /** The caller's consents, newest first, including expired and revoked ones. */
+  myConsents: Array<Consent>;
+  /** Every grant of the calling agency: which fields each purpose allows. */
+  myPermissions: Array<Permission>;
+  /** The purposes in the policy catalogue. */
+  purposes: Array<Purpose>;
 };
 
 
@@ -300,20 +416,30 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   AccessRule: AccessRule;
   Address: ResolverTypeWrapper<AddressRecord>;
+  Agency: ResolverTypeWrapper<AgencyModel>;
+  AgencyKind: AgencyKind;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Citizen: ResolverTypeWrapper<CitizenRef>;
+  Consent: ResolverTypeWrapper<ConsentRecord>;
+  ConsentStatus: ConsentStatus;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DocumentType: DocumentType;
+  FieldGrant: ResolverTypeWrapper<FieldGrantModel>;
   Gender: Gender;
+  GrantConsentInput: GrantConsentInput;
   Household: ResolverTypeWrapper<HouseholdRecord>;
   HouseholdMember: ResolverTypeWrapper<HouseholdMemberRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   IssuedDocument: ResolverTypeWrapper<DocumentRecord>;
   MaritalStatus: MaritalStatus;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Permission: ResolverTypeWrapper<Grant>;
   Person: ResolverTypeWrapper<PersonRecord>;
   PersonalId: ResolverTypeWrapper<Scalars['PersonalId']['output']>;
   Provenance: ResolverTypeWrapper<ProvenanceRecord>;
+  Purpose: ResolverTypeWrapper<PurposeModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Registry: Registry;
   Residence: ResolverTypeWrapper<ResidenceRecord>;
@@ -324,17 +450,25 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Address: AddressRecord;
+  Agency: AgencyModel;
   Boolean: Scalars['Boolean']['output'];
   Citizen: CitizenRef;
+  Consent: ConsentRecord;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  FieldGrant: FieldGrantModel;
+  GrantConsentInput: GrantConsentInput;
   Household: HouseholdRecord;
   HouseholdMember: HouseholdMemberRef;
   ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   IssuedDocument: DocumentRecord;
+  Mutation: Record<PropertyKey, never>;
+  Permission: Grant;
   Person: PersonRecord;
   PersonalId: Scalars['PersonalId']['output'];
   Provenance: ProvenanceRecord;
+  Purpose: PurposeModel;
   Query: Record<PropertyKey, never>;
   Residence: ResidenceRecord;
   String: Scalars['String']['output'];
@@ -362,12 +496,29 @@ export type AddressResolvers<ContextType = GatewayContext, ParentType extends Re
   unitsAsOf?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
 };
 
+export type AgencyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Agency'] = ResolversParentTypes['Agency']> = {
+  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AgencyKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type CitizenResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Citizen'] = ResolversParentTypes['Citizen']> = {
   documents?: Resolver<Maybe<Array<ResolversTypes['IssuedDocument']>>, ParentType, ContextType, Partial<CitizenDocumentsArgs>>;
   household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['PersonalId'], ParentType, ContextType>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType>;
   residence?: Resolver<Maybe<ResolversTypes['Residence']>, ParentType, ContextType>;
+};
+
+export type ConsentResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Consent'] = ResolversParentTypes['Consent']> = {
+  agency?: Resolver<ResolversTypes['Agency'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fields?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ConsentStatus'], ParentType, ContextType>;
 };
 
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
@@ -377,6 +528,11 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type FieldGrantResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['FieldGrant'] = ResolversParentTypes['FieldGrant']> = {
+  documentTypes?: Resolver<Array<ResolversTypes['DocumentType']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
 
 export type HouseholdResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Household'] = ResolversParentTypes['Household']> = {
   address?: Resolver<Maybe<ResolversTypes['Address']>, ParentType, ContextType>;
@@ -400,6 +556,22 @@ export type IssuedDocumentResolvers<ContextType = GatewayContext, ParentType ext
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['DocumentType'], ParentType, ContextType>;
   validUntil?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  grantConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationGrantConsentArgs, 'input'>>;
+  revokeConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'id'>>;
+};
+
+export type PermissionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Permission'] = ResolversParentTypes['Permission']> = {
+  agency?: Resolver<ResolversTypes['Agency'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
+  related?: Resolver<Maybe<ResolversTypes['FieldGrant']>, ParentType, ContextType>;
+  relatedMaxHops?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scopeHeld?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['FieldGrant'], ParentType, ContextType>;
+  verification?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type PersonResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Person'] = ResolversParentTypes['Person']> = {
@@ -437,9 +609,21 @@ export type ProvenanceResolvers<ContextType = GatewayContext, ParentType extends
   registry?: Resolver<ResolversTypes['Registry'], ParentType, ContextType>;
 };
 
+export type PurposeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Purpose'] = ResolversParentTypes['Purpose']> = {
+  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  consentRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  retentionDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  agencies?: Resolver<Array<ResolversTypes['Agency']>, ParentType, ContextType>;
   citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType, RequireFields<QueryCitizenArgs, 'id'>>;
   me?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  myConsents?: Resolver<Array<ResolversTypes['Consent']>, ParentType, ContextType>;
+  myPermissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
+  purposes?: Resolver<Array<ResolversTypes['Purpose']>, ParentType, ContextType>;
 };
 
 export type ResidenceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Residence'] = ResolversParentTypes['Residence']> = {
@@ -454,15 +638,21 @@ export type ResidenceResolvers<ContextType = GatewayContext, ParentType extends 
 
 export type Resolvers<ContextType = GatewayContext> = {
   Address?: AddressResolvers<ContextType>;
+  Agency?: AgencyResolvers<ContextType>;
   Citizen?: CitizenResolvers<ContextType>;
+  Consent?: ConsentResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  FieldGrant?: FieldGrantResolvers<ContextType>;
   Household?: HouseholdResolvers<ContextType>;
   HouseholdMember?: HouseholdMemberResolvers<ContextType>;
   IssuedDocument?: IssuedDocumentResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  Permission?: PermissionResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonalId?: GraphQLScalarType;
   Provenance?: ProvenanceResolvers<ContextType>;
+  Purpose?: PurposeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Residence?: ResidenceResolvers<ContextType>;
 };

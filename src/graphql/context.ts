@@ -1,5 +1,8 @@
-import type { Caller } from '../auth/caller';
+import type { AccessDecision } from '../access/authorize';
 import type { OperationAnalysis } from '../access/analyzeOperation';
+import type { Caller } from '../auth/caller';
+import type { ConsentStore } from '../consent/ConsentStore';
+import type { PolicyCatalogue } from '../policy/loadCatalogue';
 import type { Loaders } from './createLoaders';
 
 /** What every resolver and plugin sees about the request. */
@@ -11,6 +14,11 @@ export interface GatewayContext {
   /** `X-Case-Id`, validated; null when absent. */
   caseId: string | null;
   loaders: Loaders;
+  catalogue: PolicyCatalogue;
+  consents: ConsentStore;
+  now: () => Date;
   /** What the operation would disclose, computed before execution by the access plugin. */
   analysis?: OperationAnalysis;
+  /** The access decision for the operation, set before execution. */
+  access?: AccessDecision;
 }

@@ -1,10 +1,25 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { consentStatus } from '../consent/ConsentStore';
 import { contradictionWithRecord, parsePersonalId } from '../domain/personalId';
 import { BadUserInputError, notFound } from '../errors';
 import type { Resolvers } from '../generated/graphql';
+import type { GatewayContext } from './context';
+import { consentMutations } from './consentMutations';
 import type { CitizenRef } from './models';
 import { DateScalar, DateTimeScalar, PersonalIdScalar } from './scalars';
 
 const citizen = (id: string | null): CitizenRef | null => (id ? { id } : null);
+
+/** The response path without list indices, as the access analysis names fields. */
+function responsePath(info: GraphQLResolveInfo): string {
+  const keys: string[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
+  return keys.reverse().join('.');
+}
+
+function agencyCode(ctx: GatewayContext): string {
+  return ctx.caller.kind === 'agency' ? ctx.caller.agency : '';
+}
 
 /**
  * Thin resolvers: arguments → loaders → mapping. Access decisions were taken for the
@@ -19,7 +34,13 @@ export const resolvers: Resolvers = {
   Query: {
     me: (_parent, _args, ctx) => (ctx.caller.kind === 'citizen' ? { id: ctx.caller.personalId } : null),
     citizen: (_parent, { id }) => ({ id }),
+    myPermissions: (_parent, _args, ctx) => ctx.catalogue.grants.filter((g) => g.agency.code === agencyCode(ctx)),
+    agencies: (_parent, _args, ctx) => [...ctx.catalogue.agencies.values()],
+    purposes: (_parent, _args, ctx) => [...ctx.catalogue.purposes.values()],
+    myConsents: (_parent, _args, ctx) => (ctx.caller.kind === 'citizen' ? ctx.consents.list(ctx.caller.personalId) : []),
   },
+
+  Mutation: consentMutations,
 
   Citizen: {
     id: (c) => c.id,
@@ -41,10 +62,12 @@ export const resolvers: Resolvers = {
       if (!record) throw notFound('RESIDENCE');
       return record.household;
     },
-    documents: async (c, { types }, ctx) => {
+    documents: async (c, { types }, ctx, info) => {
       const holder = await ctx.loaders.documents.load(c.id);
       if (!holder) throw notFound('DOCUMENTS');
-      return types ? holder.documents.filter((d) => types.includes(d.type)) : holder.documents;
+      // The purpose's grant may narrow the types; `types` narrows further.
+      const allowed = types ?? ctx.access?.documentTypes.get(responsePath(info));
+      return allowed ? holder.documents.filter((d) => allowed.includes(d.type)) : holder.documents;
     },
   },
 
@@ -62,5 +85,26 @@ export const resolvers: Resolvers = {
 
   HouseholdMember: {
     citizen: (m) => ({ id: m.personalId }),
+  },
+
+  Permission: {
+    scopeHeld: (g, _args, ctx) => ctx.caller.kind === 'agency' && ctx.caller.scopes.includes(g.scope),
+    relatedMaxHops: (g) => g.related?.maxHops ?? 0,
+  },
+
+  FieldGrant: {
+    fields: (f) => [...f.fields].sort(),
+    documentTypes: (f) => [...f.documentTypes].sort(),
+  },
+
+  Consent: {
+    // A consent outlives a catalogue entry that is later removed: show its code then.
+    agency: (c, _args, ctx) => ctx.catalogue.agencies.get(c.agency) ?? { code: c.agency, name: c.agency, kind: 'STATE' },
+    purpose: (c, _args, ctx) =>
+      ctx.catalogue.purposes.get(c.purpose) ?? { code: c.purpose, title: c.purpose, legalBasis: '', consentRequired: true, retentionDays: 1 },
+    grantedAt: (c) => c.grantedAt.toISOString(),
+    expiresAt: (c) => c.expiresAt.toISOString(),
+    revokedAt: (c) => c.revokedAt?.toISOString() ?? null,
+    status: (c, _args, ctx) => consentStatus(c, ctx.now()),
   },
 };

@@ -5,6 +5,10 @@ import { startMockRegistries, type MockRegistries } from '../../mocks/startMockR
 import type { RegistryName } from '../../connectors/types';
 import { loadConfig } from '../../src/config';
 import { createGateway, type Gateway } from '../../src/createGateway';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTestDatabase } from './database';
 
 export interface GraphQLResponse {
   status: number;
@@ -23,6 +27,7 @@ export interface Stack {
   /** A persona's personal ID by key (see mocks/data/personas.ts). */
   persona(key: string): string;
   citizenToken(personalId: string): Promise<string>;
+  /** An official's token; by default the Hà Nội police, scoped to process residence (CT01_RESIDENCE). */
   agencyToken(agency?: string, scopes?: string[]): Promise<string>;
   graphql(query: string, options?: { variables?: unknown; token?: string; headers?: Record<string, string> }): Promise<GraphQLResponse>;
   /** Data requests each registry has received, read over HTTP from the mocks. */
@@ -44,10 +49,20 @@ export function testDataset(): MockDataset {
 
 /**
  * Starts the three mock registries and a gateway on free ports, over real HTTP, with
- * the embedded identity provider unless `env` says otherwise.
+ * the embedded identity provider unless `env` says otherwise. The store is a fresh
+ * database on the machine's PostgreSQL, or the embedded one when `store` says so.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', MOCK_LATENCY_MS: '1-3', ...env });
+export async function startStack(env: Record<string, string> = {}, options: { store?: 'postgres' | 'embedded' } = {}): Promise<Stack> {
+  const database = options.store === 'embedded' || env.DATABASE_URL ? null : await createTestDatabase();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    MOCK_LATENCY_MS: '1-3',
+    DATA_DIR: dataDir,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  });
   const dataset = testDataset();
   const mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, latency: config.mocks.latency, dataset });
   const gateway = await createGateway({ config, registryUrls: mocks.urls });
@@ -69,7 +84,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       return p.personalId;
     },
     citizenToken: async (personalId) => (await post('/dev/token', { role: 'citizen', sub: personalId })).token,
-    agencyToken: async (agency = 'CA_HN', scopes = []) =>
+    agencyToken: async (agency = 'CA_HN', scopes = ['residence.process']) =>
       (await post('/dev/token', { role: 'agency', sub: 'canbo.01', agency, scopes })).token,
     async graphql(query, options = {}) {
       const res = await fetch(`${url}/graphql`, {
@@ -106,6 +121,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     async stop() {
       await gateway.stop();
       await mocks.stop();
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,141 @@
+import { createSchema } from '../src/graphql/createSchema';
+import { loadCatalogue, readCatalogueFile, type Grant } from '../src/policy/loadCatalogue';
+import { ALL_CITIZEN_FIELDS, selectionFor } from './helpers/queries';
+import { startStack, type Stack } from './helpers/stack';
+
+const { schema, rules } = createSchema();
+const catalogue = loadCatalogue(readCatalogueFile(), schema, rules);
+const NONE = { POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 };
+
+describe('the catalogue, agency by agency and purpose by purpose', () => {
+  let stack: Stack;
+  let subject: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    subject = stack.persona('household-of-five');
+    // Consent-based purposes: the subject consents to each, so that the matrix tests the grant itself.
+    const token = await stack.citizenToken(subject);
+    for (const g of catalogue.grants.filter((x) => x.purpose.consentRequired)) {
+      const res = await stack.graphql('mutation($i: GrantConsentInput!) { grantConsent(input: $i) { status } }', {
+        token,
+        variables: { i: { agency: g.agency.code, purpose: g.purpose.code, expiresAt: new Date(Date.now() + 86_400_000).toISOString() } },
+      });
+      expect(res.body.data).toEqual({ grantConsent: { status: 'ACTIVE' } });
+    }
+  });
+  afterAll(() => stack.stop());
+
+  it('covers every field the schema declares as citizen data', () => {
+    const declared = Object.values(schema.getTypeMap()).flatMap((t) =>
+      'getFields' in t && !t.name.startsWith('__')
+        ? Object.keys((t as { getFields(): object }).getFields()).map((f) => `${t.name}.${f}`).filter((c) => ['IDENTITY', 'PERSONAL', 'SENSITIVE'].includes(rules.rule(c) ?? ''))
+        : [],
+    );
+    expect([...declared].sort()).toEqual([...ALL_CITIZEN_FIELDS].sort());
+  });
+
+  const ask = async (g: Grant, query: string, scopes = [g.scope]) => {
+    const token = await stack.agencyToken(g.agency.code, scopes);
+    await stack.resetRegistryCalls();
+    const res = await stack.graphql(query, { token, variables: { id: subject }, headers: { 'x-purpose': g.purpose.code } });
+    return { res, calls: await stack.registryCalls() };
+  };
+  const deniedFields = (res: Awaited<ReturnType<typeof ask>>['res']) =>
+    new Set(((res.body.errors?.[0]?.extensions?.denied ?? []) as { field: string }[]).map((d) => d.field.replace(/\(.*$/, '')));
+
+  describe.each(catalogue.grants.map((g) => [`${g.agency.code} / ${g.purpose.code}`, g] as const))('%s', (_name, grant) => {
+    (grant.subject.fields.size > 0 ? it : it.skip)('returns exactly the granted fields about the subject', async () => {
+      const { res } = await ask(grant, `query($id: PersonalId!) { citizen(id: $id) { ${selectionFor(grant.subject.fields)} } }`);
+      expect(res.body.errors).toBeUndefined();
+      const citizen = res.body.data?.citizen as Record<string, Record<string, unknown> | null>;
+      for (const f of grant.subject.fields) {
+        const [type, field] = f.split('.') as [string, string];
+        const holder = type === 'Citizen' ? citizen : type === 'Person' ? citizen.person : type === 'Residence' ? citizen.residence : citizen.household;
+        expect(holder).toHaveProperty(type === 'HouseholdMember' ? 'members' : field);
+      }
+      if (grant.subject.fields.has('Citizen.documents')) {
+        const types = new Set((citizen.documents as unknown as { type: string }[]).map((d) => d.type));
+        for (const t of types) expect(grant.subject.documentTypes.has(t as never)).toBe(true);
+      }
+    });
+
+    it('refuses every other field about the subject, naming each, with no registry call', async () => {
+      const { res, calls } = await ask(grant, `query($id: PersonalId!) { citizen(id: $id) { ${selectionFor(ALL_CITIZEN_FIELDS)} } }`);
+      expect(res.status).toBe(403);
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'PURPOSE_GRANT', purpose: grant.purpose.code });
+      const expected = ALL_CITIZEN_FIELDS.filter((f) => !grant.subject.fields.has(f));
+      expect([...deniedFields(res)].sort()).toEqual(expected.sort());
+      expect(calls).toEqual(NONE);
+    });
+
+    it('refuses related citizens beyond what the grant allows, with no registry call', async () => {
+      const related = `query($id: PersonalId!) { citizen(id: $id) { household { members { citizen { ${selectionFor(ALL_CITIZEN_FIELDS)} } } } } }`;
+      const { res, calls } = await ask(grant, related);
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const allowed = grant.related?.fields ?? new Set<string>();
+      expect([...deniedFields(res)].sort()).toEqual(ALL_CITIZEN_FIELDS.filter((f) => !allowed.has(f)).sort());
+      expect(calls).toEqual(NONE);
+    });
+
+    if (grant.related) {
+      it("returns the related citizens' granted fields", async () => {
+        const fields = [...(grant.related?.fields ?? [])].filter((f) => !f.startsWith('Household.') && f !== 'HouseholdMember.relationshipToHead');
+        const { res } = await ask(grant, `query($id: PersonalId!) { citizen(id: $id) { person { father { ${selectionFor(fields)} } } } }`);
+        expect(res.body.errors).toBeUndefined();
+      });
+    }
+
+    it('refuses a token without the grant\'s scope, with no registry call', async () => {
+      const { res, calls } = await ask(grant, 'query($id: PersonalId!) { citizen(id: $id) { id } }', ['some.other-scope']);
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'SCOPE' });
+      expect(calls).toEqual(NONE);
+    });
+
+    it('refuses documents of a type outside the grant', async () => {
+      const outside = ['BIRTH_CERTIFICATE', 'MARRIAGE_CERTIFICATE', 'IDENTITY_CARD', 'PASSPORT', 'DRIVING_LICENCE', 'CRIMINAL_RECORD_CERTIFICATE'].find(
+        (t) => !grant.subject.documentTypes.has(t as never),
+      );
+      const { res, calls } = await ask(grant, `query($id: PersonalId!) { citizen(id: $id) { documents(types: [${outside}]) { number } } }`);
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(calls).toEqual(NONE);
+    });
+  });
+
+  it('refuses a purpose the agency is not granted', async () => {
+    const token = await stack.agencyToken('VCB', ['identity.verify', 'residence.process']);
+    const res = await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { id } }', { token, variables: { id: subject }, headers: { 'x-purpose': 'CT01_RESIDENCE' } });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'NO_GRANT' });
+  });
+
+  it('refuses an agency that is not in the catalogue', async () => {
+    const token = await stack.agencyToken('CA_NOWHERE', ['residence.process']);
+    const res = await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { id } }', { token, variables: { id: subject }, headers: { 'x-purpose': 'CT01_RESIDENCE' } });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'UNKNOWN_AGENCY' });
+  });
+
+  it('answers BAD_USER_INPUT for a purpose code that is not in the catalogue', async () => {
+    const token = await stack.agencyToken();
+    const res = await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { id } }', { token, variables: { id: subject }, headers: { 'x-purpose': 'CURIOSITY' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'X-Purpose' });
+  });
+
+  it('filters documents to the granted types when types are not given', async () => {
+    const grant = catalogue.grant('XNC', 'PASSPORT') as Grant;
+    const { res } = await ask(grant, 'query($id: PersonalId!) { citizen(id: $id) { documents { type } } }');
+    const types = (res.body.data?.citizen as { documents: { type: string }[] }).documents.map((d) => d.type);
+    expect(types.length).toBeGreaterThan(0);
+    expect(types.every((t) => ['IDENTITY_CARD', 'PASSPORT'].includes(t))).toBe(true);
+  });
+
+  it("lists an agency's permissions before it asks for data", async () => {
+    const token = await stack.agencyToken('STP_HN', ['criminal-record.issue']);
+    const res = await stack.graphql('{ myPermissions { purpose { code title } scope scopeHeld subject { fields documentTypes } related { fields } relatedMaxHops verification } }', { token });
+    expect(res.body.errors).toBeUndefined();
+    const perms = res.body.data?.myPermissions as { purpose: { code: string; title: string }; scopeHeld: boolean; subject: { documentTypes: string[] } }[];
+    expect(perms.map((p) => p.purpose.code).sort()).toEqual(['BIRTH_REGISTRATION', 'CRIMINAL_RECORD']);
+    const lltp = perms.find((p) => p.purpose.code === 'CRIMINAL_RECORD');
+    expect(lltp).toMatchObject({ scopeHeld: true, purpose: { title: 'Cấp Phiếu lý lịch tư pháp' } });
+    expect(lltp?.subject.documentTypes).toContain('CRIMINAL_RECORD_CERTIFICATE');
+  });
+});
