@@ -17,6 +17,9 @@ export interface GatewayConfig {
   databaseUrl: string | null;
   /** Policy catalogue file; null means the one shipped in src/policy. */
   policyCatalogue: string | null;
+  /** Directory of the gateway's signing keys (audit checkpoints, attestations). */
+  signingKeyDir: string;
+  audit: { checkpointEveryRecords: number; checkpointEveryMs: number; pruneEveryMs: number; defaultRetentionDays: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Registry base URLs; null means "start the embedded mock" (development only). */
   registries: Record<RegistryName, { url: string | null; timeoutMs: number; retries: number }>;
@@ -109,6 +112,13 @@ export function loadConfig(env: Env): GatewayConfig {
     dataDir: path.resolve(r.string('DATA_DIR', '.data') as string),
     databaseUrl: r.postgresUrl('DATABASE_URL', production),
     policyCatalogue: r.string('POLICY_CATALOGUE', null),
+    signingKeyDir: '',
+    audit: {
+      checkpointEveryRecords: r.int('AUDIT_CHECKPOINT_EVERY', 500, 1, 1_000_000),
+      checkpointEveryMs: r.int('AUDIT_CHECKPOINT_MS', 60_000, 100, 86_400_000),
+      pruneEveryMs: r.int('AUDIT_PRUNE_MS', 3_600_000, 1000, 86_400_000),
+      defaultRetentionDays: r.int('AUDIT_DEFAULT_RETENTION_DAYS', 1825, 1, 36_500),
+    },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, env.NODE_ENV === 'test' ? 'silent' : 'info'),
     registries,
     breaker: {
@@ -129,6 +139,8 @@ export function loadConfig(env: Env): GatewayConfig {
       },
     },
   };
+  const keyDir = r.string('SIGNING_KEY_DIR', null, production);
+  config.signingKeyDir = keyDir ? path.resolve(keyDir) : path.join(config.dataDir, 'keys');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -14,6 +14,9 @@ import { createAuthorizer } from './access/authorize';
 import { createAccessPlugin } from './access/createAccessPlugin';
 import { createAuthenticator, type Authenticator } from './auth/createAuthenticator';
 import { createDevIdentityProvider, type DevIdentityProvider } from './auth/createDevIdentityProvider';
+import { AccessLogReader } from './audit/AccessLogReader';
+import { AuditLog } from './audit/AuditLog';
+import { createAuditPlugin } from './audit/createAuditPlugin';
 import type { GatewayConfig } from './config';
 import { ConsentStore } from './consent/ConsentStore';
 import { BadUserInputError, createErrorFormatter } from './errors';
@@ -25,6 +28,7 @@ import { createDevRouter } from './http/devRoutes';
 import { createHealthRouter } from './http/healthRoutes';
 import { createPlaygroundRouter } from './http/playground';
 import { createLogger, type Logger } from './logger';
+import { loadKeyRing, type KeyRing } from './keys/loadKeyRing';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import { loadCatalogue, readCatalogueFile, type PolicyCatalogue } from './policy/loadCatalogue';
 import { createStore, type Store } from './store/createStore';
@@ -47,6 +51,8 @@ export interface Gateway {
   readonly logger: Logger;
   readonly store: Store;
   readonly catalogue: PolicyCatalogue;
+  readonly keys: KeyRing;
+  readonly audit: AuditLog;
   /** The embedded identity provider, in development without AUTH_JWKS_URL. */
   readonly identityProvider?: DevIdentityProvider;
   phase(): GatewayPhase;
@@ -74,6 +80,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'store connection error'),
   });
   const consents = new ConsentStore(store, now);
+  const accessLog = new AccessLogReader(store);
+  const keys = await loadKeyRing({ dir: config.signingKeyDir, createIfMissing: !config.production, now });
+  const audit = new AuditLog(store, keys, { ...config.audit, now });
 
   const urls = Object.fromEntries(
     REGISTRY_NAMES.map((name) => {
@@ -107,6 +116,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.disable('x-powered-by');
   const server = createServer(app);
   let phase: GatewayPhase = 'initialized';
+  // Records past their purpose's retention lose their personal columns; the chain stays verifiable.
+  const pruneTimer = setInterval(() => {
+    audit.prune().then(
+      (n) => n > 0 && logger.info({ records: n }, 'audit records past retention pruned'),
+      (err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'audit pruning failed'),
+    );
+  }, config.audit.pruneEveryMs);
+  pruneTimer.unref();
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
@@ -131,6 +148,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         authorize: createAuthorizer({ catalogue, consents, now, allowAnonymousIntrospection: !config.production }),
       }),
       metrics.graphqlPlugin(),
+      createAuditPlugin({ schema, audit, logger, defaultRetentionDays: config.audit.defaultRetentionDays }),
     ],
   });
   await apollo.start();
@@ -156,6 +174,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       cache: () => ({ kind: 'none' }),
     }),
   );
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=300');
+    res.json(keys.jwks());
+  });
   if (!config.production) {
     app.use(createDevRouter({ identityProvider, registries: urls, logger }));
     app.use(createPlaygroundRouter());
@@ -173,6 +195,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch }),
         catalogue,
         consents,
+        accessLog,
+        citizensAt: new Map(),
         now,
       }),
     }),
@@ -190,6 +214,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     store,
     catalogue,
+    keys,
+    audit,
     identityProvider,
     phase: () => phase,
     listen: () =>
@@ -205,7 +231,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     stop: async () => {
       if (phase === 'stopped') return;
       phase = 'draining';
+      clearInterval(pruneTimer);
       await apollo.stop();
+      await audit.checkpoint().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'final audit checkpoint failed'));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
       phase = 'stopped';

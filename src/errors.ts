@@ -1,6 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { UpstreamError } from '../connectors/UpstreamError';
+import { StoreUnavailableError } from './store/StoreUnavailableError';
 import type { RegistryName } from '../connectors/types';
 
 /**
@@ -19,6 +20,7 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'
   | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'STORE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /** Codes a client may see, ours and the request-level ones Apollo Server produces. */
@@ -35,6 +37,7 @@ const PUBLIC_CODES = new Set<string>([
   'RATE_LIMITED',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'STORE_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'OPERATION_RESOLUTION_FAILURE',
@@ -94,6 +97,13 @@ export function consentRequired(agencyName: string, purposeTitle: string): Graph
   });
 }
 
+/** The gateway's own store (consents, audit trail) cannot be used: no citizen data until it can. */
+export function storeUnavailable(what: string): GraphQLError {
+  return new GraphQLError(`${what} cannot be reached, so no citizen data is served; try again shortly`, {
+    extensions: { code: 'STORE_UNAVAILABLE', ...withStatus(503) },
+  });
+}
+
 export function notFound(registry: RegistryName): GraphQLError {
   return new GraphQLError(`The ${REGISTRY_LABEL[registry]} registry has no record for this personal ID`, {
     extensions: { code: 'NOT_FOUND', registry },
@@ -125,6 +135,10 @@ export function createErrorFormatter(logger: ErrorLogger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     try {
       const original = unwrapResolverError(error);
+      if (original instanceof StoreUnavailableError) {
+        const mapped = storeUnavailable("The gateway's store");
+        return { message: mapped.message, path: formatted.path, extensions: { code: 'STORE_UNAVAILABLE' } };
+      }
       if (original instanceof UpstreamError) {
         const mapped = upstreamFailure(original);
         return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: publicExtensions(mapped.extensions) };

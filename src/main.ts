@@ -1,6 +1,6 @@
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { ConfigError, loadConfig, needsEmbeddedMocks } from './config';
-import { createGateway } from './createGateway';
+import { createGateway, type Gateway } from './createGateway';
 
 /**
  * `npm start`: the gateway with its embedded defaults — mock registries over real
@@ -9,11 +9,25 @@ import { createGateway } from './createGateway';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   let mocks: MockRegistries | undefined;
+  let gateway: Gateway | undefined;
+  // Signals are handled from the start: a stop during start-up still closes what was opened.
+  const stop = (signal: string) => {
+    gateway?.logger.info({ signal }, 'stopping');
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    timer.unref();
+    Promise.all([gateway?.stop(), mocks?.stop()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+
   if (needsEmbeddedMocks(config)) {
     const { seed, size, latency } = config.mocks;
     mocks = await startMockRegistries({ seed, size, latency });
   }
-  const gateway = await createGateway({ config, registryUrls: mocks?.urls });
+  gateway = await createGateway({ config, registryUrls: mocks?.urls });
   const url = await gateway.listen();
 
   const lines = [
@@ -38,18 +52,6 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
-
-  const stop = (signal: string) => {
-    gateway.logger.info({ signal }, 'stopping');
-    const timer = setTimeout(() => process.exit(1), 10_000);
-    timer.unref();
-    Promise.all([gateway.stop(), mocks?.stop()]).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import { rotateKeys } from '../src/keys/loadKeyRing';
 import { ConfigError, loadConfig } from '../src/config';
 import { createGateway, type Gateway } from '../src/createGateway';
 import { json, startStack, testDataset, type Stack } from './helpers/stack';
@@ -94,8 +98,12 @@ describe('production mode', () => {
   let gateway: Gateway;
   let url: string;
   let database: TestDatabase;
+  let keyDir: string;
   beforeAll(async () => {
     database = await createTestDatabase();
+    // Production never makes its own key: it is provisioned, like any secret.
+    keyDir = mkdtempSync(path.join(tmpdir(), 'gw-keys-'));
+    await rotateKeys(keyDir);
     const dataset = testDataset();
     mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 0, maxMs: 1 } });
     idp = await startTestIdentityProvider();
@@ -111,6 +119,7 @@ describe('production mode', () => {
       AUTH_ISSUER: TEST_ISSUER,
       AUTH_AUDIENCE: TEST_AUDIENCE,
       DATABASE_URL: database.url,
+      SIGNING_KEY_DIR: keyDir,
     });
     gateway = await createGateway({ config });
     url = await gateway.listen();
@@ -139,6 +148,7 @@ describe('production mode', () => {
       'AUTH_JWKS_URL is required in production',
       'PORT must be an integer between 0 and 65535, got "eighty"',
       'DATABASE_URL is required in production',
+      'SIGNING_KEY_DIR is required',
     ]);
   });
 

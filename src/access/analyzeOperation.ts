@@ -1,21 +1,16 @@
 import {
   getArgumentValues,
-  getDirectiveValues,
   getNamedType,
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
-  isAbstractType,
   isObjectType,
-  Kind,
   GraphQLError,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { createFieldCollector } from '../graphql/createFieldCollector';
 import type { AccessRules, Role } from './accessRules';
 
 /** A class of data disclosed about one citizen, at the schema coordinate whose rule applies. */
@@ -40,6 +35,8 @@ export interface CitizenSelection {
   /** The `id` argument of a root `citizen(id:)`. */
   id?: string;
   disclosures: Disclosure[];
+  /** Leaf fields selected on this citizen, as field-name paths (`person.fullName`), for the audit. */
+  fieldPaths: Set<string>;
 }
 
 export interface RootFieldSelection {
@@ -83,7 +80,10 @@ const CITIZEN_TYPE = 'Citizen';
 
 interface WalkState {
   citizen: CitizenSelection | null;
+  /** Response path (aliases) from the root. */
   path: string;
+  /** Field names from the current citizen (`person.fullName`). */
+  fieldPath: string;
   depth: number;
 }
 
@@ -96,10 +96,6 @@ interface WalkState {
 export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
   const { schema, rules, operation, variables } = input;
   const maxSelections = input.maxSelections ?? 10_000;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of input.document.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  }
   const rootType = schema.getRootType(operation.operation);
   const result: OperationAnalysis = {
     operationType: operation.operation,
@@ -111,34 +107,7 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
     aliasCount: 0,
   };
   if (!rootType) return result;
-
-  const included = (node: { directives?: readonly unknown[] } & Parameters<typeof getDirectiveValues>[1]): boolean => {
-    if (!node.directives || node.directives.length === 0) return true;
-    if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
-    return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
-  };
-
-  const appliesTo = (typeCondition: string | undefined, type: GraphQLObjectType): boolean => {
-    if (!typeCondition || typeCondition === type.name) return true;
-    const condition = schema.getType(typeCondition);
-    return !!condition && isAbstractType(condition) && schema.isSubType(condition, type);
-  };
-
-  const eachField = (set: SelectionSetNode, type: GraphQLObjectType, visit: (f: FieldNode) => void, spreading: string[]): void => {
-    for (const sel of set.selections) {
-      if (!included(sel)) continue;
-      if (sel.kind === Kind.FIELD) visit(sel);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        if (appliesTo(sel.typeCondition?.name.value, type)) eachField(sel.selectionSet, type, visit, spreading);
-      } else {
-        const name = sel.name.value;
-        const fragment = fragments.get(name);
-        // Cycles are rejected by validation; the guard keeps this walk safe regardless.
-        if (!fragment || spreading.includes(name)) continue;
-        if (appliesTo(fragment.typeCondition.name.value, type)) eachField(fragment.selectionSet, type, visit, [...spreading, name]);
-      }
-    }
-  };
+  const eachField = createFieldCollector(schema, input.document, variables);
 
   const walk = (set: SelectionSetNode, type: GraphQLObjectType, state: WalkState): void => {
     eachField(
@@ -158,6 +127,7 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
         const coordinate = `${type.name}.${name}`;
         const responseKey = field.alias?.value ?? name;
         const path = state.path ? `${state.path}.${responseKey}` : responseKey;
+        let fieldPath = state.fieldPath ? `${state.fieldPath}.${name}` : name;
         const depth = state.depth + 1;
         result.maxDepth = Math.max(result.maxDepth, depth);
         const named = getNamedType(def.type);
@@ -169,24 +139,26 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
         } else if (citizen) {
           const rule = rules.rule(coordinate);
           if (rule === 'IDENTITY' || rule === 'PERSONAL' || rule === 'SENSITIVE') record(citizen, coordinate, rule, path, args);
+          if (!field.selectionSet) citizen.fieldPaths.add(fieldPath);
         }
         if (named.name === CITIZEN_TYPE) {
+          fieldPath = '';
           citizen = {
             via: coordinate,
             hop: state.citizen ? state.citizen.hop + 1 : 0,
             path,
             ...(type === rootType && typeof args.id === 'string' ? { id: args.id } : {}),
             disclosures: [],
+            fieldPaths: new Set(),
           };
           result.citizens.push(citizen);
         }
-        if (field.selectionSet && isObjectType(named)) walk(field.selectionSet, named, { citizen, path, depth });
+        if (field.selectionSet && isObjectType(named)) walk(field.selectionSet, named, { citizen, path, fieldPath, depth });
       },
-      [],
     );
   };
 
-  walk(operation.selectionSet, rootType, { citizen: null, path: '', depth: 0 });
+  walk(operation.selectionSet, rootType, { citizen: null, path: '', fieldPath: '', depth: 0 });
   return result;
 }
 

@@ -3,7 +3,7 @@ import { UpstreamError } from '../../connectors/UpstreamError';
 import type { AgencyCaller, CitizenCaller } from '../auth/caller';
 import type { ConsentStore } from '../consent/ConsentStore';
 import { ageOn, todayInVietnam } from '../domain/dates';
-import { BadUserInputError, consentRequired, forbidden, purposeRequired, unauthenticated, upstreamFailure } from '../errors';
+import { BadUserInputError, consentRequired, forbidden, purposeRequired, storeUnavailable, unauthenticated, upstreamFailure } from '../errors';
 import type { GatewayContext } from '../graphql/context';
 import type { Grant, PolicyCatalogue, Purpose } from '../policy/loadCatalogue';
 import type { Role } from './accessRules';
@@ -37,6 +37,8 @@ export interface AuthorizerOptions {
 export type Authorizer = (analysis: OperationAnalysis, ctx: GatewayContext) => Promise<AccessDecision>;
 
 const GUARDIAN = 'GUARDIAN';
+/** Supervisors reading their own agency's access log (internal control). */
+const SUPERVISOR_SCOPE = 'audit.read';
 const GUARDIAN_MAX_AGE = 14;
 const NO_FILTER: AccessDecision = { purpose: null, grant: null, documentTypes: new Map() };
 
@@ -133,6 +135,9 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   }
 
   async function authorizeAgency(analysis: OperationAnalysis, ctx: GatewayContext, caller: AgencyCaller): Promise<AccessDecision> {
+    if (analysis.rootFields.some((f) => f.coordinate === 'Query.accessLog') && !caller.scopes.includes(SUPERVISOR_SCOPE)) {
+      throw forbidden(`Reading the agency's access log needs the scope "${SUPERVISOR_SCOPE}"`, { rule: 'SCOPE' });
+    }
     if (analysis.citizens.length === 0) return NO_FILTER;
     if (!ctx.purpose) throw purposeRequired();
     const { catalogue } = options;
@@ -176,7 +181,12 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   async function checkConsent(citizens: CitizenSelection[], grant: Grant): Promise<void> {
     for (const subject of citizens.filter((c) => c.hop === 0)) {
       const requested = subject.disclosures.map((d) => d.coordinate);
-      const consents = await options.consents.active(subject.id as string, grant.agency.code, grant.purpose.code);
+      let consents;
+      try {
+        consents = await options.consents.active(subject.id as string, grant.agency.code, grant.purpose.code);
+      } catch {
+        throw storeUnavailable('The consent register');
+      }
       const covered = consents.some((c) => c.fields === null || requested.every((f) => (c.fields as string[]).includes(f)));
       if (!covered) throw consentRequired(grant.agency.name, grant.purpose.title);
     }

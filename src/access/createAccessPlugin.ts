@@ -36,6 +36,7 @@ export function createAccessPlugin(options: AccessPluginOptions): ApolloServerPl
             }
             throw err;
           }
+          contextValue.variables = variables;
           contextValue.analysis = analysis;
           contextValue.access = await options.authorize(analysis, contextValue);
         },

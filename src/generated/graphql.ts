@@ -4,6 +4,7 @@ import type { CitizenRef, HouseholdMemberRef } from '../graphql/models';
 import type { PersonRecord, ResidenceRecord, HouseholdRecord, DocumentRecord, ProvenanceRecord, AddressRecord } from '../../connectors/types';
 import type { Agency as AgencyModel, Purpose as PurposeModel, Grant, FieldGrant as FieldGrantModel } from '../policy/loadCatalogue';
 import type { ConsentRecord } from '../consent/ConsentStore';
+import type { AccessLogRow, AccessLogPage, AccessLogEdgeModel } from '../audit/AccessLogReader';
 import type { GatewayContext } from '../graphql/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -32,6 +33,47 @@ export type Scalars = {
    */
   PersonalId: { input: string; output: string; }
 };
+
+export type AccessLogConnection = {
+  __typename?: 'AccessLogConnection';
+  edges: Array<AccessLogEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AccessLogEdge = {
+  __typename?: 'AccessLogEdge';
+  cursor: Scalars['String']['output'];
+  node: AccessLogEntry;
+};
+
+/** One operation's dealings with one citizen's data, as the audit trail recorded it. Values are never recorded. */
+export type AccessLogEntry = {
+  __typename?: 'AccessLogEntry';
+  /** The agency that read the data; null when a citizen did (a parent, under GUARDIAN). */
+  agency: Maybe<Agency>;
+  at: Scalars['DateTime']['output'];
+  callerKind: CallerKind;
+  /** The dossier number the agency gave (X-Case-Id). */
+  caseId: Maybe<Scalars['String']['output']>;
+  /** Field paths returned (or, when denied, asked for), e.g. person.fullName. */
+  fields: Array<Scalars['String']['output']>;
+  /** The official who read it: in an agency's own log only (internal control). */
+  official: Maybe<Scalars['String']['output']>;
+  outcome: AccessOutcome;
+  purpose: Maybe<Purpose>;
+  reason: Maybe<Scalars['String']['output']>;
+  registries: Array<Registry>;
+  /** The citizen whose data it was: in an agency's own log only. */
+  subjectId: Maybe<Scalars['PersonalId']['output']>;
+};
+
+export type AccessOutcome =
+  /** The request was refused (the reason says why). */
+  | 'DENIED'
+  /** Data was returned. */
+  | 'DISCLOSED'
+  /** The request was allowed but no data could be returned (a registry failed or had no record). */
+  | 'FAILED';
 
 /** Disclosure classes of citizen data. */
 export type AccessRule =
@@ -76,6 +118,10 @@ export type Agency = {
 export type AgencyKind =
   | 'NON_STATE'
   | 'STATE';
+
+export type CallerKind =
+  | 'AGENCY'
+  | 'CITIZEN';
 
 /**
  * A citizen, by personal ID. Each registry-backed field is resolved on demand and is
@@ -210,6 +256,12 @@ export type MutationRevokeConsentArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /** What an agency may read for one purpose: ask before asking for data. */
 export type Permission = {
   __typename?: 'Permission';
@@ -286,6 +338,11 @@ export type Purpose = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Reads by the calling agency's own officials, newest first, optionally for one
+   * official: internal control for supervisors (token scope `audit.read`).
+   */
+  accessLog: AccessLogConnection;
   /** The agencies in the policy catalogue. */
   agencies: Array<Agency>;
   /**
@@ -296,6 +353,8 @@ export type Query = {
   citizen: Maybe<Citizen>;
   /** The caller's own record (citizen tokens). */
   me: Maybe<Citizen>;
+  /** Who read the caller's data, newest first (their own reads left out). `first` is 1 to 100. */
+  myAccessLog: AccessLogConnection;
   /** The caller's consents, newest first, including expired and revoked ones. */
   myConsents: Array<Consent>;
   /** Every grant of the calling agency: which fields each purpose allows. */
@@ -305,8 +364,21 @@ export type Query = {
 };
 
 
+export type QueryAccessLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  official?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryCitizenArgs = {
   id: Scalars['PersonalId']['input'];
+};
+
+
+export type QueryMyAccessLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** The registries the gateway reads. */
@@ -414,11 +486,16 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AccessLogConnection: ResolverTypeWrapper<AccessLogPage>;
+  AccessLogEdge: ResolverTypeWrapper<AccessLogEdgeModel>;
+  AccessLogEntry: ResolverTypeWrapper<AccessLogRow>;
+  AccessOutcome: AccessOutcome;
   AccessRule: AccessRule;
   Address: ResolverTypeWrapper<AddressRecord>;
   Agency: ResolverTypeWrapper<AgencyModel>;
   AgencyKind: AgencyKind;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CallerKind: CallerKind;
   Citizen: ResolverTypeWrapper<CitizenRef>;
   Consent: ResolverTypeWrapper<ConsentRecord>;
   ConsentStatus: ConsentStatus;
@@ -435,6 +512,7 @@ export type ResolversTypes = {
   IssuedDocument: ResolverTypeWrapper<DocumentRecord>;
   MaritalStatus: MaritalStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: ResolverTypeWrapper<Grant>;
   Person: ResolverTypeWrapper<PersonRecord>;
   PersonalId: ResolverTypeWrapper<Scalars['PersonalId']['output']>;
@@ -449,6 +527,9 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AccessLogConnection: AccessLogPage;
+  AccessLogEdge: AccessLogEdgeModel;
+  AccessLogEntry: AccessLogRow;
   Address: AddressRecord;
   Agency: AgencyModel;
   Boolean: Scalars['Boolean']['output'];
@@ -464,6 +545,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   IssuedDocument: DocumentRecord;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Permission: Grant;
   Person: PersonRecord;
   PersonalId: Scalars['PersonalId']['output'];
@@ -485,6 +567,30 @@ export type RolesDirectiveArgs = {
 };
 
 export type RolesDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = RolesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AccessLogConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AccessLogConnection'] = ResolversParentTypes['AccessLogConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AccessLogEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AccessLogEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AccessLogEdge'] = ResolversParentTypes['AccessLogEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AccessLogEntry'], ParentType, ContextType>;
+};
+
+export type AccessLogEntryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AccessLogEntry'] = ResolversParentTypes['AccessLogEntry']> = {
+  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  callerKind?: Resolver<ResolversTypes['CallerKind'], ParentType, ContextType>;
+  caseId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  official?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AccessOutcome'], ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['Purpose']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  registries?: Resolver<Array<ResolversTypes['Registry']>, ParentType, ContextType>;
+  subjectId?: Resolver<Maybe<ResolversTypes['PersonalId']>, ParentType, ContextType>;
+};
 
 export type AddressResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = {
   communeCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -563,6 +669,11 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   revokeConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'id'>>;
 };
 
+export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type PermissionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Permission'] = ResolversParentTypes['Permission']> = {
   agency?: Resolver<ResolversTypes['Agency'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
@@ -618,9 +729,11 @@ export type PurposeResolvers<ContextType = GatewayContext, ParentType extends Re
 };
 
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  accessLog?: Resolver<ResolversTypes['AccessLogConnection'], ParentType, ContextType, RequireFields<QueryAccessLogArgs, 'first'>>;
   agencies?: Resolver<Array<ResolversTypes['Agency']>, ParentType, ContextType>;
   citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType, RequireFields<QueryCitizenArgs, 'id'>>;
   me?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  myAccessLog?: Resolver<ResolversTypes['AccessLogConnection'], ParentType, ContextType, RequireFields<QueryMyAccessLogArgs, 'first'>>;
   myConsents?: Resolver<Array<ResolversTypes['Consent']>, ParentType, ContextType>;
   myPermissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
   purposes?: Resolver<Array<ResolversTypes['Purpose']>, ParentType, ContextType>;
@@ -637,6 +750,9 @@ export type ResidenceResolvers<ContextType = GatewayContext, ParentType extends 
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
+  AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
+  AccessLogEdge?: AccessLogEdgeResolvers<ContextType>;
+  AccessLogEntry?: AccessLogEntryResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
   Agency?: AgencyResolvers<ContextType>;
   Citizen?: CitizenResolvers<ContextType>;
@@ -648,6 +764,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   HouseholdMember?: HouseholdMemberResolvers<ContextType>;
   IssuedDocument?: IssuedDocumentResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Permission?: PermissionResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonalId?: GraphQLScalarType;

@@ -1,5 +1,6 @@
 import type { AccessDecision } from '../access/authorize';
 import type { OperationAnalysis } from '../access/analyzeOperation';
+import type { AccessLogReader } from '../audit/AccessLogReader';
 import type { Caller } from '../auth/caller';
 import type { ConsentStore } from '../consent/ConsentStore';
 import type { PolicyCatalogue } from '../policy/loadCatalogue';
@@ -16,7 +17,12 @@ export interface GatewayContext {
   loaders: Loaders;
   catalogue: PolicyCatalogue;
   consents: ConsentStore;
+  accessLog: AccessLogReader;
   now: () => Date;
+  /** Which citizen each resolved Citizen object is, by concrete response path (for the audit). */
+  citizensAt: Map<string, string>;
+  /** The operation's variables, coerced (set before execution). */
+  variables?: Record<string, unknown>;
   /** What the operation would disclose, computed before execution by the access plugin. */
   analysis?: OperationAnalysis;
   /** The access decision for the operation, set before execution. */

@@ -4,6 +4,7 @@ import { contradictionWithRecord, parsePersonalId } from '../domain/personalId';
 import { BadUserInputError, notFound } from '../errors';
 import type { Resolvers } from '../generated/graphql';
 import type { GatewayContext } from './context';
+import { accessLogEntry, accessLogQueries } from './accessLogResolvers';
 import { consentMutations } from './consentMutations';
 import type { CitizenRef } from './models';
 import { DateScalar, DateTimeScalar, PersonalIdScalar } from './scalars';
@@ -15,6 +16,18 @@ function responsePath(info: GraphQLResolveInfo): string {
   const keys: string[] = [];
   for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
   return keys.reverse().join('.');
+}
+
+/** The concrete response path of the object a field belongs to (`citizen.household.members.2.citizen`). */
+function parentPath(info: GraphQLResolveInfo): string {
+  const keys: (string | number)[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path.prev; p; p = p.prev) keys.push(p.key);
+  return keys.reverse().join('.');
+}
+
+/** Notes which citizen is at this place in the response, for the audit. */
+function seen(ctx: GatewayContext, info: GraphQLResolveInfo, c: CitizenRef): void {
+  ctx.citizensAt.set(parentPath(info), c.id);
 }
 
 function agencyCode(ctx: GatewayContext): string {
@@ -38,13 +51,20 @@ export const resolvers: Resolvers = {
     agencies: (_parent, _args, ctx) => [...ctx.catalogue.agencies.values()],
     purposes: (_parent, _args, ctx) => [...ctx.catalogue.purposes.values()],
     myConsents: (_parent, _args, ctx) => (ctx.caller.kind === 'citizen' ? ctx.consents.list(ctx.caller.personalId) : []),
+    ...accessLogQueries,
   },
+
+  AccessLogEntry: accessLogEntry,
 
   Mutation: consentMutations,
 
   Citizen: {
-    id: (c) => c.id,
-    person: async (c, _args, ctx) => {
+    id: (c, _args, ctx, info) => {
+      seen(ctx, info, c);
+      return c.id;
+    },
+    person: async (c, _args, ctx, info) => {
+      seen(ctx, info, c);
       const record = await ctx.loaders.person.load(c.id);
       if (!record) throw notFound('POPULATION');
       const parts = parsePersonalId(c.id);
@@ -52,17 +72,20 @@ export const resolvers: Resolvers = {
       if (contradiction) throw new BadUserInputError(contradiction, { field: 'id' });
       return record;
     },
-    residence: async (c, _args, ctx) => {
+    residence: async (c, _args, ctx, info) => {
+      seen(ctx, info, c);
       const record = await ctx.loaders.residence.load(c.id);
       if (!record) throw notFound('RESIDENCE');
       return record;
     },
-    household: async (c, _args, ctx) => {
+    household: async (c, _args, ctx, info) => {
+      seen(ctx, info, c);
       const record = await ctx.loaders.residence.load(c.id);
       if (!record) throw notFound('RESIDENCE');
       return record.household;
     },
     documents: async (c, { types }, ctx, info) => {
+      seen(ctx, info, c);
       const holder = await ctx.loaders.documents.load(c.id);
       if (!holder) throw notFound('DOCUMENTS');
       // The purpose's grant may narrow the types; `types` narrows further.

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { packageRoot } from '../paths';
+import { StoreUnavailableError } from './StoreUnavailableError';
+
+export { StoreUnavailableError };
 
 /** Something SQL can be sent to: the store itself or one of its transactions. */
 export interface Queryable {
@@ -21,6 +24,17 @@ export interface Store extends Queryable {
   /** True when the store answers a write right now (readiness). */
   writable(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+
+/** Connection-level failures become StoreUnavailableError; SQL errors stay as they are. */
+function classify(err: unknown): unknown {
+  const e = err as { code?: string; message?: string };
+  if ((e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '')) {
+    return new StoreUnavailableError(`store unavailable: ${e.code ?? e.message}`);
+  }
+  return err;
 }
 
 export interface StoreOptions {
@@ -48,15 +62,24 @@ export async function createStore(options: StoreOptions): Promise<Store> {
 function postgresStore(url: string, onError?: (err: Error) => void): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2000, idleTimeoutMillis: 30_000 });
   pool.on('error', (err) => onError?.(err));
-  const query = async <T extends object>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[];
+  const query = async <T extends object>(sql: string, params?: unknown[]) => {
+    try {
+      return (await pool.query(sql, params)).rows as T[];
+    } catch (err) {
+      throw classify(err);
+    }
+  };
   return {
     kind: 'postgres',
     query,
     exec: async (sql) => {
-      await pool.query(sql);
+      await query(sql);
     },
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((err: unknown) => {
+        throw classify(err);
+      });
+      let failed: unknown;
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -69,9 +92,11 @@ function postgresStore(url: string, onError?: (err: Error) => void): Store {
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
-        throw err;
+        failed = classify(err);
+        throw failed;
       } finally {
-        client.release();
+        // A client whose connection broke is destroyed rather than returned to the pool.
+        client.release(failed instanceof StoreUnavailableError ? true : undefined);
       }
     },
     writable: () => writable(query),

@@ -24,6 +24,8 @@ export interface Stack {
   gateway: Gateway;
   mocks: MockRegistries;
   dataset: MockDataset;
+  /** The environment the gateway was configured from (store, data directory, ...). */
+  env: Record<string, string>;
   /** A persona's personal ID by key (see mocks/data/personas.ts). */
   persona(key: string): string;
   citizenToken(personalId: string): Promise<string>;
@@ -55,14 +57,15 @@ export function testDataset(): MockDataset {
 export async function startStack(env: Record<string, string> = {}, options: { store?: 'postgres' | 'embedded' } = {}): Promise<Stack> {
   const database = options.store === 'embedded' || env.DATABASE_URL ? null : await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
-  const config = loadConfig({
+  const fullEnv: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '0',
     MOCK_LATENCY_MS: '1-3',
     DATA_DIR: dataDir,
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
-  });
+  };
+  const config = loadConfig(fullEnv);
   const dataset = testDataset();
   const mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, latency: config.mocks.latency, dataset });
   const gateway = await createGateway({ config, registryUrls: mocks.urls });
@@ -78,6 +81,7 @@ export async function startStack(env: Record<string, string> = {}, options: { st
     gateway,
     mocks,
     dataset,
+    env: fullEnv,
     persona(key) {
       const p = dataset.personas.find((x) => x.key === key);
       if (!p) throw new Error(`no persona "${key}"; have: ${dataset.personas.map((x) => x.key).join(', ')}`);

@@ -1,0 +1,177 @@
+import type { KeyRing } from '../keys/loadKeyRing';
+import type { Queryable, Store } from '../store/createStore';
+import { contentHash, GENESIS, linkHash, type AuditContent } from './hashChain';
+
+/** One record to write: an operation's dealings with one subject. */
+export interface AuditEntry {
+  requestId: string;
+  callerKind: 'citizen' | 'agency';
+  callerId: string;
+  agency: string | null;
+  purpose: string | null;
+  caseId: string | null;
+  subjectId: string;
+  /** Field paths from the subject (`person.fullName`), never values. */
+  fields: string[];
+  registries: string[];
+  outcome: 'disclosed' | 'denied' | 'failed';
+  reason: string | null;
+  /** How long the record is kept in full (the purpose's retention). */
+  retentionDays: number;
+}
+
+export interface AuditLogOptions {
+  /** Sign the chain head after this many records... */
+  checkpointEveryRecords?: number;
+  /** ...or when this much time has passed since the last signature. */
+  checkpointEveryMs?: number;
+  /** Most records written in one transaction. */
+  maxBatch?: number;
+  now?: () => Date;
+}
+
+interface Waiting {
+  entries: AuditEntry[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Arbitrary but fixed: one writer at a time, across every process sharing the database. */
+const CHAIN_LOCK = 74_200_002;
+const COLUMNS = 17;
+
+/**
+ * The append-only, hash-chained audit trail. Appends from concurrent requests are
+ * grouped into one transaction (group commit): under an advisory lock it reads the
+ * chain head, links the new records to it and inserts them in one statement, so the
+ * chain stays single and gapless with any number of gateway processes. `append`
+ * resolves only once the records are committed: the caller may then disclose.
+ */
+export class AuditLog {
+  private readonly queue: Waiting[] = [];
+  private draining: Promise<void> | null = null;
+  private lastCheckpointSeq = 0;
+  private lastCheckpointAt = 0;
+  private readonly now: () => Date;
+  private readonly every: { records: number; ms: number };
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly keys: KeyRing,
+    options: AuditLogOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.every = { records: options.checkpointEveryRecords ?? 500, ms: options.checkpointEveryMs ?? 60_000 };
+    this.maxBatch = options.maxBatch ?? 200;
+  }
+
+  /** Writes the records of one operation; resolves when they are durable. */
+  append(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entries, resolve, reject });
+      this.draining ??= this.drain().finally(() => {
+        this.draining = null;
+      });
+    });
+  }
+
+  /** Blanks the personal columns of records past their retention; returns how many. */
+  async prune(): Promise<number> {
+    const rows = await this.store.query<{ seq: string }>(
+      `UPDATE audit_log
+          SET request_id = NULL, caller_id = NULL, case_id = NULL, subject_id = NULL, fields = NULL, reason = NULL, pruned_at = $1
+        WHERE retain_until < $1 AND pruned_at IS NULL
+        RETURNING seq::text AS seq`,
+      [this.now()],
+    );
+    return rows.length;
+  }
+
+  /** Signs the current chain head now (also done periodically while writing). */
+  async checkpoint(): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+      const head = await this.head(tx);
+      if (head.seq > 0) await this.sign(tx, head.seq, head.hash);
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch: Waiting[] = [];
+      let size = 0;
+      while (this.queue.length > 0 && (batch.length === 0 || size + (this.queue[0] as Waiting).entries.length <= this.maxBatch)) {
+        const next = this.queue.shift() as Waiting;
+        batch.push(next);
+        size += next.entries.length;
+      }
+      try {
+        await this.write(batch.flatMap((w) => w.entries));
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+  }
+
+  private async head(tx: Queryable): Promise<{ seq: number; hash: string }> {
+    const row = (await tx.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1'))[0];
+    return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS };
+  }
+
+  private async write(entries: AuditEntry[]): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+      let { seq, hash: prev } = await this.head(tx);
+      const recordedAt = this.now();
+      const params: unknown[] = [];
+      const tuples: string[] = [];
+      for (const e of entries) {
+        seq++;
+        const content: AuditContent = {
+          seq,
+          recordedAt: recordedAt.toISOString(),
+          retainUntil: new Date(recordedAt.getTime() + e.retentionDays * 86_400_000).toISOString(),
+          requestId: e.requestId,
+          callerKind: e.callerKind,
+          callerId: e.callerId,
+          agency: e.agency,
+          purpose: e.purpose,
+          caseId: e.caseId,
+          subjectId: e.subjectId,
+          fields: e.fields,
+          registries: e.registries,
+          outcome: e.outcome,
+          reason: e.reason,
+        };
+        const ch = contentHash(content);
+        const hash = linkHash(prev, seq, ch);
+        const base = params.length;
+        params.push(
+          seq, content.recordedAt, content.retainUntil, e.requestId, e.callerKind, e.callerId, e.agency, e.purpose,
+          e.caseId, e.subjectId, e.fields, e.registries, e.outcome, e.reason, ch, prev, hash,
+        );
+        tuples.push(`(${Array.from({ length: COLUMNS }, (_, i) => `$${base + i + 1}`).join(', ')})`);
+        prev = hash;
+      }
+      await tx.query(
+        `INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose,
+                                case_id, subject_id, fields, registries, outcome, reason, content_hash, prev_hash, hash)
+         VALUES ${tuples.join(', ')}`,
+        params,
+      );
+      const due = seq - this.lastCheckpointSeq >= this.every.records || Date.now() - this.lastCheckpointAt >= this.every.ms;
+      if (due) await this.sign(tx, seq, prev);
+    });
+  }
+
+  private async sign(tx: Queryable, seq: number, hash: string): Promise<void> {
+    const signedAt = this.now();
+    const jws = await this.keys.sign({ seq, hash }, { typ: 'audit-checkpoint+jwt' });
+    await tx.query('INSERT INTO audit_checkpoints (seq, hash, signed_at, jws) VALUES ($1, $2, $3, $4) ON CONFLICT (seq) DO NOTHING', [seq, hash, signedAt, jws]);
+    this.lastCheckpointSeq = seq;
+    this.lastCheckpointAt = Date.now();
+  }
+}

@@ -1,0 +1,46 @@
+import { ConfigError, loadConfig } from '../config';
+import { loadKeyRing } from '../keys/loadKeyRing';
+import { createStore } from '../store/createStore';
+import { AuditLog } from './AuditLog';
+import { verifyChain } from './verifyChain';
+
+/**
+ * `npm run audit:verify` — checks the whole audit chain and names the first broken link;
+ * `npm run audit:prune` — blanks records past their retention now. Both read the same
+ * configuration as the gateway (DATABASE_URL, or the embedded store under DATA_DIR,
+ * which must not be open in a running gateway at the same time).
+ */
+async function main(command: string | undefined): Promise<number> {
+  if (command !== 'verify' && command !== 'prune') {
+    process.stderr.write('usage: audit verify | audit prune\n');
+    return 2;
+  }
+  const config = loadConfig(process.env);
+  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const keys = await loadKeyRing({ dir: config.signingKeyDir, createIfMissing: false });
+    if (command === 'prune') {
+      const n = await new AuditLog(store, keys).prune();
+      process.stdout.write(`pruned ${n} record(s) past their retention\n`);
+      return 0;
+    }
+    const report = await verifyChain(store, keys.keySet);
+    if (report.ok) {
+      process.stdout.write(`audit chain OK: ${report.records} record(s), ${report.pruned} pruned, ${report.checkpoints} signed checkpoint(s) verified\n`);
+      return 0;
+    }
+    const broken = report.firstBroken as { seq: number; problem: string };
+    process.stdout.write(`audit chain BROKEN at record ${broken.seq}: ${broken.problem} (${report.records} record(s) verified before it)\n`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  },
+);

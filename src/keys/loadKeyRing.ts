@@ -1,0 +1,116 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
+
+/** One signing key as kept on disk: a private ES256 JWK and its life. */
+interface StoredKey {
+  kid: string;
+  createdAt: string;
+  /** Set when a newer key took over; the key stays published for verification. */
+  retiredAt: string | null;
+  privateJwk: JWK;
+}
+
+export interface KeyRing {
+  readonly activeKid: string;
+  /** Signs claims as a compact JWS (ES256, `kid` in the header). */
+  sign(claims: Record<string, unknown>, options: { typ: string; expiresInSeconds?: number }): Promise<string>;
+  /** Public keys of every key still kept: the active one and retired ones. */
+  jwks(): JSONWebKeySet;
+  /** For verifying the gateway's own signatures. */
+  keySet: JWTVerifyGetKey;
+}
+
+export class KeyRingError extends Error {
+  override readonly name = 'KeyRingError';
+}
+
+const FILE = /^signing-[A-Za-z0-9_-]+\.json$/;
+
+function readKeys(dir: string): StoredKey[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => FILE.test(f));
+  } catch {
+    return [];
+  }
+  return files.map((f) => {
+    try {
+      const k = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as StoredKey;
+      if (!k.kid || !k.privateJwk?.d || k.privateJwk.crv !== 'P-256') throw new Error('not an ES256 private key');
+      return k;
+    } catch (err) {
+      throw new KeyRingError(`signing key ${f} is unreadable: ${(err as Error).message}`);
+    }
+  });
+}
+
+async function newKey(dir: string, now: Date): Promise<StoredKey> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const privateJwk = await exportJWK(privateKey);
+  const { d: _private, ...publicPart } = privateJwk;
+  const kid = await calculateJwkThumbprint(publicPart);
+  const key: StoredKey = { kid, createdAt: now.toISOString(), retiredAt: null, privateJwk };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(dir, `signing-${kid}.json`), JSON.stringify(key, null, 2), { mode: 0o600 });
+  return key;
+}
+
+/**
+ * The gateway's signing keys, kept as files in one directory (a mounted secret in
+ * production, `DATA_DIR/keys` in development). The newest unretired key signs; every
+ * key in the directory is published, so that signatures made before a rotation still
+ * verify. In development an empty directory gets a fresh key; in production it is an
+ * error.
+ */
+export async function loadKeyRing(options: { dir: string; createIfMissing: boolean; now?: () => Date }): Promise<KeyRing> {
+  const now = options.now ?? (() => new Date());
+  let keys = readKeys(options.dir);
+  if (keys.length === 0) {
+    if (!options.createIfMissing) throw new KeyRingError(`no signing key in ${options.dir} (SIGNING_KEY_DIR)`);
+    keys = [await newKey(options.dir, now())];
+  }
+  const active = keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  if (!active) throw new KeyRingError(`every signing key in ${options.dir} is retired; rotate to make a new one`);
+  const privateKey = (await importJWK(active.privateJwk, 'ES256')) as CryptoKey;
+  const publicKeys: JSONWebKeySet = {
+    keys: keys.map((k) => {
+      const { d: _private, ...pub } = k.privateJwk;
+      return { ...pub, kid: k.kid, alg: 'ES256', use: 'sig' };
+    }),
+  };
+  return {
+    activeKid: active.kid,
+    async sign(claims, o) {
+      let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: active.kid, typ: o.typ }).setIssuedAt();
+      if (o.expiresInSeconds) jwt = jwt.setExpirationTime(Math.floor(now().getTime() / 1000) + o.expiresInSeconds);
+      return jwt.sign(privateKey);
+    },
+    jwks: () => publicKeys,
+    keySet: createLocalJWKSet(publicKeys),
+  };
+}
+
+/** Retires the active key and makes a new one; the old one stays published. */
+export async function rotateKeys(dir: string, now: Date = new Date()): Promise<{ retired: string[]; active: string }> {
+  const keys = readKeys(dir);
+  const retired: string[] = [];
+  for (const k of keys.filter((x) => !x.retiredAt)) {
+    k.retiredAt = now.toISOString();
+    writeFileSync(path.join(dir, `signing-${k.kid}.json`), JSON.stringify(k, null, 2), { mode: 0o600 });
+    retired.push(k.kid);
+  }
+  const fresh = await newKey(dir, now);
+  return { retired, active: fresh.kid };
+}
