@@ -13,6 +13,10 @@ export interface ProvenanceRecord {
   /** When the gateway read it from the registry (ISO 8601). */
   fetchedAt: string;
   fromCache: boolean;
+  /** Seconds since the gateway fetched it (0 when fetched for this request). */
+  ageSeconds: number;
+  /** Served past its freshness because the registry is failing (stale-if-error). */
+  stale: boolean;
 }
 
 export type Gender = 'MALE' | 'FEMALE';

@@ -59,7 +59,7 @@ export function address(value: Wire | null, path: string): AddressRecord | null 
 }
 
 export function provenance(registry: RegistryName, asOf: string, fetchedAt: string): ProvenanceRecord {
-  return { registry, asOf, fetchedAt, fromCache: false };
+  return { registry, asOf, fetchedAt, fromCache: false, ageSeconds: 0, stale: false };
 }
 
 /** Runs a mapper; a contract breach becomes an UpstreamError like any other registry failure. */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { signRegistryEvent } from '../src/http/registryEvents';
 
 /** How a mock registry misbehaves, set through `POST /__faults`. */
 export type FaultMode = 'ok' | 'down' | 'slow' | 'error' | 'hang';
@@ -21,10 +22,12 @@ export interface RegistryRequest {
   params: string[];
   query: URLSearchParams;
   body: unknown;
+  /** Tells subscribers (webhooks) that these records changed. */
+  notify(ids: string[]): void;
 }
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Route name for the request counters, e.g. `citizens.batchGet`. */
   name: string;
   pattern: RegExp;
@@ -37,6 +40,14 @@ export interface RegistryStats {
   byRoute: Record<string, number>;
   /** Requests whose client went away before an answer (timeouts, aborts). */
   aborted: number;
+  /** Change events delivered to webhooks, and those that failed. */
+  webhooksSent: number;
+  webhookFailures: number;
+}
+
+export interface Webhook {
+  url: string;
+  secret: string;
 }
 
 export interface RegistryServerOptions {
@@ -58,6 +69,8 @@ export interface RegistryServer {
   stats(): RegistryStats;
   resetStats(): void;
   setFault(fault: Partial<Fault> & { mode: FaultMode }): void;
+  /** Change events go to this URL, signed with the secret (X-Registry-Signature). */
+  addWebhook(webhook: Webhook): void;
 }
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -77,7 +90,23 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     throw new Error(`latency must satisfy 0 <= minMs <= maxMs, but got: ${JSON.stringify(latency)}`);
   }
   let fault: Fault = { mode: 'ok', latencyMs: 0 };
-  let stats: RegistryStats = { requests: 0, byRoute: {}, aborted: 0 };
+  const emptyStats = (): RegistryStats => ({ requests: 0, byRoute: {}, aborted: 0, webhooksSent: 0, webhookFailures: 0 });
+  let stats: RegistryStats = emptyStats();
+  const webhooks: Webhook[] = [];
+  const notify = (ids: string[]): void => {
+    const body = JSON.stringify({ registry: options.name, ids, changedAt: new Date().toISOString() });
+    for (const hook of webhooks) {
+      fetch(hook.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-registry-signature': signRegistryEvent(hook.secret, body) },
+        body,
+        signal: AbortSignal.timeout(2000),
+      }).then(
+        (res) => (res.ok ? stats.webhooksSent++ : stats.webhookFailures++),
+        () => stats.webhookFailures++,
+      );
+    }
+  };
   const hanging = new Set<ServerResponse>();
   let baseUrl = '';
 
@@ -100,7 +129,7 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
       name: '__stats.reset',
       pattern: /^\/__stats\/reset$/,
       handle: () => {
-        stats = { requests: 0, byRoute: {}, aborted: 0 };
+        stats = emptyStats();
         return { status: 200, body: stats };
       },
     },
@@ -121,6 +150,19 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
         return { status: 200, body: fault };
       },
     },
+    {
+      method: 'POST',
+      name: '__webhooks.add',
+      pattern: /^\/__webhooks$/,
+      handle: ({ body }) => {
+        const { url, secret } = (body ?? {}) as Record<string, unknown>;
+        if (typeof url !== 'string' || !/^https?:\/\/\S+$/.test(url) || typeof secret !== 'string' || secret.length < 16) {
+          return errorReply(400, 'INVALID_ARGUMENT', 'body must be {"url": "http(s)://...", "secret": "<at least 16 characters>"}');
+        }
+        webhooks.push({ url, secret });
+        return { status: 201, body: { url } };
+      },
+    },
     ...(options.adminRoutes ?? []),
   ];
 
@@ -133,14 +175,14 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
 
     let body: unknown;
     try {
-      body = req.method === 'POST' ? await readJson(req) : undefined;
+      body = req.method === 'POST' || req.method === 'PATCH' ? await readJson(req) : undefined;
     } catch (err) {
       send(res, errorReply(400, 'INVALID_ARGUMENT', (err as Error).message));
       return;
     }
     if (isAdmin) {
       if (!route) return send(res, errorReply(404, 'NOT_FOUND', 'no such admin route'));
-      return send(res, route.handle(requestFor(route, url, body)));
+      return send(res, route.handle(requestFor(route, url, body, notify)));
     }
 
     stats.requests++;
@@ -182,7 +224,7 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     if (!route) {
       return send(res, byPath.length > 0 ? errorReply(405, 'METHOD_NOT_ALLOWED', 'method not allowed') : errorReply(404, 'NOT_FOUND', 'no such resource'));
     }
-    send(res, route.handle(requestFor(route, url, body)));
+    send(res, route.handle(requestFor(route, url, body, notify)));
   };
 
   const server = createServer((req, res) => {
@@ -213,7 +255,10 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
       }),
     stats: () => structuredClone(stats),
     resetStats: () => {
-      stats = { requests: 0, byRoute: {}, aborted: 0 };
+      stats = emptyStats();
+    },
+    addWebhook: (hook) => {
+      webhooks.push(hook);
     },
     setFault: (f) => {
       fault = { mode: f.mode, latencyMs: f.latencyMs ?? 0 };
@@ -221,7 +266,7 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
   };
 }
 
-function requestFor(route: Route, url: URL, body: unknown): RegistryRequest {
+function requestFor(route: Route, url: URL, body: unknown, notify: (ids: string[]) => void): RegistryRequest {
   const match = route.pattern.exec(url.pathname) ?? [];
   const params = match.slice(1).map((p) => {
     try {
@@ -230,7 +275,7 @@ function requestFor(route: Route, url: URL, body: unknown): RegistryRequest {
       return p ?? '';
     }
   });
-  return { params, query: url.searchParams, body };
+  return { params, query: url.searchParams, body, notify };
 }
 
 function parseFault(body: unknown): Fault | string {

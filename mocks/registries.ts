@@ -98,6 +98,31 @@ export function createPopulationRegistry(d: MockDataset, options: RegistryOption
   ];
   const adminRoutes: Route[] = [
     { method: 'GET', name: '__personas', pattern: /^\/__personas$/, handle: () => ({ status: 200, body: { personas: d.personas } }) },
+    {
+      // A registrar's correction, e.g. a new phone number: the record changes and subscribers are told.
+      method: 'PATCH',
+      name: '__admin.citizens.update',
+      pattern: /^\/__admin\/citizens\/([^/]+)$/,
+      handle: ({ params, body, notify }) => {
+        const p = d.people.get(params[0] ?? '');
+        if (!p) return errorReply(404, 'NOT_FOUND', 'citizen not found');
+        const patch = (body ?? {}) as Record<string, unknown>;
+        const allowed = ['fullName', 'phone', 'email'] as const;
+        const keys = Object.keys(patch);
+        if (keys.length === 0 || keys.some((k) => !(allowed as readonly string[]).includes(k) || (patch[k] !== null && (typeof patch[k] !== 'string' || (patch[k] as string).length > 200)))) {
+          return errorReply(400, 'INVALID_ARGUMENT', `patch only ${allowed.join(', ')}, as strings of at most 200 characters`);
+        }
+        if ('fullName' in patch) {
+          if (typeof patch.fullName !== 'string' || patch.fullName.trim() === '') return errorReply(400, 'INVALID_ARGUMENT', 'fullName cannot be empty');
+          p.fullName = patch.fullName;
+        }
+        if ('phone' in patch) p.phone = patch.phone as string | null;
+        if ('email' in patch) p.email = patch.email as string | null;
+        p.updatedAt = new Date().toISOString();
+        notify([p.id]);
+        return { status: 200, body: citizenResource(d, p) };
+      },
+    },
   ];
   return createRegistryServer({ name: 'population', routes, adminRoutes, latency: options.latency });
 }
@@ -193,7 +218,34 @@ export function createResidenceRegistry(d: MockDataset, options: RegistryOptions
       },
     },
   ];
-  return createRegistryServer({ name: 'residence', routes, latency: options.latency });
+  const adminRoutes: Route[] = [
+    {
+      // A change of address of a whole household: every member's records change.
+      method: 'PATCH',
+      name: '__admin.households.update',
+      pattern: /^\/__admin\/households\/([^/]+)$/,
+      handle: ({ params, body, notify }) => {
+        const h = d.households.get(params[0] ?? '');
+        if (!h) return errorReply(404, 'NOT_FOUND', 'household not found');
+        const line = (body as Record<string, unknown> | undefined)?.line;
+        if (typeof line !== 'string' || line.trim() === '' || line.length > 200) return errorReply(400, 'INVALID_ARGUMENT', 'body must be {"line": "<new address line>"}');
+        const now = new Date().toISOString();
+        const address = { ...h.address, line };
+        h.address = address;
+        h.updatedAt = now;
+        for (const m of h.members) {
+          const r = d.residences.get(m.personalId);
+          if (!r?.permanent) continue;
+          if (r.current === r.permanent.address) r.current = address;
+          r.permanent = { ...r.permanent, address };
+          r.updatedAt = now;
+        }
+        notify(h.members.map((m) => m.personalId));
+        return { status: 200, body: householdResource(d, h) };
+      },
+    },
+  ];
+  return createRegistryServer({ name: 'residence', routes, adminRoutes, latency: options.latency });
 }
 
 // ----------------------------------------------------------------- documents
@@ -226,5 +278,26 @@ export function createDocumentsRegistry(d: MockDataset, options: RegistryOptions
       },
     },
   ];
-  return createRegistryServer({ name: 'documents', routes, latency: options.latency });
+  const adminRoutes: Route[] = [
+    {
+      // A document revoked or restored by its issuer.
+      method: 'PATCH',
+      name: '__admin.documents.update',
+      pattern: /^\/__admin\/documents\/([^/]+)$/,
+      handle: ({ params, body, notify }) => {
+        const status = (body as Record<string, unknown> | undefined)?.status;
+        if (status !== 'VALID' && status !== 'EXPIRED' && status !== 'REVOKED') return errorReply(400, 'INVALID_ARGUMENT', 'body must be {"status": "VALID|EXPIRED|REVOKED"}');
+        for (const [holderId, docs] of d.documents) {
+          const doc = docs.find((x) => x.documentId === params[0]);
+          if (!doc) continue;
+          doc.status = status;
+          doc.updatedAt = new Date().toISOString();
+          notify([holderId]);
+          return { status: 200, body: doc };
+        }
+        return errorReply(404, 'NOT_FOUND', 'document not found');
+      },
+    },
+  ];
+  return createRegistryServer({ name: 'documents', routes, adminRoutes, latency: options.latency });
 }

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { RegistryName } from '../connectors/types';
+import type { CacheKey } from './cache/CacheCrypto';
+import type { Freshness } from './cache/RegistryCache';
 
 /**
  * Configuration, read once from the environment and validated as a whole: a bad
@@ -29,6 +31,24 @@ export interface GatewayConfig {
   loaderMaxBatch: number;
   auth: AuthConfig;
   mocks: MockConfig;
+  cache: CacheConfig;
+}
+
+export interface CacheConfig {
+  mode: 'off' | 'memory' | 'redis';
+  redisUrl: string | null;
+  clusterNodes: { host: string; port: number }[];
+  /** Prefix of every key and of the invalidation channel. */
+  prefix: string;
+  /** Keyed HMAC for key names; null means a random one for this process (development). */
+  hmacSecret: Buffer | null;
+  /** AES-256 keys, the first one encrypting; empty means a random one for this process. */
+  encryptionKeys: CacheKey[];
+  memoryMaxEntries: number;
+  commandTimeoutMs: number;
+  freshness: Record<RegistryName, Freshness>;
+  /** Shared secret of registries' change webhooks; null disables the endpoint. */
+  webhookSecret: string | null;
 }
 
 export type AuthConfig =
@@ -128,6 +148,7 @@ export function loadConfig(env: Env): GatewayConfig {
     retryBaseDelayMs: r.int('REGISTRY_RETRY_BASE_MS', 25, 1, 10_000),
     loaderMaxBatch: r.int('LOADER_MAX_BATCH', 100, 1, 200),
     auth,
+    cache: undefined as unknown as CacheConfig,
     mocks: {
       seed: r.string('MOCK_SEED', 'vn-registry-gateway') as string,
       size: r.int('MOCK_CITIZENS', 20_000, 100, 2_000_000),
@@ -139,10 +160,55 @@ export function loadConfig(env: Env): GatewayConfig {
       },
     },
   };
+  config.cache = readCacheConfig(r, production);
   const keyDir = r.string('SIGNING_KEY_DIR', null, production);
   config.signingKeyDir = keyDir ? path.resolve(keyDir) : path.join(config.dataDir, 'keys');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+const FRESHNESS_DEFAULTS: Record<RegistryName, number> = { POPULATION: 300, RESIDENCE: 120, DOCUMENTS: 600 };
+
+function readCacheConfig(r: Reader, production: boolean): CacheConfig {
+  const redisUrl = r.redisUrl('REDIS_URL');
+  const clusterNodes = r.list('REDIS_CLUSTER_NODES', []).flatMap((node) => {
+    const m = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(node);
+    if (!m) r.problem(`REDIS_CLUSTER_NODES: "${node}" is not host:port`);
+    return m ? [{ host: m[1] as string, port: Number(m[2]) }] : [];
+  });
+  const wantsRedis = !!redisUrl || clusterNodes.length > 0;
+  const mode = r.oneOf('CACHE_MODE', ['off', 'memory', 'redis'] as const, wantsRedis ? 'redis' : 'memory');
+  if (mode === 'redis' && !wantsRedis) r.problem('CACHE_MODE=redis needs REDIS_URL or REDIS_CLUSTER_NODES');
+  const secret = r.base64('CACHE_HMAC_SECRET', 32, production && mode === 'redis');
+  const keys = r.list('CACHE_ENCRYPTION_KEYS', []).flatMap((item) => {
+    const [id, b64] = item.split(':');
+    const key = b64 ? Buffer.from(b64, 'base64') : Buffer.alloc(0);
+    if (!id || !/^[A-Za-z0-9_-]{1,16}$/.test(id) || key.length !== 32) {
+      r.problem('CACHE_ENCRYPTION_KEYS must be "id:base64-of-32-bytes" items, comma-separated, the first one active');
+      return [];
+    }
+    return [{ id, key }];
+  });
+  if (production && mode === 'redis' && keys.length === 0) r.problem('CACHE_ENCRYPTION_KEYS is required in production with Redis');
+  const negative = r.int('CACHE_NEGATIVE_TTL_S', 30, 0, 86_400);
+  const freshness = (name: RegistryName): Freshness => ({
+    ttlSeconds: r.int(`${name}_CACHE_TTL_S`, FRESHNESS_DEFAULTS[name], 0, 86_400),
+    staleWhileRevalidateSeconds: r.int(`${name}_CACHE_SWR_S`, 30, 0, 86_400),
+    staleIfErrorSeconds: r.int(`${name}_CACHE_SIE_S`, 3600, 0, 7 * 86_400),
+    negativeTtlSeconds: negative,
+  });
+  return {
+    mode,
+    redisUrl,
+    clusterNodes,
+    prefix: r.string('CACHE_PREFIX', 'gw:') as string,
+    hmacSecret: secret,
+    encryptionKeys: keys,
+    memoryMaxEntries: r.int('CACHE_MEMORY_MAX_ENTRIES', 50_000, 1, 10_000_000),
+    commandTimeoutMs: r.int('REDIS_COMMAND_TIMEOUT_MS', 100, 5, 10_000),
+    freshness: { POPULATION: freshness('POPULATION'), RESIDENCE: freshness('RESIDENCE'), DOCUMENTS: freshness('DOCUMENTS') },
+    webhookSecret: r.string('REGISTRY_WEBHOOK_SECRET', null),
+  };
 }
 
 /** True when any registry has no URL, i.e. the embedded mocks must be started. */
@@ -204,6 +270,30 @@ class Reader {
       return null;
     }
     return v;
+  }
+
+  redisUrl(key: string): string | null {
+    const v = this.env[key];
+    if (v === undefined || v === '') return null;
+    if (!/^rediss?:\/\/\S+$/.test(v)) {
+      this.problem(`${key} must be a redis:// or rediss:// URL`);
+      return null;
+    }
+    return v;
+  }
+
+  base64(key: string, minBytes: number, required: boolean): Buffer | null {
+    const v = this.env[key];
+    if (v === undefined || v === '') {
+      if (required) this.problem(`${key} is required in production with Redis`);
+      return null;
+    }
+    const bytes = Buffer.from(v, 'base64');
+    if (bytes.length < minBytes) {
+      this.problem(`${key} must be base64 of at least ${minBytes} random bytes`);
+      return null;
+    }
+    return bytes;
   }
 
   list(key: string, fallback: string[]): string[] {

@@ -16,6 +16,7 @@ import { createAuthenticator, type Authenticator } from './auth/createAuthentica
 import { createDevIdentityProvider, type DevIdentityProvider } from './auth/createDevIdentityProvider';
 import { AccessLogReader } from './audit/AccessLogReader';
 import { AuditLog } from './audit/AuditLog';
+import { createCaches, type Caches } from './cache/createCaches';
 import { createAuditPlugin } from './audit/createAuditPlugin';
 import type { GatewayConfig } from './config';
 import { ConsentStore } from './consent/ConsentStore';
@@ -23,10 +24,12 @@ import { BadUserInputError, createErrorFormatter } from './errors';
 import type { GatewayContext } from './graphql/context';
 import { createInputErrorsPlugin } from './graphql/createInputErrorsPlugin';
 import { createLoaders } from './graphql/createLoaders';
+import { createWarningsPlugin } from './graphql/createWarningsPlugin';
 import { createSchema } from './graphql/createSchema';
 import { createDevRouter } from './http/devRoutes';
 import { createHealthRouter } from './http/healthRoutes';
 import { createPlaygroundRouter } from './http/playground';
+import { createRegistryEventsRouter } from './http/registryEvents';
 import { createLogger, type Logger } from './logger';
 import { loadKeyRing, type KeyRing } from './keys/loadKeyRing';
 import { createMetrics, type GatewayMetrics } from './metrics';
@@ -53,6 +56,7 @@ export interface Gateway {
   readonly catalogue: PolicyCatalogue;
   readonly keys: KeyRing;
   readonly audit: AuditLog;
+  readonly caches: Caches;
   /** The embedded identity provider, in development without AUTH_JWKS_URL. */
   readonly identityProvider?: DevIdentityProvider;
   phase(): GatewayPhase;
@@ -98,6 +102,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxBatch: config.loaderMaxBatch,
     observer: metrics.upstream,
     onBreakerStateChange: (registry, state) => logger.warn({ registry, state }, 'circuit breaker changed state'),
+  });
+  const caches = createCaches({
+    config: config.cache,
+    observer: metrics.cache,
+    onRedisStatus: (up) => {
+      metrics.setCacheUp(up);
+      logger.warn({ up }, up ? 'cache backend connected' : 'cache backend unavailable; serving from the registries');
+    },
+    onRedisError: (() => {
+      let last = 0;
+      return (err: Error) => {
+        // ioredis reports every failed reconnect; once a minute in the logs is enough.
+        if (Date.now() - last > 60_000) logger.warn({ err: { name: err.name, message: err.message } }, 'cache backend error');
+        last = Date.now();
+      };
+    })(),
+    onEphemeralKeys: () => logger.warn('CACHE_HMAC_SECRET/CACHE_ENCRYPTION_KEYS not set: cache keys are random for this process, instances will not share entries'),
   });
   const breakers = () =>
     Object.fromEntries(REGISTRY_NAMES.map((n) => [n, connectors.clients[n].breaker.state()])) as Record<RegistryName, BreakerState>;
@@ -148,6 +169,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         authorize: createAuthorizer({ catalogue, consents, now, allowAnonymousIntrospection: !config.production }),
       }),
       metrics.graphqlPlugin(),
+      createWarningsPlugin(),
       createAuditPlugin({ schema, audit, logger, defaultRetentionDays: config.audit.defaultRetentionDays }),
     ],
   });
@@ -171,9 +193,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         { name: 'store', check: () => store.writable() },
       ],
       accepting: () => phase === 'started',
-      cache: () => ({ kind: 'none' }),
+      cache: () => caches.status(),
     }),
   );
+  if (config.cache.webhookSecret && caches.kind !== 'off') {
+    app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches, logger }));
+  }
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.setHeader('cache-control', 'public, max-age=300');
     res.json(keys.jwks());
@@ -192,11 +217,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         caller: await authenticator.authenticate(req.headers.authorization),
         purpose: header(req, 'x-purpose', PURPOSE, 'an upper-case purpose code such as CT01_RESIDENCE'),
         caseId: header(req, 'x-case-id', CASE_ID, 'a dossier number of letters, digits, ".", "_", "/" or "-"'),
-        loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch }),
+        loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch, caches }),
         catalogue,
         consents,
         accessLog,
         citizensAt: new Map(),
+        warnings: [],
         now,
       }),
     }),
@@ -216,6 +242,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     catalogue,
     keys,
     audit,
+    caches,
     identityProvider,
     phase: () => phase,
     listen: () =>
@@ -236,6 +263,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await audit.checkpoint().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'final audit checkpoint failed'));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
+      await caches.close();
       phase = 'stopped';
     },
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { ConfigError, loadConfig, needsEmbeddedMocks } from './config';
 import { createGateway, type Gateway } from './createGateway';
@@ -26,9 +27,16 @@ async function main(): Promise<void> {
   if (needsEmbeddedMocks(config)) {
     const { seed, size, latency } = config.mocks;
     mocks = await startMockRegistries({ seed, size, latency });
+    // The embedded registries tell the gateway about changes (PATCH /__admin/...) through a signed webhook.
+    config.cache.webhookSecret ??= randomBytes(24).toString('base64url');
   }
   gateway = await createGateway({ config, registryUrls: mocks?.urls });
   const url = await gateway.listen();
+  if (mocks && config.cache.webhookSecret && config.cache.mode !== 'off') {
+    for (const server of Object.values(mocks.servers)) {
+      server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
+    }
+  }
 
   const lines = [
     '',

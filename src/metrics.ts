@@ -2,12 +2,16 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATE_VALUE, type BreakerState } from '../connectors/CircuitBreaker';
 import type { UpstreamObserver } from '../connectors/RegistryClient';
+import type { CacheObserver } from './cache/RegistryCache';
 import type { RegistryName } from '../connectors/types';
 
 /** The gateway's Prometheus metrics, on a registry of its own (several gateways may share a process in tests). */
 export interface GatewayMetrics {
   registry: Registry;
   upstream: UpstreamObserver;
+  cache: CacheObserver;
+  /** Whether Redis answers, for the gauge. */
+  setCacheUp(up: boolean): void;
   /** Reads each registry's breaker state at scrape time. */
   watchBreakers(read: () => Record<RegistryName, BreakerState>): void;
   graphqlPlugin(): ApolloServerPlugin;
@@ -51,6 +55,26 @@ export function createMetrics(): GatewayMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const cacheRequests = new Counter({
+    name: 'gateway_cache_requests_total',
+    help: 'Cache lookups per record: hit, miss, or stale (served past TTL).',
+    labelNames: ['registry', 'result'] as const,
+    registers: [registry],
+  });
+  const cacheRoundTrips = new Counter({
+    name: 'gateway_cache_round_trips_total',
+    help: 'Batched cache operations (one backend round trip each).',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const cacheErrors = new Counter({
+    name: 'gateway_cache_errors_total',
+    help: 'Cache operations that failed; the gateway went on without the cache.',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const cacheUp = new Gauge({ name: 'gateway_cache_up', help: 'Whether the cache backend answers (1) or not (0).', registers: [registry] });
+  cacheUp.set(1);
   let readBreakers: () => Partial<Record<RegistryName, BreakerState>> = () => ({});
   new Gauge({
     name: 'gateway_breaker_state',
@@ -75,6 +99,12 @@ export function createMetrics(): GatewayMetrics {
         shortCircuits.inc({ registry: label(name) });
       },
     },
+    cache: {
+      lookup: (name, result, count) => cacheRequests.inc({ registry: label(name), result }, count),
+      roundTrip: (operation) => cacheRoundTrips.inc({ operation }),
+      error: (operation) => cacheErrors.inc({ operation }),
+    },
+    setCacheUp: (up) => cacheUp.set(up ? 1 : 0),
     watchBreakers(read) {
       readBreakers = read;
     },

@@ -29,7 +29,7 @@ describe('operations endpoints (development)', () => {
       status: 'ready',
       checks: { config: 'ok', store: 'ok' },
       registries: { population: { breaker: 'closed' }, residence: { breaker: 'closed' }, documents: { breaker: 'closed' } },
-      cache: { kind: 'none' },
+      cache: { kind: 'off', up: true },
     });
   });
 

@@ -315,6 +315,8 @@ export type Person = {
 /** Where a record came from and how fresh it is. */
 export type Provenance = {
   __typename?: 'Provenance';
+  /** Seconds since the gateway fetched it from the registry (0 when fetched for this request). */
+  ageSeconds: Scalars['Int']['output'];
   /** When the registry last changed the record. */
   asOf: Scalars['DateTime']['output'];
   /** When the gateway read it from the registry. */
@@ -714,6 +716,7 @@ export interface PersonalIdScalarConfig extends GraphQLScalarTypeConfig<Resolver
 }
 
 export type ProvenanceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Provenance'] = ResolversParentTypes['Provenance']> = {
+  ageSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fetchedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fromCache?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;

@@ -21,10 +21,20 @@ export interface GatewayContext {
   now: () => Date;
   /** Which citizen each resolved Citizen object is, by concrete response path (for the audit). */
   citizensAt: Map<string, string>;
+  /** Warnings for `extensions.warnings`, e.g. data served stale because a registry is down. */
+  warnings: ResponseWarning[];
   /** The operation's variables, coerced (set before execution). */
   variables?: Record<string, unknown>;
   /** What the operation would disclose, computed before execution by the access plugin. */
   analysis?: OperationAnalysis;
   /** The access decision for the operation, set before execution. */
   access?: AccessDecision;
+}
+
+export interface ResponseWarning {
+  code: 'STALE_DATA';
+  message: string;
+  path: (string | number)[];
+  registry: string;
+  ageSeconds: number;
 }

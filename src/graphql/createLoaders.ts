@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Connectors } from '../../connectors/createConnectors';
 import type { HolderDocuments, PersonRecord, ResidenceRecord } from '../../connectors/types';
+import type { Caches } from '../cache/createCaches';
+import type { RegistryCache } from '../cache/RegistryCache';
 
 /**
  * Per-request loaders, one per registry resource. Every key asked for in one tick
@@ -13,10 +15,11 @@ export interface Loaders {
   documents: DataLoader<string, HolderDocuments | null>;
 }
 
-export function createLoaders(connectors: Connectors, options: { maxBatchSize: number }): Loaders {
-  const loader = <T>(fetch: (ids: readonly string[]) => Promise<Map<string, T>>) =>
+export function createLoaders(connectors: Connectors, options: { maxBatchSize: number; caches?: Caches }): Loaders {
+  const loader = <T extends { provenance: PersonRecord['provenance'] }>(fetch: (ids: readonly string[]) => Promise<Map<string, T>>, cache: RegistryCache<T> | null | undefined) =>
     new DataLoader<string, T | null>(
       async (ids) => {
+        if (cache) return cache.load(ids, fetch);
         try {
           const found = await fetch(ids);
           return ids.map((id) => found.get(id) ?? null);
@@ -28,8 +31,8 @@ export function createLoaders(connectors: Connectors, options: { maxBatchSize: n
       { maxBatchSize: options.maxBatchSize },
     );
   return {
-    person: loader((ids) => connectors.population.getCitizens(ids)),
-    residence: loader((ids) => connectors.residence.getResidents(ids)),
-    documents: loader((ids) => connectors.documents.getHolders(ids)),
+    person: loader((ids) => connectors.population.getCitizens(ids), options.caches?.population),
+    residence: loader((ids) => connectors.residence.getResidents(ids), options.caches?.residence),
+    documents: loader((ids) => connectors.documents.getHolders(ids), options.caches?.documents),
   };
 }

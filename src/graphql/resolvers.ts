@@ -30,6 +30,20 @@ function seen(ctx: GatewayContext, info: GraphQLResolveInfo, c: CitizenRef): voi
   ctx.citizensAt.set(parentPath(info), c.id);
 }
 
+/** A record served past its freshness because its registry failed: say so in the response. */
+function warnIfStale(ctx: GatewayContext, info: GraphQLResolveInfo, provenance: { stale: boolean; registry: string; ageSeconds: number }): void {
+  if (!provenance.stale) return;
+  const path: (string | number)[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) path.unshift(p.key);
+  ctx.warnings.push({
+    code: 'STALE_DATA',
+    message: `The ${provenance.registry.toLowerCase()} registry is unavailable; this is its record as cached ${provenance.ageSeconds} s ago`,
+    path,
+    registry: provenance.registry,
+    ageSeconds: provenance.ageSeconds,
+  });
+}
+
 function agencyCode(ctx: GatewayContext): string {
   return ctx.caller.kind === 'agency' ? ctx.caller.agency : '';
 }
@@ -70,24 +84,28 @@ export const resolvers: Resolvers = {
       const parts = parsePersonalId(c.id);
       const contradiction = parts.ok ? contradictionWithRecord(parts.parts, record) : null;
       if (contradiction) throw new BadUserInputError(contradiction, { field: 'id' });
+      warnIfStale(ctx, info, record.provenance);
       return record;
     },
     residence: async (c, _args, ctx, info) => {
       seen(ctx, info, c);
       const record = await ctx.loaders.residence.load(c.id);
       if (!record) throw notFound('RESIDENCE');
+      warnIfStale(ctx, info, record.provenance);
       return record;
     },
     household: async (c, _args, ctx, info) => {
       seen(ctx, info, c);
       const record = await ctx.loaders.residence.load(c.id);
       if (!record) throw notFound('RESIDENCE');
+      warnIfStale(ctx, info, record.provenance);
       return record.household;
     },
     documents: async (c, { types }, ctx, info) => {
       seen(ctx, info, c);
       const holder = await ctx.loaders.documents.load(c.id);
       if (!holder) throw notFound('DOCUMENTS');
+      warnIfStale(ctx, info, holder.provenance);
       // The purpose's grant may narrow the types; `types` narrows further.
       const allowed = types ?? ctx.access?.documentTypes.get(responsePath(info));
       return allowed ? holder.documents.filter((d) => allowed.includes(d.type)) : holder.documents;

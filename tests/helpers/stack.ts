@@ -54,7 +54,10 @@ export function testDataset(): MockDataset {
  * the embedded identity provider unless `env` says otherwise. The store is a fresh
  * database on the machine's PostgreSQL, or the embedded one when `store` says so.
  */
-export async function startStack(env: Record<string, string> = {}, options: { store?: 'postgres' | 'embedded' } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  options: { store?: 'postgres' | 'embedded'; mocks?: MockRegistries } = {},
+): Promise<Stack> {
   const database = options.store === 'embedded' || env.DATABASE_URL ? null : await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
   const fullEnv: Record<string, string> = {
@@ -62,14 +65,20 @@ export async function startStack(env: Record<string, string> = {}, options: { st
     PORT: '0',
     MOCK_LATENCY_MS: '1-3',
     DATA_DIR: dataDir,
+    // Most tests count registry calls; the cache is switched on by the tests about it.
+    CACHE_MODE: 'off',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   };
   const config = loadConfig(fullEnv);
   const dataset = testDataset();
-  const mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, latency: config.mocks.latency, dataset });
+  const ownMocks = !options.mocks;
+  const mocks = options.mocks ?? (await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, latency: config.mocks.latency, dataset }));
   const gateway = await createGateway({ config, registryUrls: mocks.urls });
   const url = await gateway.listen();
+  if (config.cache.webhookSecret && config.cache.mode !== 'off') {
+    for (const server of Object.values(mocks.servers)) server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
+  }
 
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -124,7 +133,7 @@ export async function startStack(env: Record<string, string> = {}, options: { st
     },
     async stop() {
       await gateway.stop();
-      await mocks.stop();
+      if (ownMocks) await mocks.stop();
       await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,215 @@
+import type { ProvenanceRecord, RegistryName } from '../../connectors/types';
+import type { CacheBackend } from './backends';
+import type { CacheCrypto } from './CacheCrypto';
+
+/** How long a registry's records may be served from the cache. */
+export interface Freshness {
+  /** Served as is. */
+  ttlSeconds: number;
+  /** Past the TTL: still served, while one refresh runs in the background. */
+  staleWhileRevalidateSeconds: number;
+  /** Past the TTL: served, with a warning, when the registry is failing. */
+  staleIfErrorSeconds: number;
+  /** How long "no such record" is remembered. */
+  negativeTtlSeconds: number;
+}
+
+/** Where the cache reports what it did (metrics implement it). */
+export interface CacheObserver {
+  lookup(registry: RegistryName, result: 'hit' | 'miss' | 'stale', count: number): void;
+  roundTrip(operation: 'get' | 'set' | 'delete'): void;
+  error(operation: 'get' | 'set' | 'delete' | 'publish'): void;
+}
+
+interface Entry<T> {
+  /** When the gateway fetched it from the registry (ms since epoch). */
+  at: number;
+  /** Not found in the registry. */
+  nf?: 1;
+  r?: T;
+}
+
+type Cached = { provenance: ProvenanceRecord };
+
+/** How long a key that was invalidated stays guarded against late write-backs. */
+const INVALIDATION_MEMORY_MS = 60_000;
+
+/**
+ * The shared cache of one registry, used inside the loaders' batch functions: one
+ * backend round trip for the batch, one registry call for the misses (shared with
+ * any identical call already in flight in this process), write-back with TTL plus
+ * jitter. The records cached are the registry's, before any access decision: what a
+ * caller may see is decided after the cache, so the cache never depends on who asked.
+ */
+export class RegistryCache<T extends Cached> {
+  private readonly inflight = new Map<string, Promise<T | null>>();
+  /** Keys invalidated recently, with when: a fetch that started before must not write back. */
+  private readonly invalidated = new Map<string, number>();
+
+  constructor(
+    readonly registry: RegistryName,
+    private readonly backend: CacheBackend,
+    private readonly crypto: CacheCrypto,
+    private readonly freshness: Freshness,
+    private readonly observer: CacheObserver,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Records for `ids`, in order: a record, null (not found), or the error of a failed
+   * fetch. A record served past its TTL because the registry failed carries
+   * `provenance.stale = true`.
+   */
+  async load(ids: readonly string[], fetch: (ids: readonly string[]) => Promise<Map<string, T>>): Promise<(T | null | Error)[]> {
+    const keys = ids.map((id) => this.crypto.keyFor(this.registry, id));
+    let raw: (string | null)[];
+    try {
+      raw = await this.backend.getMany(keys);
+      this.observer.roundTrip('get');
+    } catch {
+      this.observer.error('get');
+      raw = keys.map(() => null);
+    }
+    const now = this.now();
+    const f = this.freshness;
+    const results: (T | null | Error | undefined)[] = new Array(ids.length);
+    const toFetch: number[] = [];
+    const fallback = new Map<number, Entry<T>>();
+    const refresh: string[] = [];
+    let hits = 0;
+    let stale = 0;
+
+    raw.forEach((value, i) => {
+      const entry = value === null ? null : this.decode(keys[i] as string, value);
+      const age = entry ? now - entry.at : Infinity;
+      if (entry?.nf && age <= f.negativeTtlSeconds * 1000) {
+        results[i] = null;
+        hits++;
+      } else if (entry?.r && age <= f.ttlSeconds * 1000) {
+        results[i] = this.served(entry, age, false);
+        hits++;
+      } else if (entry?.r && age <= (f.ttlSeconds + f.staleWhileRevalidateSeconds) * 1000) {
+        results[i] = this.served(entry, age, false);
+        refresh.push(ids[i] as string);
+        stale++;
+      } else {
+        if (entry?.r && age <= (f.ttlSeconds + f.staleIfErrorSeconds) * 1000) fallback.set(i, entry);
+        toFetch.push(i);
+      }
+    });
+    if (hits > 0) this.observer.lookup(this.registry, 'hit', hits);
+    if (stale > 0) this.observer.lookup(this.registry, 'stale', stale);
+    if (toFetch.length > 0) this.observer.lookup(this.registry, 'miss', toFetch.length);
+
+    if (toFetch.length > 0) {
+      try {
+        const fetched = await this.fetchShared(toFetch.map((i) => ids[i] as string), fetch);
+        for (const i of toFetch) results[i] = fetched.get(ids[i] as string) ?? null;
+      } catch (err) {
+        for (const i of toFetch) {
+          const old = fallback.get(i);
+          results[i] = old ? this.served(old, now - old.at, true) : (err as Error);
+        }
+      }
+    }
+    if (refresh.length > 0) this.fetchShared(refresh, fetch).catch(() => {});
+    return results as (T | null | Error)[];
+  }
+
+  /** Drops these records here and, through the backend, everywhere. */
+  async invalidate(ids: readonly string[]): Promise<void> {
+    const keys = ids.map((id) => this.crypto.keyFor(this.registry, id));
+    this.forget(keys);
+    try {
+      await this.backend.deleteMany(keys);
+      this.observer.roundTrip('delete');
+    } catch {
+      this.observer.error('delete');
+    }
+    try {
+      await this.backend.publish(JSON.stringify({ keys }));
+    } catch {
+      this.observer.error('publish');
+    }
+  }
+
+  /** Another instance invalidated these keys: guard them against our late write-backs. */
+  forget(keys: readonly string[]): void {
+    const now = this.now();
+    for (const k of keys) this.invalidated.set(k, now);
+    for (const [k, at] of this.invalidated) if (now - at > INVALIDATION_MEMORY_MS) this.invalidated.delete(k);
+  }
+
+  private fetchShared(ids: readonly string[], fetch: (ids: readonly string[]) => Promise<Map<string, T>>): Promise<Map<string, T | null>> {
+    const own = ids.filter((id) => !this.inflight.has(id));
+    if (own.length > 0) {
+      const startedAt = this.now();
+      const batch = fetch(own).then(async (found) => {
+        await this.store(own, found, startedAt);
+        return found;
+      });
+      for (const id of own) {
+        const one = batch.then((found) => found.get(id) ?? null);
+        this.inflight.set(id, one);
+        one.then(
+          () => this.inflight.delete(id),
+          () => this.inflight.delete(id),
+        );
+      }
+    }
+    const waits = ids.map((id) => this.inflight.get(id) as Promise<T | null>);
+    return Promise.all(waits).then((records) => new Map(ids.map((id, i) => [id, records[i] ?? null])));
+  }
+
+  private async store(ids: readonly string[], found: Map<string, T>, startedAt: number): Promise<void> {
+    const f = this.freshness;
+    const items: { key: string; value: string; ttlMs: number }[] = [];
+    for (const id of ids) {
+      const key = this.crypto.keyFor(this.registry, id);
+      const invalidatedAt = this.invalidated.get(key);
+      if (invalidatedAt !== undefined && invalidatedAt >= startedAt) continue;
+      const record = found.get(id);
+      const entry: Entry<T> = record ? { at: startedAt, r: record } : { at: startedAt, nf: 1 };
+      const lifetime = record ? f.ttlSeconds + Math.max(f.staleWhileRevalidateSeconds, f.staleIfErrorSeconds) : f.negativeTtlSeconds;
+      // Jitter spreads the expiry of records fetched together.
+      const ttlMs = lifetime * 1000 * (1 + Math.random() * 0.1);
+      items.push({ key, value: this.crypto.seal(key, JSON.stringify(entry)), ttlMs });
+    }
+    if (items.length === 0) return;
+    try {
+      await this.backend.setMany(items);
+      this.observer.roundTrip('set');
+    } catch {
+      this.observer.error('set');
+    }
+  }
+
+  private decode(key: string, sealed: string): Entry<T> | null {
+    const plain = this.crypto.open(key, sealed);
+    if (plain === null) return null;
+    try {
+      return JSON.parse(plain) as Entry<T>;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The cached record, its provenance (and every nested one) saying so. */
+  private served(entry: Entry<T>, ageMs: number, stale: boolean): T {
+    const record = entry.r as T;
+    markProvenance(record, Math.floor(ageMs / 1000), stale);
+    return record;
+  }
+}
+
+function markProvenance(value: unknown, ageSeconds: number, stale: boolean): void {
+  if (Array.isArray(value)) {
+    for (const v of value) markProvenance(v, ageSeconds, stale);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'provenance' && v && typeof v === 'object') Object.assign(v, { fromCache: true, ageSeconds, stale });
+    else markProvenance(v, ageSeconds, stale);
+  }
+}

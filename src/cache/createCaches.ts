@@ -1,0 +1,76 @@
+import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
+import type { CacheConfig } from '../config';
+import { MemoryBackend, RedisBackend, type CacheBackend } from './backends';
+import { CacheCrypto, ephemeralCacheCrypto } from './CacheCrypto';
+import { RegistryCache, type CacheObserver } from './RegistryCache';
+
+export interface Caches {
+  kind: 'off' | CacheBackend['kind'];
+  population: RegistryCache<PersonRecord> | null;
+  residence: RegistryCache<ResidenceRecord> | null;
+  documents: RegistryCache<HolderDocuments> | null;
+  byRegistry(name: RegistryName): RegistryCache<{ provenance: PersonRecord['provenance'] }> | null;
+  /** For /readyz. */
+  status(): { kind: string; up: boolean };
+  close(): Promise<void>;
+}
+
+export interface CachesOptions {
+  config: CacheConfig;
+  observer: CacheObserver;
+  onRedisError?: (err: Error) => void;
+  onRedisStatus?: (up: boolean) => void;
+  /** Told when keys are used with random per-process secrets (instances will not share). */
+  onEphemeralKeys?: () => void;
+}
+
+/** One cache per registry over one backend, as configured (off, memory, Redis, Redis Cluster). */
+export function createCaches(options: CachesOptions): Caches {
+  const { config } = options;
+  if (config.mode === 'off') {
+    return { kind: 'off', population: null, residence: null, documents: null, byRegistry: () => null, status: () => ({ kind: 'off', up: true }), close: async () => {} };
+  }
+  const backend: CacheBackend =
+    config.mode === 'redis'
+      ? new RedisBackend({
+          url: config.redisUrl ?? undefined,
+          clusterNodes: config.clusterNodes,
+          commandTimeoutMs: config.commandTimeoutMs,
+          channel: `${config.prefix}invalidate`,
+          onError: options.onRedisError,
+          onStatus: options.onRedisStatus,
+        })
+      : new MemoryBackend(config.memoryMaxEntries);
+  let crypto: CacheCrypto;
+  if (config.hmacSecret && config.encryptionKeys.length > 0) {
+    crypto = new CacheCrypto(config.hmacSecret, config.encryptionKeys, config.prefix);
+  } else {
+    crypto = ephemeralCacheCrypto(config.prefix);
+    if (config.mode === 'redis') options.onEphemeralKeys?.();
+  }
+  const make = <T extends { provenance: PersonRecord['provenance'] }>(name: RegistryName) =>
+    new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer);
+  const population = make<PersonRecord>('POPULATION');
+  const residence = make<ResidenceRecord>('RESIDENCE');
+  const documents = make<HolderDocuments>('DOCUMENTS');
+  const all = { POPULATION: population, RESIDENCE: residence, DOCUMENTS: documents } as const;
+  // Another instance invalidated keys: none of ours may write them back from an older fetch.
+  backend.onMessage((message) => {
+    try {
+      const { keys } = JSON.parse(message) as { keys?: unknown };
+      if (Array.isArray(keys)) for (const c of Object.values(all)) c.forget(keys.filter((k): k is string => typeof k === 'string'));
+    } catch {
+      // not one of ours
+    }
+  });
+  return {
+    kind: backend.kind,
+    population,
+    residence,
+    documents,
+    byRegistry: (name) => all[name] as unknown as RegistryCache<{ provenance: PersonRecord['provenance'] }>,
+    status: () => ({ kind: backend.kind, up: backend.up() }),
+    close: () => backend.close(),
+  };
+}
+

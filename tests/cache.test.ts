@@ -1,0 +1,280 @@
+import { randomBytes } from 'node:crypto';
+import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import { CacheCrypto } from '../src/cache/CacheCrypto';
+import { MemoryBackend } from '../src/cache/backends';
+import { startRedis, startRedisCluster, type RedisSetup } from './helpers/redisInstances';
+import { startStack, testDataset, type Stack } from './helpers/stack';
+
+const HOUSEHOLD = /* GraphQL */ `
+  query Household($id: PersonalId!) {
+    citizen(id: $id) {
+      person { fullName provenance { fromCache ageSeconds } }
+      household { members { relationshipToHead citizen { id person { fullName dateOfBirth father { person { fullName } } } documents(types: [BIRTH_CERTIFICATE]) { number } } } }
+    }
+  }
+`;
+const headers = { 'x-purpose': 'CT01_RESIDENCE' };
+
+/** A metric's value; a counter that was never incremented counts as 0. */
+async function metric(stack: Stack, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${stack.url}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => (labels ? l.startsWith(`${name}{`) && labels.split(',').every((p) => l.includes(p)) : l.startsWith(`${name} `)));
+  if (!line) throw new Error(`no metric ${name}{${labels}}`);
+  return Number(line.split(' ').pop());
+}
+
+const counted = (stack: Stack, result: string) =>
+  Promise.all(
+    ['population', 'residence', 'documents'].map((r) => metric(stack, 'gateway_cache_requests_total', `registry="${r}",result="${result}"`).catch(() => 0)),
+  ).then((xs) => xs.reduce((a, b) => a + b, 0));
+const hits = (stack: Stack) => counted(stack, 'hit');
+const misses = (stack: Stack) => counted(stack, 'miss');
+
+/** The cache's behaviour, against a Redis of the test's own: a single node, then a three-master cluster. */
+describe.each([
+  ['Redis', startRedis],
+  ['Redis Cluster', startRedisCluster],
+] as const)('shared cache on %s', (_name, startBackend) => {
+  let redis: RedisSetup;
+  let mocks: MockRegistries;
+  let a: Stack;
+  let b: Stack;
+  let agencyA: string;
+  let agencyB: string;
+  const dataset = testDataset();
+  const secrets = {
+    CACHE_HMAC_SECRET: randomBytes(32).toString('base64'),
+    CACHE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    CACHE_PREFIX: 'gwtest:',
+  };
+
+  beforeAll(async () => {
+    redis = await startBackend();
+    mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 1, maxMs: 3 } });
+    const env = { CACHE_MODE: 'redis', ...redis.env, ...secrets };
+    // Only A receives the registries' change events; B learns through Redis.
+    a = await startStack({ ...env, REGISTRY_WEBHOOK_SECRET: 'a-shared-webhook-secret' }, { mocks });
+    b = await startStack(env, { mocks });
+    agencyA = await a.agencyToken();
+    agencyB = await b.agencyToken();
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await mocks?.stop();
+    await redis?.destroy();
+  });
+
+  it('answers the second identical household query with zero registry calls, all cache hits', async () => {
+    const id = a.persona('household-of-five');
+    await a.resetRegistryCalls();
+    const missesBefore = await misses(a);
+    const first = await a.graphql(HOUSEHOLD, { token: agencyA, variables: { id }, headers });
+    expect(first.body.errors).toBeUndefined();
+    const firstCalls = await a.registryCalls();
+    expect(firstCalls.POPULATION).toBeGreaterThan(0);
+    const firstMisses = (await misses(a)) - missesBefore;
+
+    await a.resetRegistryCalls();
+    const hitsBefore = await hits(a);
+    const second = await a.graphql(HOUSEHOLD, { token: agencyA, variables: { id }, headers });
+    expect(await a.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
+    expect((await hits(a)) - hitsBefore).toBe(firstMisses);
+    expect(second.body.data).toEqual(JSON.parse(JSON.stringify(first.body.data).replace(/"fromCache":false,"ageSeconds":0/g, '"fromCache":true,"ageSeconds":0')));
+    expect((second.body.data?.citizen as { person: { provenance: { fromCache: boolean } } }).person.provenance.fromCache).toBe(true);
+  });
+
+  it('shares what one instance fetched with another', async () => {
+    const id = a.persona('household-of-five');
+    await b.resetRegistryCalls();
+    const res = await b.graphql(HOUSEHOLD, { token: agencyB, variables: { id }, headers });
+    expect(res.body.errors).toBeUndefined();
+    expect(await b.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
+  });
+
+  it('returns a record changed in the registry, on the other instance, at the next query', async () => {
+    const id = a.persona('married-couple');
+    const name = () => b.graphql('query($id: PersonalId!) { citizen(id: $id) { person { fullName } } }', { token: agencyB, variables: { id }, headers });
+    const before = (await name()).body.data?.citizen as { person: { fullName: string } };
+    await name(); // now cached
+    const changed = `${before.person.fullName} Sửa`;
+    const patch = await fetch(`${mocks.urls.POPULATION}/__admin/citizens/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fullName: changed }) });
+    expect(patch.status).toBe(200);
+    let after = '';
+    for (let i = 0; i < 40 && after !== changed; i++) {
+      after = ((await name()).body.data?.citizen as { person: { fullName: string } }).person.fullName;
+      if (after !== changed) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(after).toBe(changed);
+  });
+
+  it('makes one registry call for concurrent identical misses in one process', async () => {
+    const id = a.persona('passport-holder');
+    await a.resetRegistryCalls();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => a.graphql('query($id: PersonalId!) { citizen(id: $id) { person { fullName } } }', { token: agencyA, variables: { id }, headers })),
+    );
+    expect(results.every((r) => !r.body.errors)).toBe(true);
+    expect((await a.registryCalls()).POPULATION).toBe(1);
+  });
+
+  it('holds no personal ID in any key and no plaintext name in any value', async () => {
+    const entries = redis.dump();
+    expect(entries.size).toBeGreaterThan(10);
+    const names = [...dataset.people.values()].slice(0, 2000).map((p) => p.fullName);
+    for (const [key, value] of entries) {
+      if (!key.startsWith('gwtest:')) continue;
+      expect(key).not.toMatch(/\d{12}/);
+      expect(value).toMatch(/^v1\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    }
+    const all = [...entries.values()].join('\n');
+    expect(names.filter((n) => all.includes(n))).toEqual([]);
+    expect(all).not.toMatch(/\d{12}/);
+  });
+
+  it('goes on from the registries while Redis is down, and uses the cache again when it returns', async () => {
+    const ids = [...dataset.people.keys()].slice(3000, 3003);
+    const ask = (stack: Stack, token: string, id: string) =>
+      stack.graphql('query($id: PersonalId!) { citizen(id: $id) { person { fullName } } }', { token, variables: { id }, headers });
+    await redis.stop();
+    await a.resetRegistryCalls();
+    const during = await ask(a, agencyA, ids[0] as string);
+    expect(during.body.errors).toBeUndefined();
+    expect((await a.registryCalls()).POPULATION).toBe(1);
+    expect(await metric(a, 'gateway_cache_up', '')).toBe(0);
+    const readyz = (await (await fetch(`${a.url}/readyz`)).json()) as { status: string; cache: { up: boolean } };
+    expect(readyz).toMatchObject({ status: 'ready', cache: { up: false } });
+
+    await redis.start();
+    for (let i = 0; i < 100 && !((await (await fetch(`${a.url}/readyz`)).json()) as { cache: { up: boolean } }).cache.up; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await ask(a, agencyA, ids[1] as string);
+    await a.resetRegistryCalls();
+    await ask(a, agencyA, ids[1] as string);
+    expect((await a.registryCalls()).POPULATION).toBe(0);
+    expect(await metric(a, 'gateway_cache_up', '')).toBe(1);
+  });
+});
+
+describe('stale data when a registry is down', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // Records are stale at once, and may be served stale for an hour if the registry fails.
+    stack = await startStack({ CACHE_MODE: 'memory', POPULATION_CACHE_TTL_S: '0', POPULATION_CACHE_SWR_S: '0', POPULATION_CACHE_SIE_S: '3600' });
+  });
+  afterAll(() => stack.stop());
+
+  it('serves the cached record with its age and a warning within the stale-if-error window', async () => {
+    const token = await stack.agencyToken();
+    const id = stack.persona('minor');
+    const query = 'query($id: PersonalId!) { citizen(id: $id) { person { fullName provenance { fromCache ageSeconds } } } }';
+    const fresh = await stack.graphql(query, { token, variables: { id }, headers });
+    await new Promise((r) => setTimeout(r, 1100));
+    await stack.fault('POPULATION', 'down');
+    try {
+      const res = await stack.graphql(query, { token, variables: { id }, headers });
+      expect(res.body.errors).toBeUndefined();
+      const person = (res.body.data?.citizen as { person: { fullName: string; provenance: { fromCache: boolean; ageSeconds: number } } }).person;
+      expect(person.fullName).toBe((fresh.body.data?.citizen as { person: { fullName: string } }).person.fullName);
+      expect(person.provenance).toEqual({ fromCache: true, ageSeconds: expect.any(Number) });
+      expect(person.provenance.ageSeconds).toBeGreaterThanOrEqual(1);
+      expect((res.body as { extensions?: { warnings?: unknown[] } }).extensions?.warnings).toEqual([
+        { code: 'STALE_DATA', message: expect.stringContaining('population registry is unavailable'), path: ['citizen', 'person'], registry: 'POPULATION', ageSeconds: person.provenance.ageSeconds },
+      ]);
+    } finally {
+      await stack.fault('POPULATION', 'ok');
+    }
+  });
+
+  it('answers UPSTREAM_UNAVAILABLE for a record it never cached', async () => {
+    const token = await stack.agencyToken();
+    await stack.fault('POPULATION', 'down');
+    try {
+      const res = await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { person { fullName } } }', { token, variables: { id: stack.persona('divorced') }, headers });
+      expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', registry: 'POPULATION' });
+    } finally {
+      await stack.fault('POPULATION', 'ok');
+    }
+  });
+});
+
+describe('the embedded (in-memory) cache', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ CACHE_MODE: 'memory', REGISTRY_WEBHOOK_SECRET: 'memory-webhook-secret-1' });
+  });
+  afterAll(() => stack.stop());
+
+  it('caches and drops changed records', async () => {
+    const token = await stack.agencyToken();
+    const id = stack.persona('three-generations');
+    const ask = () => stack.graphql('query($id: PersonalId!) { citizen(id: $id) { household { address { full } } } }', { token, variables: { id }, headers });
+    await ask();
+    await stack.resetRegistryCalls();
+    await ask();
+    expect(await stack.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
+    const household = stack.dataset.residences.get(id)?.householdId as string;
+    await fetch(`${stack.mocks.urls.RESIDENCE}/__admin/households/${household}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ line: 'Số 1, đường Tràng Tiền' }) });
+    let full = '';
+    for (let i = 0; i < 40 && !full.startsWith('Số 1, đường Tràng Tiền'); i++) {
+      full = ((await ask()).body.data?.citizen as { household: { address: { full: string } } }).household.address.full;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(full).toMatch(/^Số 1, đường Tràng Tiền, /);
+  });
+
+  it.each([
+    ['no signature', {}],
+    ['a wrong signature', { 'x-registry-signature': 'sha256=00' }],
+  ])('refuses a registry event with %s', async (_name, extra) => {
+    const res = await fetch(`${stack.url}/internal/registry-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...extra },
+      body: JSON.stringify({ registry: 'population', ids: ['001088000012'] }),
+    });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('cache building blocks', () => {
+  const key32 = () => randomBytes(32);
+
+  it('refuses a value moved to another key, tampered with, or sealed with an unknown key', () => {
+    const crypto = new CacheCrypto(key32(), [{ id: 'k1', key: key32() }], 'p:');
+    const k = crypto.keyFor('POPULATION', '001088000012');
+    const sealed = crypto.seal(k, '{"a":1}');
+    expect(crypto.open(k, sealed)).toBe('{"a":1}');
+    expect(crypto.open(crypto.keyFor('POPULATION', '001088000013'), sealed)).toBeNull();
+    expect(crypto.open(k, sealed.slice(0, -4) + 'AAAA')).toBeNull();
+    expect(new CacheCrypto(key32(), [{ id: 'k1', key: key32() }], 'p:').open(k, sealed)).toBeNull();
+  });
+
+  it('reads values sealed with a retired key after rotation', () => {
+    const hmac = key32();
+    const old = { id: 'old', key: key32() };
+    const sealed = new CacheCrypto(hmac, [old], 'p:').seal('p:x', 'payload');
+    const rotated = new CacheCrypto(hmac, [{ id: 'new', key: key32() }, old], 'p:');
+    expect(rotated.open('p:x', sealed)).toBe('payload');
+    expect(rotated.seal('p:x', 'payload').startsWith('v1.new.')).toBe(true);
+  });
+
+  it('keeps no personal ID in key names', () => {
+    const crypto = new CacheCrypto(key32(), [{ id: 'k1', key: key32() }], 'gw:');
+    expect(crypto.keyFor('POPULATION', '079301012345')).toMatch(/^gw:c:population:[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('refuses short secrets at construction', () => {
+    expect(() => new CacheCrypto(Buffer.alloc(8), [{ id: 'k', key: key32() }], 'p:')).toThrow(/at least 32 bytes, but got: 8/);
+  });
+
+  it('evicts the least recently used entry beyond its bound', async () => {
+    const m = new MemoryBackend(2);
+    await m.setMany([{ key: 'a', value: '1', ttlMs: 10_000 }, { key: 'b', value: '2', ttlMs: 10_000 }]);
+    await m.getMany(['a']);
+    await m.setMany([{ key: 'c', value: '3', ttlMs: 10_000 }]);
+    expect(await m.getMany(['a', 'b', 'c'])).toEqual(['1', null, '3']);
+  });
+});
