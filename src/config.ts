@@ -22,6 +22,10 @@ export interface GatewayConfig {
   /** Directory of the gateway's signing keys (audit checkpoints, attestations). */
   signingKeyDir: string;
   audit: { checkpointEveryRecords: number; checkpointEveryMs: number; pruneEveryMs: number; defaultRetentionDays: number };
+  /** How long a prefill attestation is valid; retired signing keys stay published this long. */
+  attestationTtlSeconds: number;
+  /** verifyCitizen calls per official per window. */
+  verifyRateLimit: { max: number; windowMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Registry base URLs; null means "start the embedded mock" (development only). */
   registries: Record<RegistryName, { url: string | null; timeoutMs: number; retries: number }>;
@@ -133,6 +137,8 @@ export function loadConfig(env: Env): GatewayConfig {
     databaseUrl: r.postgresUrl('DATABASE_URL', production),
     policyCatalogue: r.string('POLICY_CATALOGUE', null),
     signingKeyDir: '',
+    attestationTtlSeconds: r.int('ATTESTATION_TTL_S', 86_400, 60, 30 * 86_400),
+    verifyRateLimit: { max: r.int('VERIFY_RATE_LIMIT', 30, 1, 100_000), windowMs: r.int('VERIFY_RATE_WINDOW_S', 60, 1, 86_400) * 1000 },
     audit: {
       checkpointEveryRecords: r.int('AUDIT_CHECKPOINT_EVERY', 500, 1, 1_000_000),
       checkpointEveryMs: r.int('AUDIT_CHECKPOINT_MS', 60_000, 100, 86_400_000),

@@ -10,7 +10,7 @@ import { createRemoteJWKSet } from 'jose';
 import type { BreakerState } from '../connectors/CircuitBreaker';
 import { createConnectors, type Connectors } from '../connectors/createConnectors';
 import { REGISTRY_NAMES, type RegistryName } from '../connectors/types';
-import { createAuthorizer } from './access/authorize';
+import { createAuthorizer, createPolicy } from './access/authorize';
 import { createAccessPlugin } from './access/createAccessPlugin';
 import { createAuthenticator, type Authenticator } from './auth/createAuthenticator';
 import { createDevIdentityProvider, type DevIdentityProvider } from './auth/createDevIdentityProvider';
@@ -26,12 +26,15 @@ import { createInputErrorsPlugin } from './graphql/createInputErrorsPlugin';
 import { createLoaders } from './graphql/createLoaders';
 import { createWarningsPlugin } from './graphql/createWarningsPlugin';
 import { createSchema } from './graphql/createSchema';
+import { createDemoRouter } from './http/demo';
 import { createDevRouter } from './http/devRoutes';
 import { createHealthRouter } from './http/healthRoutes';
 import { createPlaygroundRouter } from './http/playground';
 import { createRegistryEventsRouter } from './http/registryEvents';
 import { createLogger, type Logger } from './logger';
+import { loadForms } from './forms/loadForms';
 import { loadKeyRing, type KeyRing } from './keys/loadKeyRing';
+import { RateLimiter } from './limits/RateLimiter';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import { loadCatalogue, readCatalogueFile, type PolicyCatalogue } from './policy/loadCatalogue';
 import { createStore, type Store } from './store/createStore';
@@ -76,6 +79,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const { schema, rules } = createSchema();
   const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), schema, rules);
+  const forms = loadForms(rules, catalogue);
   const metrics = createMetrics();
   const now = () => new Date();
   const store = await createStore({
@@ -84,8 +88,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'store connection error'),
   });
   const consents = new ConsentStore(store, now);
+  const policy = createPolicy({ catalogue, consents, rules });
   const accessLog = new AccessLogReader(store);
-  const keys = await loadKeyRing({ dir: config.signingKeyDir, createIfMissing: !config.production, now });
+  const keys = await loadKeyRing({
+    dir: config.signingKeyDir,
+    createIfMissing: !config.production,
+    // Audit checkpoints must verify for as long as the records are kept; attestations expire sooner.
+    publishRetiredForSeconds: Math.max(config.attestationTtlSeconds, config.audit.defaultRetentionDays * 86_400),
+    now,
+  });
   const audit = new AuditLog(store, keys, { ...config.audit, now });
 
   const urls = Object.fromEntries(
@@ -120,6 +131,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     })(),
     onEphemeralKeys: () => logger.warn('CACHE_HMAC_SECRET/CACHE_ENCRYPTION_KEYS not set: cache keys are random for this process, instances will not share entries'),
   });
+  const rateLimiter = new RateLimiter(caches.redisClient(), config.cache.prefix);
   const breakers = () =>
     Object.fromEntries(REGISTRY_NAMES.map((n) => [n, connectors.clients[n].breaker.state()])) as Record<RegistryName, BreakerState>;
   metrics.watchBreakers(breakers);
@@ -166,7 +178,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       createAccessPlugin({
         schema,
         rules,
-        authorize: createAuthorizer({ catalogue, consents, now, allowAnonymousIntrospection: !config.production }),
+        authorize: createAuthorizer({ catalogue, policy, now, allowAnonymousIntrospection: !config.production }),
       }),
       metrics.graphqlPlugin(),
       createWarningsPlugin(),
@@ -206,6 +218,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (!config.production) {
     app.use(createDevRouter({ identityProvider, registries: urls, logger }));
     app.use(createPlaygroundRouter());
+    app.use(createDemoRouter());
   }
   app.use(
     '/graphql',
@@ -219,10 +232,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         caseId: header(req, 'x-case-id', CASE_ID, 'a dossier number of letters, digits, ".", "_", "/" or "-"'),
         loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch, caches }),
         catalogue,
+        policy,
+        forms,
+        keys,
+        rateLimiter,
+        settings: { attestationTtlSeconds: config.attestationTtlSeconds, verifyRateLimit: config.verifyRateLimit },
         consents,
         accessLog,
         citizensAt: new Map(),
         warnings: [],
+        auditExtras: [],
         now,
       }),
     }),

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   }
   if (!config.production) {
     lines.push(`  Personas    ${url}/dev/personas`);
+    lines.push(`  Demo portal ${url}/demo/  (prefilled forms)`);
     if (gateway.identityProvider && mocks?.dataset.personas[0]) {
       const id = mocks.dataset.personas[0].personalId;
       lines.push(

@@ -1,7 +1,7 @@
 import { getDirective } from '@graphql-tools/utils';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 
-export type AccessRule = 'IDENTITY' | 'PERSONAL' | 'SENSITIVE' | 'INHERIT' | 'PUBLIC' | 'OWN';
+export type AccessRule = 'IDENTITY' | 'PERSONAL' | 'SENSITIVE' | 'INHERIT' | 'PUBLIC' | 'OWN' | 'COMPUTED';
 export type Role = 'CITIZEN' | 'AGENCY';
 
 /** The access rules declared in the SDL, by schema coordinate (`Type.field`). */

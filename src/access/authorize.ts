@@ -6,8 +6,8 @@ import { ageOn, todayInVietnam } from '../domain/dates';
 import { BadUserInputError, consentRequired, forbidden, purposeRequired, storeUnavailable, unauthenticated, upstreamFailure } from '../errors';
 import type { GatewayContext } from '../graphql/context';
 import type { Grant, PolicyCatalogue, Purpose } from '../policy/loadCatalogue';
-import type { Role } from './accessRules';
-import type { CitizenSelection, OperationAnalysis } from './analyzeOperation';
+import type { AccessRules, Role } from './accessRules';
+import type { OperationAnalysis } from './analyzeOperation';
 
 export interface DeniedField {
   path: string;
@@ -28,13 +28,65 @@ export interface AccessDecision {
 
 export interface AuthorizerOptions {
   catalogue: PolicyCatalogue;
-  consents: ConsentStore;
+  policy: Policy;
   /** Lets requests without a token run introspection-only operations (the playground's schema load). */
   allowAnonymousIntrospection: boolean;
   now?: () => Date;
 }
 
 export type Authorizer = (analysis: OperationAnalysis, ctx: GatewayContext) => Promise<AccessDecision>;
+
+/**
+ * The per-field rules behind the authorizer, for resolvers that assemble citizen data
+ * themselves (form prefill, verification) and must apply exactly the same policy.
+ */
+export interface Policy {
+  /** The purpose and grant an agency acts under; throws PURPOSE_REQUIRED, BAD_USER_INPUT or FORBIDDEN. */
+  agencyGrant(caller: AgencyCaller, purposeCode: string | null): { purpose: Purpose; grant: Grant };
+  /** May an agency under this grant read this field of a citizen `hop` steps from the subject? */
+  agencyMay(grant: Grant, hop: number, coordinate: string, documentType?: DocumentType): boolean;
+  /** May a citizen read this field of a citizen `hop` steps from themselves? */
+  citizenMay(hop: number, coordinate: string): boolean;
+  /** Throws CONSENT_REQUIRED unless an active consent covers these fields (purposes that need one). */
+  requireConsent(grant: Grant, subjectId: string, coordinates: readonly string[]): Promise<void>;
+}
+
+export function createPolicy(options: { catalogue: PolicyCatalogue; consents: ConsentStore; rules: AccessRules }): Policy {
+  const { catalogue, consents, rules } = options;
+  return {
+    agencyGrant(caller, purposeCode) {
+      if (!purposeCode) throw purposeRequired();
+      const purpose = catalogue.purposes.get(purposeCode);
+      if (!purpose) throw headerError('not a purpose in the policy catalogue (see the purposes query)');
+      const agency = catalogue.agencies.get(caller.agency);
+      if (!agency) throw forbidden(`Agency ${caller.agency} is not in the policy catalogue`, { rule: 'UNKNOWN_AGENCY' });
+      const grant = catalogue.grant(agency.code, purpose.code);
+      if (!grant) throw forbidden(`${agency.name} has no grant for "${purpose.title}"`, { rule: 'NO_GRANT', purpose: purpose.code });
+      if (!caller.scopes.includes(grant.scope)) {
+        throw forbidden(`The token lacks the scope "${grant.scope}" that "${purpose.title}" requires`, { rule: 'SCOPE', purpose: purpose.code });
+      }
+      return { purpose, grant };
+    },
+    agencyMay(grant, hop, coordinate, documentType) {
+      const allowed = hop === 0 ? grant.subject : grant.related && hop <= grant.related.maxHops ? grant.related : null;
+      return !!allowed && allowed.fields.has(coordinate) && (documentType === undefined || allowed.documentTypes.has(documentType));
+    },
+    citizenMay(hop, coordinate) {
+      return hop === 0 || (hop === 1 && rules.rule(coordinate) === 'IDENTITY');
+    },
+    async requireConsent(grant, subjectId, coordinates) {
+      if (!grant.purpose.consentRequired) return;
+      let active;
+      try {
+        active = await consents.active(subjectId, grant.agency.code, grant.purpose.code);
+      } catch {
+        throw storeUnavailable('The consent register');
+      }
+      const covered = active.some((c) => c.fields === null || coordinates.every((f) => (c.fields as string[]).includes(f)));
+      if (!covered) throw consentRequired(grant.agency.name, grant.purpose.title);
+    },
+  };
+}
 
 const GUARDIAN = 'GUARDIAN';
 /** Supervisors reading their own agency's access log (internal control). */
@@ -139,19 +191,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       throw forbidden(`Reading the agency's access log needs the scope "${SUPERVISOR_SCOPE}"`, { rule: 'SCOPE' });
     }
     if (analysis.citizens.length === 0) return NO_FILTER;
-    if (!ctx.purpose) throw purposeRequired();
-    const { catalogue } = options;
-    const purpose = catalogue.purposes.get(ctx.purpose);
-    if (!purpose) throw headerError('not a purpose in the policy catalogue (see the purposes query)');
-    const agency = catalogue.agencies.get(caller.agency);
-    if (!agency) throw forbidden(`Agency ${caller.agency} is not in the policy catalogue`, { rule: 'UNKNOWN_AGENCY' });
-    const grant = catalogue.grant(agency.code, purpose.code);
-    if (!grant) {
-      throw forbidden(`${agency.name} has no grant for "${purpose.title}"`, { rule: 'NO_GRANT', purpose: purpose.code });
-    }
-    if (!caller.scopes.includes(grant.scope)) {
-      throw forbidden(`The token lacks the scope "${grant.scope}" that "${purpose.title}" requires`, { rule: 'SCOPE', purpose: purpose.code });
-    }
+    const { purpose, grant } = options.policy.agencyGrant(caller, ctx.purpose);
 
     const denied: DeniedField[] = [];
     const documentTypes = new Map<string, readonly DocumentType[]>();
@@ -159,7 +199,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       const allowed = c.hop === 0 ? grant.subject : grant.related && c.hop <= grant.related.maxHops ? grant.related : null;
       for (const d of c.disclosures) {
         const requested = d.coordinate === 'Citizen.documents' ? (d.args.types as DocumentType[] | undefined) : undefined;
-        const ok = !!allowed && allowed.fields.has(d.coordinate) && (requested ?? []).every((t) => allowed.documentTypes.has(t));
+        const ok = options.policy.agencyMay(grant, c.hop, d.coordinate) && (requested ?? []).every((t) => options.policy.agencyMay(grant, c.hop, d.coordinate, t));
         if (!ok) {
           denied.push(...d.paths.map((path) => ({ path, field: requested ? `${d.coordinate}(types: ${requested.join(', ')})` : d.coordinate })));
         } else if (d.coordinate === 'Citizen.documents') {
@@ -168,28 +208,16 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       }
     }
     if (denied.length > 0) {
-      throw forbidden(`"${purpose.title}" does not allow ${agency.name} to read these fields`, {
+      throw forbidden(`"${purpose.title}" does not allow ${grant.agency.name} to read these fields`, {
         denied,
         rule: 'PURPOSE_GRANT',
         purpose: purpose.code,
       });
     }
-    if (purpose.consentRequired) await checkConsent(analysis.citizens, grant);
-    return { purpose, grant, documentTypes };
-  }
-
-  async function checkConsent(citizens: CitizenSelection[], grant: Grant): Promise<void> {
-    for (const subject of citizens.filter((c) => c.hop === 0)) {
-      const requested = subject.disclosures.map((d) => d.coordinate);
-      let consents;
-      try {
-        consents = await options.consents.active(subject.id as string, grant.agency.code, grant.purpose.code);
-      } catch {
-        throw storeUnavailable('The consent register');
-      }
-      const covered = consents.some((c) => c.fields === null || requested.every((f) => (c.fields as string[]).includes(f)));
-      if (!covered) throw consentRequired(grant.agency.name, grant.purpose.title);
+    for (const subject of analysis.citizens.filter((c) => c.hop === 0)) {
+      await options.policy.requireConsent(grant, subject.id as string, subject.disclosures.map((d) => d.coordinate));
     }
+    return { purpose, grant, documentTypes };
   }
 }
 

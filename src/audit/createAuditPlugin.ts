@@ -32,7 +32,8 @@ export function createAuditPlugin(options: AuditPluginOptions): ApolloServerPlug
       return {
         async willSendResponse({ contextValue: ctx, response, document, operation }) {
           const caller = ctx.caller;
-          if (caller.kind === 'anonymous' || !ctx.analysis || ctx.analysis.citizens.length === 0 || !document || !operation) return;
+          if (caller.kind === 'anonymous' || !ctx.analysis || !document || !operation) return;
+          if (ctx.analysis.citizens.length === 0 && ctx.auditExtras.length === 0) return;
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           const purpose = ctx.access?.purpose ?? (ctx.purpose ? ctx.catalogue.purposes.get(ctx.purpose) : undefined) ?? null;
@@ -78,6 +79,7 @@ export function createAuditPlugin(options: AuditPluginOptions): ApolloServerPlug
               });
             }
           }
+          for (const extra of ctx.auditExtras) entries.push({ ...base, ...extra });
           if (entries.length === 0) return;
 
           try {

@@ -79,6 +79,10 @@ export interface RedisBackendOptions {
 export class RedisBackend implements CacheBackend {
   readonly kind: 'redis' | 'redis-cluster';
   private readonly client: Redis | Cluster;
+  /** The command connection, shared with other users of Redis (rate limits). */
+  get redis(): Redis | Cluster {
+    return this.client;
+  }
   private readonly subscriber: Redis | Cluster;
   private readonly handlers: ((message: string) => void)[] = [];
 

@@ -12,6 +12,8 @@ export interface Caches {
   byRegistry(name: RegistryName): RegistryCache<{ provenance: PersonRecord['provenance'] }> | null;
   /** For /readyz. */
   status(): { kind: string; up: boolean };
+  /** The Redis client, for other shared counters (rate limits); null without Redis. */
+  redisClient(): import('ioredis').Redis | import('ioredis').Cluster | null;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,7 @@ export interface CachesOptions {
 export function createCaches(options: CachesOptions): Caches {
   const { config } = options;
   if (config.mode === 'off') {
-    return { kind: 'off', population: null, residence: null, documents: null, byRegistry: () => null, status: () => ({ kind: 'off', up: true }), close: async () => {} };
+    return { kind: 'off', population: null, residence: null, documents: null, byRegistry: () => null, status: () => ({ kind: 'off', up: true }), redisClient: () => null, close: async () => {} };
   }
   const backend: CacheBackend =
     config.mode === 'redis'
@@ -70,6 +72,7 @@ export function createCaches(options: CachesOptions): Caches {
     documents,
     byRegistry: (name) => all[name] as unknown as RegistryCache<{ provenance: PersonRecord['provenance'] }>,
     status: () => ({ kind: backend.kind, up: backend.up() }),
+    redisClient: () => (backend instanceof RedisBackend ? backend.redis : null),
     close: () => backend.close(),
   };
 }

@@ -10,3 +10,28 @@ export interface HouseholdMemberRef {
   personalId: string;
   relationshipToHead: string;
 }
+
+/** A form field or table column, as `forms` lists them. */
+export interface FormFieldModel {
+  key: string;
+  label: string;
+  editable: boolean;
+  party: import('../forms/loadForms').Party;
+  prefillable: boolean;
+  columns: FormFieldModel[] | null;
+}
+
+export interface FormPrefillModel {
+  formId: string;
+  subjectId: string;
+  fields: import('../forms/prefill').PrefilledValue[];
+  missing: string[];
+  attestation: string;
+  expiresAt: Date;
+}
+
+export interface VerificationModel {
+  verdict: 'MATCH' | 'MISMATCH' | 'UNKNOWN';
+  fields: { field: string; result: 'MATCH' | 'MISMATCH' | 'UNKNOWN' }[];
+  checkedAt: Date;
+}

@@ -6,6 +6,7 @@ import type { Resolvers } from '../generated/graphql';
 import type { GatewayContext } from './context';
 import { accessLogEntry, accessLogQueries } from './accessLogResolvers';
 import { consentMutations } from './consentMutations';
+import { formDefinition, formQueries } from './formResolvers';
 import type { CitizenRef } from './models';
 import { DateScalar, DateTimeScalar, PersonalIdScalar } from './scalars';
 
@@ -66,6 +67,17 @@ export const resolvers: Resolvers = {
     purposes: (_parent, _args, ctx) => [...ctx.catalogue.purposes.values()],
     myConsents: (_parent, _args, ctx) => (ctx.caller.kind === 'citizen' ? ctx.consents.list(ctx.caller.personalId) : []),
     ...accessLogQueries,
+    ...formQueries,
+  },
+
+  FormDefinition: formDefinition,
+
+  FormPrefill: {
+    expiresAt: (p) => p.expiresAt.toISOString(),
+  },
+
+  VerificationResult: {
+    checkedAt: (v) => v.checkedAt.toISOString(),
   },
 
   AccessLogEntry: accessLogEntry,

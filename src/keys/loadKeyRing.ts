@@ -69,12 +69,19 @@ async function newKey(dir: string, now: Date): Promise<StoredKey> {
 
 /**
  * The gateway's signing keys, kept as files in one directory (a mounted secret in
- * production, `DATA_DIR/keys` in development). The newest unretired key signs; every
- * key in the directory is published, so that signatures made before a rotation still
- * verify. In development an empty directory gets a fresh key; in production it is an
- * error.
+ * production, `DATA_DIR/keys` in development). The newest unretired key signs;
+ * retired keys stay published while anything they signed may still be presented
+ * (`publishRetiredForSeconds`), so that rotation never invalidates a live attestation.
+ * Keys are read at start: restart (or roll) the gateway after a rotation. In
+ * development an empty directory gets a fresh key; in production it is an error.
  */
-export async function loadKeyRing(options: { dir: string; createIfMissing: boolean; now?: () => Date }): Promise<KeyRing> {
+export async function loadKeyRing(options: {
+  dir: string;
+  createIfMissing: boolean;
+  /** Retired keys stay published this long (the longest life of anything they signed); default: forever. */
+  publishRetiredForSeconds?: number;
+  now?: () => Date;
+}): Promise<KeyRing> {
   const now = options.now ?? (() => new Date());
   let keys = readKeys(options.dir);
   if (keys.length === 0) {
@@ -84,8 +91,10 @@ export async function loadKeyRing(options: { dir: string; createIfMissing: boole
   const active = keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   if (!active) throw new KeyRingError(`every signing key in ${options.dir} is retired; rotate to make a new one`);
   const privateKey = (await importJWK(active.privateJwk, 'ES256')) as CryptoKey;
+  const horizon = options.publishRetiredForSeconds;
+  const published = keys.filter((k) => !k.retiredAt || horizon === undefined || Date.parse(k.retiredAt) + horizon * 1000 > now().getTime());
   const publicKeys: JSONWebKeySet = {
-    keys: keys.map((k) => {
+    keys: published.map((k) => {
       const { d: _private, ...pub } = k.privateJwk;
       return { ...pub, kid: k.kid, alg: 'ES256', use: 'sig' };
     }),

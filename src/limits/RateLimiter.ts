@@ -1,0 +1,43 @@
+import type { Cluster, Redis } from 'ioredis';
+
+export interface RateDecision {
+  allowed: boolean;
+  /** When the caller may try again, if refused. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Fixed-window counters per caller: `limit` events per `windowMs`. In Redis when the
+ * gateway has one (shared by every instance), in memory otherwise — and in memory too
+ * while Redis fails, so that limits never depend on Redis being up.
+ */
+export class RateLimiter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(
+    private readonly redis: Redis | Cluster | null = null,
+    private readonly prefix = 'gw:',
+  ) {}
+
+  async consume(key: string, limit: number, windowMs: number, cost = 1): Promise<RateDecision> {
+    const now = Date.now();
+    const window = Math.floor(now / windowMs);
+    const resetAt = (window + 1) * windowMs;
+    if (this.redis) {
+      try {
+        const redisKey = `${this.prefix}rl:${key}:${window}`;
+        const count = await this.redis.incrby(redisKey, cost);
+        if (count === cost) await this.redis.pexpire(redisKey, windowMs + 1000);
+        return { allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)) };
+      } catch {
+        // Redis unavailable: fall through to this process's own counters.
+      }
+    }
+    const current = this.windows.get(key);
+    const entry = current && current.resetAt > now ? current : { count: 0, resetAt };
+    entry.count += cost;
+    this.windows.set(key, entry);
+    if (this.windows.size > 100_000) for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
+    return { allowed: entry.count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((entry.resetAt - now) / 1000)) };
+  }
+}
