@@ -27,6 +27,11 @@ export interface RegistryClientOptions {
   /** Extra headers on every call (e.g. an API key for the registry). */
   headers?: Record<string, string>;
   fetchImpl?: typeof fetch;
+  /**
+   * Per-call context from the caller's request, if any: headers to add (W3C
+   * traceparent) and a place to add up this request's registry time.
+   */
+  callContext?: () => { headers: Record<string, string>; record(registry: RegistryName, ms: number): void } | undefined;
   random?: () => number;
   /** Largest response body accepted; a registry cannot make the gateway buffer more. */
   maxBodyBytes?: number;
@@ -136,7 +141,12 @@ export class RegistryClient {
     const started = performance.now();
     const remaining = Math.max(1, deadline - Date.now());
     const signal = AbortSignal.timeout(remaining);
-    const seconds = () => (performance.now() - started) / 1000;
+    const call = this.options.callContext?.();
+    const seconds = () => {
+      const elapsed = performance.now() - started;
+      call?.record(this.registry, elapsed);
+      return elapsed / 1000;
+    };
     let status = 0;
     try {
       const res = await this.fetchImpl(`${this.baseUrl}${req.path}`, {
@@ -146,6 +156,7 @@ export class RegistryClient {
           'user-agent': 'vn-registry-gateway',
           ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...this.options.headers,
+          ...call?.headers,
           ...req.headers,
         },
         body: req.body !== undefined ? JSON.stringify(req.body) : undefined,

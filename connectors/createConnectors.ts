@@ -1,7 +1,7 @@
 import { CircuitBreaker, type BreakerState } from './CircuitBreaker';
 import { DocumentsConnector } from './DocumentsConnector';
 import { PopulationConnector } from './PopulationConnector';
-import { RegistryClient, type UpstreamObserver } from './RegistryClient';
+import { RegistryClient, type RegistryClientOptions, type UpstreamObserver } from './RegistryClient';
 import { ResidenceConnector } from './ResidenceConnector';
 import { REGISTRY_NAMES, type RegistryName } from './types';
 
@@ -17,6 +17,7 @@ export interface ConnectorsOptions {
   retryBaseDelayMs?: number;
   maxBatch?: number;
   observer?: UpstreamObserver;
+  callContext?: RegistryClientOptions['callContext'];
   onBreakerStateChange?: (registry: RegistryName, state: BreakerState) => void;
 }
 
@@ -45,6 +46,7 @@ export function createConnectors(options: ConnectorsOptions): Connectors {
         retryBaseDelayMs: options.retryBaseDelayMs,
         breaker,
         observer: options.observer,
+        callContext: options.callContext,
       });
       return [registry, client];
     }),

@@ -43,6 +43,8 @@ export interface RegistryStats {
   /** Change events delivered to webhooks, and those that failed. */
   webhooksSent: number;
   webhookFailures: number;
+  /** The W3C traceparent headers of the last data requests (at most 20). */
+  traceparents: string[];
 }
 
 export interface Webhook {
@@ -90,7 +92,7 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     throw new Error(`latency must satisfy 0 <= minMs <= maxMs, but got: ${JSON.stringify(latency)}`);
   }
   let fault: Fault = { mode: 'ok', latencyMs: 0 };
-  const emptyStats = (): RegistryStats => ({ requests: 0, byRoute: {}, aborted: 0, webhooksSent: 0, webhookFailures: 0 });
+  const emptyStats = (): RegistryStats => ({ requests: 0, byRoute: {}, aborted: 0, webhooksSent: 0, webhookFailures: 0, traceparents: [] });
   let stats: RegistryStats = emptyStats();
   const webhooks: Webhook[] = [];
   const notify = (ids: string[]): void => {
@@ -186,6 +188,8 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     }
 
     stats.requests++;
+    const traceparent = req.headers.traceparent;
+    if (typeof traceparent === 'string') stats.traceparents = [...stats.traceparents.slice(-19), traceparent];
     const routeName = route?.name ?? 'unmatched';
     stats.byRoute[routeName] = (stats.byRoute[routeName] ?? 0) + 1;
     res.on('close', () => {

@@ -26,6 +26,16 @@ export interface GatewayConfig {
   attestationTtlSeconds: number;
   /** verifyCitizen calls per official per window. */
   verifyRateLimit: { max: number; windowMs: number };
+  /** Operation limits, decided before execution. */
+  limits: OperationLimits;
+  /** Citizens a caller may read per minute (agencies per official). */
+  lookupRateLimit: { citizen: number; agency: number; windowMs: number };
+  /** Browser origins allowed to call the API (CORS). */
+  corsOrigins: string[];
+  /** Persisted-operation manifest; when set, only its operations run. */
+  persistedOperations: string | null;
+  /** How long SIGTERM waits for in-flight requests. */
+  shutdownGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Registry base URLs; null means "start the embedded mock" (development only). */
   registries: Record<RegistryName, { url: string | null; timeoutMs: number; retries: number }>;
@@ -36,6 +46,17 @@ export interface GatewayConfig {
   auth: AuthConfig;
   mocks: MockConfig;
   cache: CacheConfig;
+}
+
+export interface OperationLimits {
+  depth: number;
+  aliases: number;
+  rootFields: number;
+  citizens: number;
+  cost: number;
+  /** Parser tokens: bounds the work of parsing and validating before anything else runs. */
+  tokens: number;
+  bodyBytes: number;
 }
 
 export interface CacheConfig {
@@ -139,6 +160,27 @@ export function loadConfig(env: Env): GatewayConfig {
     signingKeyDir: '',
     attestationTtlSeconds: r.int('ATTESTATION_TTL_S', 86_400, 60, 30 * 86_400),
     verifyRateLimit: { max: r.int('VERIFY_RATE_LIMIT', 30, 1, 100_000), windowMs: r.int('VERIFY_RATE_WINDOW_S', 60, 1, 86_400) * 1000 },
+    limits: {
+      depth: r.int('LIMIT_DEPTH', 15, 2, 100),
+      aliases: r.int('LIMIT_ALIASES', 30, 0, 10_000),
+      rootFields: r.int('LIMIT_ROOT_FIELDS', 10, 1, 1000),
+      citizens: r.int('LIMIT_CITIZENS', 150, 1, 100_000),
+      cost: r.int('LIMIT_COST', 20_000, 10, 10_000_000),
+      tokens: r.int('LIMIT_TOKENS', 2000, 100, 1_000_000),
+      bodyBytes: r.int('MAX_BODY_BYTES', 100_000, 1000, 10_000_000),
+    },
+    lookupRateLimit: {
+      citizen: r.int('RATE_LIMIT_CITIZEN_LOOKUPS', 300, 1, 10_000_000),
+      agency: r.int('RATE_LIMIT_AGENCY_LOOKUPS', 3000, 1, 10_000_000),
+      windowMs: r.int('RATE_LIMIT_WINDOW_S', 60, 1, 86_400) * 1000,
+    },
+    corsOrigins: r.list('CORS_ORIGINS', []).filter((o) => {
+      const ok = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o);
+      if (!ok) r.problem(`CORS_ORIGINS: "${o}" is not an origin like https://portal.example.gov.vn`);
+      return ok;
+    }),
+    persistedOperations: r.string('PERSISTED_OPERATIONS', null),
+    shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
     audit: {
       checkpointEveryRecords: r.int('AUDIT_CHECKPOINT_EVERY', 500, 1, 1_000_000),
       checkpointEveryMs: r.int('AUDIT_CHECKPOINT_MS', 60_000, 100, 86_400_000),

@@ -24,6 +24,7 @@ import { BadUserInputError, createErrorFormatter } from './errors';
 import type { GatewayContext } from './graphql/context';
 import { createInputErrorsPlugin } from './graphql/createInputErrorsPlugin';
 import { createLoaders } from './graphql/createLoaders';
+import { createRequestLogger } from './graphql/createRequestLogger';
 import { createWarningsPlugin } from './graphql/createWarningsPlugin';
 import { createSchema } from './graphql/createSchema';
 import { createDemoRouter } from './http/demo';
@@ -31,6 +32,10 @@ import { createDevRouter } from './http/devRoutes';
 import { createHealthRouter } from './http/healthRoutes';
 import { createPlaygroundRouter } from './http/playground';
 import { createRegistryEventsRouter } from './http/registryEvents';
+import { registryCallContext, requestScope } from './http/requestScope';
+import { corsAllowlist, securityHeaders } from './http/security';
+import { readManifest } from './persisted/manifest';
+import { persistedOperationsOnly } from './persisted/persistedOperations';
 import { createLogger, type Logger } from './logger';
 import { loadForms } from './forms/loadForms';
 import { loadKeyRing, type KeyRing } from './keys/loadKeyRing';
@@ -80,6 +85,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { schema, rules } = createSchema();
   const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), schema, rules);
   const forms = loadForms(rules, catalogue);
+  const persisted = config.persistedOperations ? readManifest(config.persistedOperations) : null;
   const metrics = createMetrics();
   const now = () => new Date();
   const store = await createStore({
@@ -112,6 +118,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     retryBaseDelayMs: config.retryBaseDelayMs,
     maxBatch: config.loaderMaxBatch,
     observer: metrics.upstream,
+    callContext: registryCallContext,
     onBreakerStateChange: (registry, state) => logger.warn({ registry, state }, 'circuit breaker changed state'),
   });
   const caches = createCaches({
@@ -131,7 +138,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     })(),
     onEphemeralKeys: () => logger.warn('CACHE_HMAC_SECRET/CACHE_ENCRYPTION_KEYS not set: cache keys are random for this process, instances will not share entries'),
   });
-  const rateLimiter = new RateLimiter(caches.redisClient(), config.cache.prefix);
+  const rateLimiter = new RateLimiter(caches.redisClient(), config.cache.prefix, (key) => caches.hashKey(key));
   const breakers = () =>
     Object.fromEntries(REGISTRY_NAMES.map((n) => [n, connectors.clients[n].breaker.state()])) as Record<RegistryName, BreakerState>;
   metrics.watchBreakers(breakers);
@@ -158,13 +165,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }, config.audit.pruneEveryMs);
   pruneTimer.unref();
 
+  const requestLogger = createRequestLogger(logger);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
+    // Nothing is registered at run time: production runs the manifest's operations only.
+    persistedQueries: false,
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: config.limits.tokens },
+    // Production answers name no schema detail: no "did you mean" suggestions.
+    hideSchemaDetailsFromClientErrors: config.production,
     logger: {
       debug: () => {},
       info: (m) => logger.info(m),
@@ -172,22 +185,28 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       error: (m) => logger.error(m),
     },
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
       createInputErrorsPlugin(),
       createAccessPlugin({
         schema,
         rules,
         authorize: createAuthorizer({ catalogue, policy, now, allowAnonymousIntrospection: !config.production }),
+        limits: config.limits,
+        lookups: { limiter: rateLimiter, ...config.lookupRateLimit },
       }),
       metrics.graphqlPlugin(),
       createWarningsPlugin(),
+      requestLogger.plugin,
       createAuditPlugin({ schema, audit, logger, defaultRetentionDays: config.audit.defaultRetentionDays }),
     ],
   });
   await apollo.start();
 
   app.use(requestId);
+  app.use(requestScope);
+  app.use(securityHeaders({ production: config.production }));
+  app.use(corsAllowlist(config.corsOrigins));
   app.use((_req, res, next) => {
     if (phase === 'draining') {
       res.setHeader('connection', 'close');
@@ -222,10 +241,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   app.use(
     '/graphql',
+    requestLogger.middleware,
     requireJsonBody,
-    express.json({ limit: '100kb' }),
+    express.json({ limit: config.limits.bodyBytes }),
+    ...(persisted ? [persistedOperationsOnly(persisted)] : []),
     expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<GatewayContext> => ({
+      context: async ({ req, res }): Promise<GatewayContext> => {
+        const ctx: GatewayContext = {
         requestId: res.locals.requestId as string,
         caller: await authenticator.authenticate(req.headers.authorization),
         purpose: header(req, 'x-purpose', PURPOSE, 'an upper-case purpose code such as CT01_RESIDENCE'),
@@ -243,7 +265,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         warnings: [],
         auditExtras: [],
         now,
-      }),
+        };
+        requestLogger.attach(res, ctx);
+        return ctx;
+      },
     }),
   );
   app.use((_req, res) => {
@@ -290,7 +315,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
 const requestId: RequestHandler = (req, res, next) => {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  // A request id goes into logs and the audit trail: one that could carry a personal ID is replaced.
+  const id = typeof given === 'string' && REQUEST_ID.test(given) && !/\d{9,}/.test(given) ? given : randomUUID();
   res.locals.requestId = id;
   res.setHeader('x-request-id', id);
   next();

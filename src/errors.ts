@@ -45,7 +45,7 @@ const PUBLIC_CODES = new Set<string>([
 ]);
 
 /** Extension keys a client may see; anything else (stack traces, http, upstream detail) is dropped. */
-const PUBLIC_EXTENSIONS = new Set(['code', 'field', 'reason', 'registry', 'denied', 'rule', 'limit', 'retryAfter', 'purpose']);
+const PUBLIC_EXTENSIONS = new Set(['code', 'field', 'reason', 'registry', 'denied', 'rule', 'limit', 'max', 'actual', 'retryAfter', 'purpose']);
 
 const REGISTRY_LABEL: Record<RegistryName, string> = {
   POPULATION: 'population',
@@ -104,6 +104,20 @@ export function storeUnavailable(what: string): GraphQLError {
   });
 }
 
+/** Too many lookups; `retryAfter` in seconds, also sent as the Retry-After header. */
+export function rateLimited(retryAfterSeconds: number, what: string): GraphQLError {
+  return new GraphQLError(`Too many ${what}; try again in ${retryAfterSeconds} s`, {
+    extensions: { code: 'RATE_LIMITED', retryAfter: retryAfterSeconds, ...withStatus(429, { 'retry-after': String(retryAfterSeconds) }) },
+  });
+}
+
+/** An operation over one of its limits, decided before execution. */
+export function tooComplex(limit: string, max: number, actual: number): GraphQLError {
+  return new GraphQLError(`Operation too complex: ${limit} ${actual} exceeds ${max}`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, actual, ...withStatus(400) },
+  });
+}
+
 export function notFound(registry: RegistryName): GraphQLError {
   return new GraphQLError(`The ${REGISTRY_LABEL[registry]} registry has no record for this personal ID`, {
     extensions: { code: 'NOT_FOUND', registry },
@@ -142,6 +156,11 @@ export function createErrorFormatter(logger: ErrorLogger) {
       if (original instanceof UpstreamError) {
         const mapped = upstreamFailure(original);
         return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: publicExtensions(mapped.extensions) };
+      }
+      // The parser's token cap is an operation limit like the others.
+      const tokens = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/.exec(formatted.message);
+      if (tokens) {
+        return { message: `Operation too complex: more than ${tokens[1]} tokens`, extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: Number(tokens[1]) } };
       }
       // Apollo relabels validation-phase errors; bad literal input keeps its own code.
       const code = original instanceof BadUserInputError || findBadInput(error) ? 'BAD_USER_INPUT' : formatted.extensions?.code;

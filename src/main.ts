@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   // Signals are handled from the start: a stop during start-up still closes what was opened.
   const stop = (signal: string) => {
     gateway?.logger.info({ signal }, 'stopping');
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    // Bounded: in-flight requests get the grace period, then the process goes regardless.
+    const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
     timer.unref();
     Promise.all([gateway?.stop(), mocks?.stop()]).then(
       () => process.exit(0),

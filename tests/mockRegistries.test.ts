@@ -84,7 +84,7 @@ describe('mock registries over HTTP', () => {
     await post(mocks.urls.DOCUMENTS, '/__stats/reset', {});
     await get(mocks.urls.DOCUMENTS, `/v1/holders/${id}/documents`);
     await get(mocks.urls.DOCUMENTS, `/v1/holders/${id}/documents`);
-    expect((await get(mocks.urls.DOCUMENTS, '/__stats')).body).toEqual({ requests: 2, byRoute: { 'holders.documents.list': 2 }, aborted: 0, webhooksSent: 0, webhookFailures: 0 });
+    expect((await get(mocks.urls.DOCUMENTS, '/__stats')).body).toEqual({ requests: 2, byRoute: { 'holders.documents.list': 2 }, aborted: 0, webhooksSent: 0, webhookFailures: 0, traceparents: [] });
   });
 
   it.each([

@@ -1,6 +1,8 @@
 import {
   getArgumentValues,
   getNamedType,
+  getNullableType,
+  isListType,
   isObjectType,
   GraphQLError,
   type DocumentNode,
@@ -56,7 +58,22 @@ export interface OperationAnalysis {
   selectionCount: number;
   maxDepth: number;
   aliasCount: number;
+  /** Most citizens the operation can read, lists counted at their largest. */
+  citizenBound: number;
+  /** Estimated work: every field, weighted, lists multiplied by their largest size. */
+  cost: number;
 }
+
+/** Largest size of each list of the citizen graph, for the bounds above. */
+const LIST_BOUNDS: Readonly<Record<string, number>> = {
+  'Household.members': 8,
+  'Person.children': 12,
+  'Citizen.documents': 20,
+};
+const DEFAULT_LIST_BOUND = 10;
+/** Fields that read a registry weigh more than fields of a record already read. */
+const REGISTRY_FIELDS = new Set(['Citizen.person', 'Citizen.residence', 'Citizen.household', 'Citizen.documents']);
+const REGISTRY_WEIGHT = 10;
 
 export class OperationTooLargeError extends Error {
   override readonly name = 'OperationTooLargeError';
@@ -85,6 +102,8 @@ interface WalkState {
   /** Field names from the current citizen (`person.fullName`). */
   fieldPath: string;
   depth: number;
+  /** How many times this selection can run (product of enclosing list bounds). */
+  multiplier: number;
 }
 
 /**
@@ -105,6 +124,8 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
     selectionCount: 0,
     maxDepth: 0,
     aliasCount: 0,
+    citizenBound: 0,
+    cost: 0,
   };
   if (!rootType) return result;
   const eachField = createFieldCollector(schema, input.document, variables);
@@ -132,6 +153,8 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
         result.maxDepth = Math.max(result.maxDepth, depth);
         const named = getNamedType(def.type);
         const args = def.args.length > 0 ? safeArgs(def, field, variables) : {};
+        const multiplier = state.multiplier * (isListType(getNullableType(def.type)) ? (LIST_BOUNDS[coordinate] ?? DEFAULT_LIST_BOUND) : 1);
+        result.cost += multiplier * (REGISTRY_FIELDS.has(coordinate) ? REGISTRY_WEIGHT : 1);
 
         let citizen = state.citizen;
         if (type === rootType) {
@@ -152,13 +175,14 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
             fieldPaths: new Set(),
           };
           result.citizens.push(citizen);
+          result.citizenBound += multiplier;
         }
-        if (field.selectionSet && isObjectType(named)) walk(field.selectionSet, named, { citizen, path, fieldPath, depth });
+        if (field.selectionSet && isObjectType(named)) walk(field.selectionSet, named, { citizen, path, fieldPath, depth, multiplier });
       },
     );
   };
 
-  walk(operation.selectionSet, rootType, { citizen: null, path: '', fieldPath: '', depth: 0 });
+  walk(operation.selectionSet, rootType, { citizen: null, path: '', fieldPath: '', depth: 0, multiplier: 1 });
   return result;
 }
 

@@ -1,6 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getVariableValues, GraphQLError, Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError, rateLimited, tooComplex } from '../errors';
+import type { OperationLimits } from '../config';
+import type { RateLimiter } from '../limits/RateLimiter';
 import type { GatewayContext } from '../graphql/context';
 import type { AccessRules } from './accessRules';
 import { analyzeOperation, OperationTooLargeError } from './analyzeOperation';
@@ -10,7 +12,22 @@ export interface AccessPluginOptions {
   schema: GraphQLSchema;
   rules: AccessRules;
   authorize: Authorizer;
+  limits: OperationLimits;
+  /** Citizens readable per caller per window, counted as the operation's citizen bound. */
+  lookups: { limiter: RateLimiter; citizen: number; agency: number; windowMs: number };
   maxSelections?: number;
+}
+
+/** The first limit an operation exceeds, if any. */
+function overLimit(a: { maxDepth: number; aliasCount: number; rootFields: unknown[]; citizenBound: number; cost: number }, l: OperationLimits) {
+  const checks: [string, number, number][] = [
+    ['depth', l.depth, a.maxDepth],
+    ['aliases', l.aliases, a.aliasCount],
+    ['rootFields', l.rootFields, a.rootFields.length],
+    ['citizens', l.citizens, a.citizenBound],
+    ['cost', l.cost, a.cost],
+  ];
+  return checks.find(([, max, actual]) => actual > max);
 }
 
 /**
@@ -36,9 +53,19 @@ export function createAccessPlugin(options: AccessPluginOptions): ApolloServerPl
             }
             throw err;
           }
+          const over = overLimit(analysis, options.limits);
+          if (over) throw tooComplex(...over);
           contextValue.variables = variables;
           contextValue.analysis = analysis;
           contextValue.access = await options.authorize(analysis, contextValue);
+          // Rate limits count citizens read, not requests: one household query costs its members.
+          const caller = contextValue.caller;
+          if (analysis.citizenBound > 0 && caller.kind !== 'anonymous') {
+            const { limiter, windowMs } = options.lookups;
+            const key = caller.kind === 'agency' ? `lookups:agency:${caller.agency}:${caller.officialId}` : `lookups:citizen:${caller.personalId}`;
+            const decision = await limiter.consume(key, caller.kind === 'agency' ? options.lookups.agency : options.lookups.citizen, windowMs, analysis.citizenBound);
+            if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds, 'citizen lookups');
+          }
         },
       };
     },

@@ -32,6 +32,11 @@ export class CacheCrypto {
     return `${this.prefix}c:${registry.toLowerCase()}:${mac}`;
   }
 
+  /** A keyed hash for other keys that may name a citizen (rate-limit counters). */
+  mac(text: string): string {
+    return createHmac('sha256', this.hmacSecret).update(`other\n${text}`).digest('base64url');
+  }
+
   seal(key: string, plaintext: string): string {
     const active = this.keys[0] as CacheKey;
     const iv = randomBytes(12);

@@ -12,6 +12,8 @@ export interface Caches {
   byRegistry(name: RegistryName): RegistryCache<{ provenance: PersonRecord['provenance'] }> | null;
   /** For /readyz. */
   status(): { kind: string; up: boolean };
+  /** A keyed hash for other keys that may name a citizen (rate-limit counters). */
+  hashKey(key: string): string;
   /** The Redis client, for other shared counters (rate limits); null without Redis. */
   redisClient(): import('ioredis').Redis | import('ioredis').Cluster | null;
   close(): Promise<void>;
@@ -30,7 +32,18 @@ export interface CachesOptions {
 export function createCaches(options: CachesOptions): Caches {
   const { config } = options;
   if (config.mode === 'off') {
-    return { kind: 'off', population: null, residence: null, documents: null, byRegistry: () => null, status: () => ({ kind: 'off', up: true }), redisClient: () => null, close: async () => {} };
+    const crypto = ephemeralCacheCrypto(config.prefix);
+    return {
+      kind: 'off',
+      population: null,
+      residence: null,
+      documents: null,
+      byRegistry: () => null,
+      status: () => ({ kind: 'off', up: true }),
+      hashKey: (key) => crypto.mac(key),
+      redisClient: () => null,
+      close: async () => {},
+    };
   }
   const backend: CacheBackend =
     config.mode === 'redis'
@@ -72,6 +85,7 @@ export function createCaches(options: CachesOptions): Caches {
     documents,
     byRegistry: (name) => all[name] as unknown as RegistryCache<{ provenance: PersonRecord['provenance'] }>,
     status: () => ({ kind: backend.kind, up: backend.up() }),
+    hashKey: (key) => crypto.mac(key),
     redisClient: () => (backend instanceof RedisBackend ? backend.redis : null),
     close: () => backend.close(),
   };

@@ -17,9 +17,12 @@ export class RateLimiter {
   constructor(
     private readonly redis: Redis | Cluster | null = null,
     private readonly prefix = 'gw:',
+    /** Keys may name a citizen: they are stored under a keyed hash, never in clear. */
+    private readonly hashKey: (key: string) => string = (key) => key,
   ) {}
 
-  async consume(key: string, limit: number, windowMs: number, cost = 1): Promise<RateDecision> {
+  async consume(rawKey: string, limit: number, windowMs: number, cost = 1): Promise<RateDecision> {
+    const key = this.hashKey(rawKey);
     const now = Date.now();
     const window = Math.floor(now / windowMs);
     const resetAt = (window + 1) * windowMs;

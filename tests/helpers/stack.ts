@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from './database';
+import { createLogger } from '../../src/logger';
 
 export interface GraphQLResponse {
   status: number;
@@ -26,6 +27,8 @@ export interface Stack {
   dataset: MockDataset;
   /** The environment the gateway was configured from (store, data directory, ...). */
   env: Record<string, string>;
+  /** Everything the gateway logged so far (debug level), as JSON lines. */
+  logs(): string;
   /** A persona's personal ID by key (see mocks/data/personas.ts). */
   persona(key: string): string;
   citizenToken(personalId: string): Promise<string>;
@@ -74,7 +77,10 @@ export async function startStack(
   const dataset = testDataset();
   const ownMocks = !options.mocks;
   const mocks = options.mocks ?? (await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, latency: config.mocks.latency, dataset }));
-  const gateway = await createGateway({ config, registryUrls: mocks.urls });
+  // Logs are kept, at debug level, and checked for personal data when the stack stops.
+  const logLines: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void logLines.push(line) });
+  const gateway = await createGateway({ config, registryUrls: mocks.urls, logger });
   const url = await gateway.listen();
   if (config.cache.webhookSecret && config.cache.mode !== 'off') {
     for (const server of Object.values(mocks.servers)) server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
@@ -91,6 +97,7 @@ export async function startStack(
     mocks,
     dataset,
     env: fullEnv,
+    logs: () => logLines.join(''),
     persona(key) {
       const p = dataset.personas.find((x) => x.key === key);
       if (!p) throw new Error(`no persona "${key}"; have: ${dataset.personas.map((x) => x.key).join(', ')}`);
@@ -133,6 +140,7 @@ export async function startStack(
     },
     async stop() {
       await gateway.stop();
+      assertNoPersonalData(logLines.join(''), dataset);
       if (ownMocks) await mocks.stop();
       await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -149,4 +157,16 @@ export function codes(res: GraphQLResponse): unknown[] {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function json(res: Response): Promise<any> {
   return res.json();
+}
+
+/**
+ * Logs must hold no personal ID, name or address. IDs are 12 digits (masked IDs have
+ * asterisks); names and addresses are Vietnamese, so any non-ASCII letter is suspect.
+ */
+export function assertNoPersonalData(logs: string, dataset: MockDataset): void {
+  const ids = (logs.match(/(?<!\d)\d{12}(?!\d)/g) ?? []).filter((id) => dataset.people.has(id));
+  const line = logs.split('\n').find((l) => /[^\x00-\x7F]/.test(l));
+  if (ids.length > 0 || line) {
+    throw new Error(`the gateway logged personal data: ${ids.length} personal ID(s)${line ? `; a non-ASCII line: ${line.replace(/\d{6,}/g, '***').slice(0, 300)}` : ''}`);
+  }
 }

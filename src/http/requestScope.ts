@@ -1,0 +1,50 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { RegistryName } from '../../connectors/types';
+
+/** What the gateway keeps about one HTTP request while it is being served. */
+export interface RequestScope {
+  requestId: string;
+  /** W3C trace context: the caller's trace, or a new one. */
+  traceId: string;
+  parentSpanId: string;
+  /** Calls made to each registry for this request, and their total time. */
+  registries: Map<RegistryName, { calls: number; ms: number }>;
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/** The scope of the request being served, if any. */
+export function currentRequest(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+/** Runs the rest of the request inside its scope; continues an incoming valid traceparent. */
+export const requestScope: RequestHandler = (req, res, next) => {
+  const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
+  const valid = incoming && !/^0+$/.test(incoming[1] as string) && !/^0+$/.test(incoming[2] as string);
+  const scope: RequestScope = {
+    requestId: res.locals.requestId as string,
+    traceId: valid ? (incoming[1] as string) : randomBytes(16).toString('hex'),
+    parentSpanId: valid ? (incoming[2] as string) : randomBytes(8).toString('hex'),
+    registries: new Map(),
+  };
+  storage.run(scope, () => next());
+};
+
+/** For the registry client: a child span's traceparent, and where to add up timings. */
+export function registryCallContext(): { headers: Record<string, string>; record(registry: RegistryName, ms: number): void } | undefined {
+  const scope = storage.getStore();
+  if (!scope) return undefined;
+  return {
+    headers: { traceparent: `00-${scope.traceId}-${randomBytes(8).toString('hex')}-01` },
+    record(registry, ms) {
+      const t = scope.registries.get(registry) ?? { calls: 0, ms: 0 };
+      t.calls++;
+      t.ms += ms;
+      scope.registries.set(registry, t);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { buildManifest } from './manifest';
+
+/**
+ * `npm run persisted:manifest -- <out.json> <operations.graphql>...`: the manifest a
+ * production gateway loads (PERSISTED_OPERATIONS) from the operations a portal ships.
+ */
+function main(args: string[]): number {
+  const [out, ...files] = args;
+  if (!out || files.length === 0) {
+    process.stderr.write('usage: persisted:manifest <out.json> <operations.graphql>...\n');
+    return 2;
+  }
+  const manifest = buildManifest(files.map((file) => ({ file, text: readFileSync(file, 'utf8') })));
+  writeFileSync(out, `${JSON.stringify(manifest, null, 2)}\n`);
+  process.stdout.write(`${manifest.operations.length} operation(s) written to ${out}\n`);
+  for (const op of manifest.operations) process.stdout.write(`  ${op.id}  ${op.type} ${op.name}\n`);
+  return 0;
+}
+
+try {
+  process.exit(main(process.argv.slice(2)));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Kind, parse, print, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+
+/** One operation a portal ships, identified by the SHA-256 of its text. */
+export interface PersistedOperation {
+  id: string;
+  name: string;
+  type: OperationDefinitionNode['operation'];
+  body: string;
+}
+
+export interface Manifest {
+  format: 'vn-registry-gateway-persisted-operations';
+  version: 1;
+  operations: PersistedOperation[];
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Fragments an operation uses, transitively. */
+function usedFragments(node: OperationDefinitionNode, all: Map<string, FragmentDefinitionNode>): Set<string> {
+  const seen = new Set<string>();
+  const pending: ASTNode[] = [node];
+  while (pending.length > 0) {
+    visit(pending.pop() as ASTNode, {
+      FragmentSpread(spread) {
+        const name = spread.name.value;
+        const fragment = all.get(name);
+        if (!seen.has(name) && fragment) {
+          seen.add(name);
+          pending.push(fragment);
+        }
+      },
+    });
+  }
+  return seen;
+}
+
+/**
+ * Builds a manifest from operation documents: each named operation becomes one entry,
+ * printed with exactly the fragments it uses, and identified by the hash of that text.
+ */
+export function buildManifest(sources: { file: string; text: string }[]): Manifest {
+  const operations = new Map<string, PersistedOperation>();
+  for (const { file, text } of sources) {
+    const doc: DocumentNode = parse(text);
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    for (const d of doc.definitions) {
+      if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+      if (!d.name) throw new Error(`${file}: every persisted operation needs a name`);
+      const used = [...usedFragments(d, fragments)].sort().map((n) => fragments.get(n) as FragmentDefinitionNode);
+      const body = [d, ...used].map((n) => print(n)).join('\n\n');
+      const op: PersistedOperation = { id: sha256(body), name: d.name.value, type: d.operation, body };
+      if ([...operations.values()].some((o) => o.name === op.name && o.id !== op.id)) throw new Error(`${file}: two different operations are named ${op.name}`);
+      operations.set(op.id, op);
+    }
+  }
+  return { format: 'vn-registry-gateway-persisted-operations', version: 1, operations: [...operations.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/** Reads and checks a manifest file: every id must be the hash of its body. */
+export function readManifest(file: string): Map<string, PersistedOperation> {
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+  if (manifest.format !== 'vn-registry-gateway-persisted-operations' || !Array.isArray(manifest.operations)) {
+    throw new Error(`${file} is not a persisted-operation manifest (npm run persisted:manifest)`);
+  }
+  const byId = new Map<string, PersistedOperation>();
+  for (const op of manifest.operations) {
+    if (sha256(op.body) !== op.id) throw new Error(`${file}: operation ${op.name} does not hash to its id`);
+    byId.set(op.id, op);
+  }
+  return byId;
+}

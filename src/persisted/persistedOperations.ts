@@ -1,0 +1,52 @@
+import type { RequestHandler } from 'express';
+import { sha256, type PersistedOperation } from './manifest';
+
+function refuse(res: Parameters<RequestHandler>[1], status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * Only operations from the manifest run. A client sends the operation's hash, Apollo-style
+ * (`extensions.persistedQuery.sha256Hash`), or GraphQL-over-HTTP style (`documentId`),
+ * or the exact text of a listed operation. Anything else — an unknown hash, a document
+ * not in the manifest — is refused before parsing, and nothing can be registered at run
+ * time. Runs after the JSON body parser; works for GET too.
+ */
+export function persistedOperationsOnly(operations: ReadonlyMap<string, PersistedOperation>): RequestHandler {
+  return (req, res, next) => {
+    const fromQuery = req.method === 'GET';
+    const source = (fromQuery ? req.query : req.body) as Record<string, unknown> | undefined;
+    if (!source || typeof source !== 'object' || Array.isArray(source)) return next();
+    let extensions = source.extensions as Record<string, unknown> | string | undefined;
+    if (typeof extensions === 'string') {
+      try {
+        extensions = JSON.parse(extensions) as Record<string, unknown>;
+      } catch {
+        return refuse(res, 400, 'BAD_REQUEST', 'extensions must be a JSON object');
+      }
+    }
+    const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
+    const hash = typeof source.documentId === 'string' ? source.documentId.replace(/^sha256:/, '') : typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : null;
+    const text = typeof source.query === 'string' ? source.query : null;
+    const op = hash ? operations.get(hash) : text !== null ? operations.get(sha256(text)) : undefined;
+    if (!op) {
+      return refuse(res, hash ? 404 : 400, 'PERSISTED_QUERY_NOT_FOUND', hash ? 'No persisted operation has this hash' : 'Only persisted operations are accepted here; send the hash of one from the manifest');
+    }
+    if (text !== null && sha256(text) !== op.id) return refuse(res, 400, 'PERSISTED_QUERY_NOT_FOUND', 'The query text does not match the hash sent');
+    const rewritten: Record<string, unknown> = { ...source, query: op.body };
+    delete rewritten.documentId;
+    if (extensions && typeof extensions === 'object') {
+      const { persistedQuery: _dropped, ...rest } = extensions;
+      rewritten.extensions = fromQuery ? JSON.stringify(rest) : rest;
+    }
+    if (fromQuery) {
+      // The GraphQL server reads a GET request's parameters from its URL.
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(rewritten)) if (typeof v === 'string') params.set(k, v);
+      req.url = `${req.path}?${params.toString()}`;
+    } else {
+      req.body = rewritten;
+    }
+    next();
+  };
+}

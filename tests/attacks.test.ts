@@ -1,0 +1,157 @@
+import { startRedis, type RedisSetup } from './helpers/redisInstances';
+import { json, startStack, type Stack } from './helpers/stack';
+import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import { randomBytes } from 'node:crypto';
+
+const NONE = { POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 };
+
+/** Nested `father { person { ... } }` n levels deep. */
+const deep = (n: number): string => (n === 0 ? 'fullName' : `father { person { ${deep(n - 1)} } }`);
+
+describe('attack corpus: each refused cheaply, with its code, before any registry call', () => {
+  let stack: Stack;
+  let token: string;
+  let id: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    token = await stack.agencyToken();
+    id = stack.persona('household-of-five');
+  });
+  afterAll(() => stack.stop());
+
+  const send = async (body: string, headers: Record<string, string> = {}) => {
+    await stack.resetRegistryCalls();
+    const res = await fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'CT01_RESIDENCE', ...headers },
+      body,
+    });
+    return { status: res.status, body: await json(res), headers: res.headers, calls: await stack.registryCalls() };
+  };
+  const query = (q: string, variables: unknown = { id }) => send(JSON.stringify({ query: q, variables }));
+
+  it('deep nesting: QUERY_TOO_COMPLEX (depth)', async () => {
+    const r = await query(`query($id: PersonalId!) { citizen(id: $id) { person { ${deep(8)} } } }`);
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 15 });
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('a thousand aliases: QUERY_TOO_COMPLEX (tokens), refused by the parser', async () => {
+    const fields = Array.from({ length: 1000 }, (_, i) => `a${i}: fullName`).join(' ');
+    const r = await query(`query($id: PersonalId!) { citizen(id: $id) { person { ${fields} } } }`);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 2000 });
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('fifty aliases: QUERY_TOO_COMPLEX (aliases)', async () => {
+    const fields = Array.from({ length: 50 }, (_, i) => `a${i}: fullName`).join(' ');
+    const r = await query(`query($id: PersonalId!) { citizen(id: $id) { person { ${fields} } } }`);
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', actual: 50 });
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('too many root fields: QUERY_TOO_COMPLEX (rootFields)', async () => {
+    const fields = Array.from({ length: 11 }, (_, i) => `c${i}: citizen(id: $id) { id }`).join(' ');
+    const r = await query(`query($id: PersonalId!) { ${fields} }`);
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'rootFields' });
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('a fan-out over households and children: QUERY_TOO_COMPLEX (citizens)', async () => {
+    const r = await query('query($id: PersonalId!) { citizen(id: $id) { household { members { citizen { person { children { person { children { id } } } } } } } } }');
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'citizens' });
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('fragment cycles: GRAPHQL_VALIDATION_FAILED', async () => {
+    const r = await query('query($id: PersonalId!) { citizen(id: $id) { ...A } } fragment A on Citizen { ...B } fragment B on Citizen { ...A }');
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('a huge variables object: 413', async () => {
+    const variables: Record<string, string> = { id };
+    for (let i = 0; i < 20_000; i++) variables[`v${i}`] = 'x';
+    const r = await query('query($id: PersonalId!) { citizen(id: $id) { id } }', variables);
+    expect(r.status).toBe(413);
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('a long list in a variable: BAD_USER_INPUT for the first bad item', async () => {
+    const types = Array.from({ length: 3000 }, (_, i) => (i === 2999 ? 'TAX_CARD' : 'PASSPORT'));
+    const r = await query('query($id: PersonalId!, $t: [DocumentType!]) { citizen(id: $id) { documents(types: $t) { number } } }', { id, t: types });
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 't' });
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('batch arrays: 400', async () => {
+    const r = await send(JSON.stringify(Array.from({ length: 100 }, () => ({ query: '{ __typename }' }))));
+    expect(r.status).toBe(400);
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('an oversized body: 413', async () => {
+    const r = await send(JSON.stringify({ query: `{ __typename } #${'x'.repeat(200_000)}` }));
+    expect(r.status).toBe(413);
+    expect(r.calls).toEqual(NONE);
+  });
+
+  it('registering an operation at run time (automatic persisted queries): nothing is registered', async () => {
+    const text = '{ __typename }';
+    const hash = require('node:crypto').createHash('sha256').update(text).digest('hex') as string;
+    await send(JSON.stringify({ query: text, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }));
+    const r = await send(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }));
+    // The APQ protocol answers these with 200 and the error code.
+    expect(r.body).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } })] });
+  });
+});
+
+describe('rate limits on citizen lookups', () => {
+  it('counts citizens read, not requests, and answers RATE_LIMITED with Retry-After', async () => {
+    const stack = await startStack({ RATE_LIMIT_AGENCY_LOOKUPS: '20', RATE_LIMIT_WINDOW_S: '3600' });
+    try {
+      const token = await stack.agencyToken();
+      const household = 'query($id: PersonalId!) { citizen(id: $id) { household { members { citizen { id } } } } }';
+      const ask = () => stack.graphql(household, { token, variables: { id: stack.persona('household-of-four') }, headers: { 'x-purpose': 'CT01_RESIDENCE' } });
+      expect((await ask()).status).toBe(200); // 9 citizens at most
+      expect((await ask()).status).toBe(200); // 18
+      await stack.resetRegistryCalls();
+      const third = await ask(); // 27 > 20
+      expect(third.status).toBe(429);
+      expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(third.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+      expect(await stack.registryCalls()).toEqual(NONE);
+      // Another official of the same agency has a budget of their own.
+      const other = await (await fetch(`${stack.url}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'agency', sub: 'canbo.02', agency: 'CA_HN', scopes: ['residence.process'] }) })).json();
+      expect((await stack.graphql(household, { token: other.token, variables: { id: stack.persona('household-of-four') }, headers: { 'x-purpose': 'CT01_RESIDENCE' } })).status).toBe(200);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('shares the count between instances through Redis', async () => {
+    let redis: RedisSetup | undefined;
+    let mocks: MockRegistries | undefined;
+    const stacks: Stack[] = [];
+    try {
+      redis = await startRedis();
+      const first = await startStack();
+      stacks.push(first);
+      mocks = first.mocks;
+      const env = { CACHE_MODE: 'redis', ...redis.env, CACHE_HMAC_SECRET: randomBytes(32).toString('base64'), CACHE_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`, RATE_LIMIT_AGENCY_LOOKUPS: '2', RATE_LIMIT_WINDOW_S: '3600' };
+      const a = await startStack(env, { mocks });
+      const b = await startStack(env, { mocks });
+      stacks.push(a, b);
+      const ask = async (s: Stack) => s.graphql('query($id: PersonalId!) { citizen(id: $id) { id } }', { token: await s.agencyToken(), variables: { id: s.persona('minor') }, headers: { 'x-purpose': 'CT01_RESIDENCE' } });
+      expect((await ask(a)).status).toBe(200);
+      expect((await ask(b)).status).toBe(200);
+      expect((await ask(a)).status).toBe(429);
+    } finally {
+      for (const s of stacks.reverse()) await s.stop();
+      await redis?.destroy();
+    }
+  });
+});

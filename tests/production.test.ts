@@ -1,0 +1,145 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import { loadConfig } from '../src/config';
+import { createGateway, type Gateway } from '../src/createGateway';
+import { rotateKeys } from '../src/keys/loadKeyRing';
+import { buildManifest } from '../src/persisted/manifest';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { json, startStack, testDataset } from './helpers/stack';
+import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
+
+const PORTAL_OPERATIONS = `
+query MyName { me { person { ...Name } } }
+fragment Name on Person { fullName }
+query Household($id: PersonalId!) { citizen(id: $id) { household { members { relationshipToHead citizen { id } } } } }
+query Misspelt { me { person { fullNam } } }
+`;
+
+describe('production mode: persisted operations, CORS, headers', () => {
+  let mocks: MockRegistries;
+  let idp: TestIdentityProvider;
+  let db: TestDatabase;
+  let gateway: Gateway;
+  let url: string;
+  let token: string;
+  const manifest = buildManifest([{ file: 'portal.graphql', text: PORTAL_OPERATIONS }]);
+  const hash = (name: string) => manifest.operations.find((o) => o.name === name)?.id as string;
+
+  beforeAll(async () => {
+    const dataset = testDataset();
+    mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 0, maxMs: 1 } });
+    idp = await startTestIdentityProvider();
+    db = await createTestDatabase();
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-prod-'));
+    await rotateKeys(path.join(dir, 'keys'));
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      POPULATION_URL: mocks.urls.POPULATION,
+      RESIDENCE_URL: mocks.urls.RESIDENCE,
+      DOCUMENTS_URL: mocks.urls.DOCUMENTS,
+      AUTH_JWKS_URL: idp.jwksUrl,
+      AUTH_ISSUER: TEST_ISSUER,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      DATABASE_URL: db.url,
+      SIGNING_KEY_DIR: path.join(dir, 'keys'),
+      PERSISTED_OPERATIONS: path.join(dir, 'manifest.json'),
+      CORS_ORIGINS: 'https://dichvucong.example.gov.vn',
+    });
+    gateway = await createGateway({ config });
+    url = await gateway.listen();
+    token = await idp.sign({ sub: dataset.personas[0]?.personalId });
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await mocks.stop();
+    await idp.stop();
+    await db.drop();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify(body) });
+
+  it('runs a listed operation sent by its hash, Apollo-style or as documentId, by POST or GET', async () => {
+    const byExtension = await json(await post({ extensions: { persistedQuery: { version: 1, sha256Hash: hash('MyName') } } }));
+    expect(byExtension.data.me.person.fullName).toEqual(expect.any(String));
+    expect((await json(await post({ documentId: `sha256:${hash('MyName')}` }))).data.me.person.fullName).toEqual(expect.any(String));
+    const get = await fetch(`${url}/graphql?extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash('MyName') } }))}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect((await json(get)).data.me.person.fullName).toEqual(expect.any(String));
+  });
+
+  it('runs the exact text of a listed operation', async () => {
+    const op = manifest.operations.find((o) => o.name === 'MyName');
+    expect((await json(await post({ query: op?.body }))).data.me).toBeTruthy();
+  });
+
+  it('answers PERSISTED_QUERY_NOT_FOUND to an unknown hash', async () => {
+    const res = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
+    expect(res.status).toBe(404);
+    expect((await json(res)).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('refuses a document that is not in the manifest', async () => {
+    const res = await post({ query: '{ me { person { fullName religion } } }' });
+    expect(res.status).toBe(400);
+    expect((await json(res)).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('refuses a hash sent with a different text', async () => {
+    const res = await post({ query: '{ me { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: hash('MyName') } } });
+    expect((await json(res)).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('gives no field suggestions', async () => {
+    const body = await json(await post({ extensions: { persistedQuery: { version: 1, sha256Hash: hash('Misspelt') } } }));
+    expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(body.errors[0].message).not.toMatch(/Did you mean/);
+  });
+
+  it('sends security headers', async () => {
+    const res = await fetch(`${url}/healthz`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('answers CORS for the allowed portal only', async () => {
+    const allowed = await fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://dichvucong.example.gov.vn', 'access-control-request-method': 'POST' } });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dichvucong.example.gov.vn');
+    const other = await fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(other.status).toBe(403);
+    const simple = await post({ documentId: hash('MyName') }, { origin: 'https://evil.example' });
+    expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('tracing', () => {
+  it('continues the caller\'s W3C trace into the registries, with a span of its own', async () => {
+    const stack = await startStack();
+    try {
+      const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      await stack.resetRegistryCalls();
+      await stack.graphql('{ me { person { fullName } } }', { token: await stack.citizenToken(stack.persona('minor')), headers: { traceparent: `00-${trace}-00f067aa0ba902b7-01` } });
+      const stats = await json(await fetch(`${stack.mocks.urls.POPULATION}/__stats`));
+      expect(stats.traceparents).toHaveLength(1);
+      expect(stats.traceparents[0]).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`));
+      expect(stats.traceparents[0]).not.toContain('00f067aa0ba902b7');
+      await stack.graphql('{ me { id person { fullName } } }', { token: await stack.citizenToken(stack.persona('married-couple')), headers: { traceparent: 'garbage' } });
+      const fresh = await json(await fetch(`${stack.mocks.urls.POPULATION}/__stats`));
+      expect(fresh.traceparents[1]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      expect(fresh.traceparents[1]).not.toContain(trace);
+    } finally {
+      await stack.stop();
+    }
+  });
+});

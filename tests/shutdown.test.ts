@@ -1,0 +1,65 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { spawnGateway } from './helpers/gatewayProcess';
+import { testDataset } from './helpers/stack';
+import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
+
+describe('SIGTERM under load', () => {
+  let mocks: MockRegistries;
+  let idp: TestIdentityProvider;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    const dataset = testDataset();
+    // Slow registries, so that requests are still in flight when the signal comes.
+    mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 400, maxMs: 500 } });
+    idp = await startTestIdentityProvider();
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await mocks.stop();
+    await idp.stop();
+    await db.drop();
+  });
+
+  it('lets in-flight requests complete, refuses new ones, and exits 0', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-shutdown-'));
+    const gateway = await spawnGateway({
+      POPULATION_URL: mocks.urls.POPULATION,
+      RESIDENCE_URL: mocks.urls.RESIDENCE,
+      DOCUMENTS_URL: mocks.urls.DOCUMENTS,
+      AUTH_JWKS_URL: idp.jwksUrl,
+      AUTH_ISSUER: TEST_ISSUER,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      DATABASE_URL: db.url,
+      DATA_DIR: dir,
+    });
+    const token = await idp.sign({ sub: 'canbo.09', agency: 'CA_HN', scope: 'residence.process' });
+    const ids = [...testDataset().people.keys()].slice(0, 10);
+    const ask = (id: string) =>
+      fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'CT01_RESIDENCE' },
+        body: JSON.stringify({ query: 'query($id: PersonalId!) { citizen(id: $id) { person { fullName } } }', variables: { id } }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { data?: { citizen?: { person?: unknown } } } }));
+
+    mocks.servers.POPULATION.resetStats();
+    const inFlight = ids.map((id) => ask(id));
+    // Signal only once every request is inside the gateway, waiting on the (slow) registry.
+    for (let i = 0; i < 200 && mocks.servers.POPULATION.stats().requests < ids.length; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(mocks.servers.POPULATION.stats().requests).toBe(ids.length);
+    gateway.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 50));
+    const late = await ask(ids[0] as string).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+    const done = await Promise.all(inFlight);
+    expect(done.map((r) => r.status)).toEqual(ids.map(() => 200));
+    expect(done.every((r) => r.body.data?.citizen?.person)).toBe(true);
+    expect(['refused', 503]).toContain(late);
+    expect(await gateway.exited).toBe(0);
+  });
+});
