@@ -133,6 +133,17 @@ describe('the audit trail', () => {
     expect(await rows('audit-none-1')).toEqual([]);
   });
 
+  it('does not leave a write waiting when it is made just as the previous one completes', async () => {
+    const entry = { requestId: 'back-to-back', callerKind: 'agency' as const, callerId: 'canbo.01', agency: 'CA_HN', purpose: 'CT01_RESIDENCE', caseId: null, subjectId: stack.persona('minor'), fields: ['person.fullName'], registries: ['POPULATION'], outcome: 'disclosed' as const, reason: null, retentionDays: 30 };
+    // Each append is made by the continuation of the one before: the moment the writer's loop ends.
+    const chain = (async () => {
+      for (let i = 0; i < 5; i++) await stack.gateway.audit.append([entry]);
+      return 'done';
+    })();
+    const timeout = new Promise((r) => setTimeout(() => r('stuck'), 5000));
+    expect(await Promise.race([chain, timeout])).toBe('done');
+  });
+
   it('keeps one valid chain under concurrent requests', async () => {
     const ids = [...stack.dataset.people.keys()].slice(100, 180);
     const results = await Promise.all(

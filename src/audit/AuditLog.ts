@@ -28,6 +28,8 @@ export interface AuditLogOptions {
   /** Most records written in one transaction. */
   maxBatch?: number;
   now?: () => Date;
+  /** Told of each committed transaction and how many records it held (metrics). */
+  onCommit?: (records: number) => void;
 }
 
 interface Waiting {
@@ -49,12 +51,13 @@ const COLUMNS = 17;
  */
 export class AuditLog {
   private readonly queue: Waiting[] = [];
-  private draining: Promise<void> | null = null;
+  private draining = false;
   private lastCheckpointSeq = 0;
   private lastCheckpointAt = 0;
   private readonly now: () => Date;
   private readonly every: { records: number; ms: number };
   private readonly maxBatch: number;
+  private readonly onCommit: (records: number) => void;
 
   constructor(
     private readonly store: Store,
@@ -64,6 +67,7 @@ export class AuditLog {
     this.now = options.now ?? (() => new Date());
     this.every = { records: options.checkpointEveryRecords ?? 500, ms: options.checkpointEveryMs ?? 60_000 };
     this.maxBatch = options.maxBatch ?? 200;
+    this.onCommit = options.onCommit ?? (() => {});
   }
 
   /** Writes the records of one operation; resolves when they are durable. */
@@ -71,9 +75,7 @@ export class AuditLog {
     if (entries.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ entries, resolve, reject });
-      this.draining ??= this.drain().finally(() => {
-        this.draining = null;
-      });
+      if (!this.draining) void this.drain();
     });
   }
 
@@ -98,21 +100,33 @@ export class AuditLog {
     });
   }
 
+  /**
+   * Writes queued records until none are left. The flag is cleared in the same
+   * synchronous step that finds the queue empty (no `await` in between), so an append
+   * made by a caller woken by the last batch always starts a new loop.
+   */
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch: Waiting[] = [];
-      let size = 0;
-      while (this.queue.length > 0 && (batch.length === 0 || size + (this.queue[0] as Waiting).entries.length <= this.maxBatch)) {
-        const next = this.queue.shift() as Waiting;
-        batch.push(next);
-        size += next.entries.length;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch: Waiting[] = [];
+        let size = 0;
+        while (this.queue.length > 0 && (batch.length === 0 || size + (this.queue[0] as Waiting).entries.length <= this.maxBatch)) {
+          const next = this.queue.shift() as Waiting;
+          batch.push(next);
+          size += next.entries.length;
+        }
+        try {
+          const entries = batch.flatMap((w) => w.entries);
+          await this.write(entries);
+          this.onCommit(entries.length);
+          for (const w of batch) w.resolve();
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+        }
       }
-      try {
-        await this.write(batch.flatMap((w) => w.entries));
-        for (const w of batch) w.resolve();
-      } catch (err) {
-        for (const w of batch) w.reject(err);
-      }
+    } finally {
+      this.draining = false;
     }
   }
 
