@@ -77,8 +77,8 @@ export interface CacheConfig {
 }
 
 export type AuthConfig =
-  | { mode: 'embedded'; issuer: string; audience: string; algorithms: string[]; clockToleranceSec: number }
-  | { mode: 'remote'; jwksUrl: string; issuer: string; audience: string; algorithms: string[]; clockToleranceSec: number };
+  | { mode: 'embedded'; issuer: string; audience: string; algorithms: string[]; clockToleranceSec: number; verifiedCacheSec: number }
+  | { mode: 'remote'; jwksUrl: string; issuer: string; audience: string; algorithms: string[]; clockToleranceSec: number; verifiedCacheSec: number };
 
 export interface MockConfig {
   seed: string;
@@ -120,6 +120,7 @@ export function loadConfig(env: Env): GatewayConfig {
     if (!SUPPORTED_ALGORITHMS.includes(alg)) r.problem(`AUTH_ALGORITHMS: ${alg} is not one of ${SUPPORTED_ALGORITHMS.join(', ')}`);
   }
   const clockToleranceSec = r.int('AUTH_CLOCK_TOLERANCE_SEC', 30, 0, 300);
+  const verifiedCacheSec = r.int('AUTH_VERIFIED_CACHE_SEC', 60, 0, 600);
   const jwksUrl = r.url('AUTH_JWKS_URL', production);
   let auth: AuthConfig;
   if (jwksUrl) {
@@ -130,6 +131,7 @@ export function loadConfig(env: Env): GatewayConfig {
       audience: r.string('AUTH_AUDIENCE', null, true) ?? '',
       algorithms,
       clockToleranceSec,
+      verifiedCacheSec,
     };
   } else {
     if (env.AUTH_ISSUER || env.AUTH_AUDIENCE) r.problem('AUTH_ISSUER/AUTH_AUDIENCE are set but AUTH_JWKS_URL is not');
@@ -139,6 +141,7 @@ export function loadConfig(env: Env): GatewayConfig {
       audience: 'vn-registry-gateway',
       algorithms: ['ES256'],
       clockToleranceSec,
+      verifiedCacheSec,
     };
   }
 

@@ -103,7 +103,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     publishRetiredForSeconds: Math.max(config.attestationTtlSeconds, config.audit.defaultRetentionDays * 86_400),
     now,
   });
-  const audit = new AuditLog(store, keys, { ...config.audit, now });
+  const audit = new AuditLog(store, keys, { ...config.audit, now, onCommit: (n) => metrics.auditCommitted(n) });
 
   const urls = Object.fromEntries(
     REGISTRY_NAMES.map((name) => {
@@ -147,14 +147,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let authenticator: Authenticator;
   if (config.auth.mode === 'embedded') {
     identityProvider = await createDevIdentityProvider({ issuer: config.auth.issuer, audience: config.auth.audience });
-    authenticator = createAuthenticator({ ...config.auth, keySet: identityProvider.keySet });
+    authenticator = createAuthenticator({ ...config.auth, keySet: identityProvider.keySet, now });
   } else {
-    authenticator = createAuthenticator({ ...config.auth, keySet: createRemoteJWKSet(new URL(config.auth.jwksUrl)) });
+    authenticator = createAuthenticator({ ...config.auth, keySet: createRemoteJWKSet(new URL(config.auth.jwksUrl)), now });
   }
 
   const app = express();
   app.disable('x-powered-by');
+  // Responses name citizens and are not cacheable: hashing each body for an ETag is wasted work.
+  // Static playground files keep theirs (sendFile sets its own).
+  app.set('etag', false);
   const server = createServer(app);
+  // Longer than the idle timeout of load balancers and clients in front, so they never reuse a socket being closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   let phase: GatewayPhase = 'initialized';
   // Records past their purpose's retention lose their personal columns; the chain stays verifiable.
   const pruneTimer = setInterval(() => {
@@ -198,7 +204,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.graphqlPlugin(),
       createWarningsPlugin(),
       requestLogger.plugin,
-      createAuditPlugin({ schema, audit, logger, defaultRetentionDays: config.audit.defaultRetentionDays }),
+      createAuditPlugin({ schema, audit, logger, defaultRetentionDays: config.audit.defaultRetentionDays, onWaited: (s) => metrics.auditWaited(s) }),
     ],
   });
   await apollo.start();

@@ -12,6 +12,10 @@ export interface GatewayMetrics {
   cache: CacheObserver;
   /** Whether Redis answers, for the gauge. */
   setCacheUp(up: boolean): void;
+  /** An audit transaction committed with this many records. */
+  auditCommitted(records: number): void;
+  /** How long an operation waited for its audit records to be durable. */
+  auditWaited(seconds: number): void;
   /** Reads each registry's breaker state at scrape time. */
   watchBreakers(read: () => Record<RegistryName, BreakerState>): void;
   graphqlPlugin(): ApolloServerPlugin;
@@ -73,6 +77,18 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['operation'] as const,
     registers: [registry],
   });
+  const auditTransactions = new Counter({
+    name: 'gateway_audit_transactions_total',
+    help: 'Audit transactions committed (concurrent operations are grouped into one).',
+    registers: [registry],
+  });
+  const auditWait = new Histogram({
+    name: 'gateway_audit_wait_seconds',
+    help: 'Time an operation waits for its audit records to be committed before its response leaves.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const auditRecords = new Counter({ name: 'gateway_audit_records_total', help: 'Audit records written.', registers: [registry] });
   const cacheUp = new Gauge({ name: 'gateway_cache_up', help: 'Whether the cache backend answers (1) or not (0).', registers: [registry] });
   cacheUp.set(1);
   let readBreakers: () => Partial<Record<RegistryName, BreakerState>> = () => ({});
@@ -105,6 +121,11 @@ export function createMetrics(): GatewayMetrics {
       error: (operation) => cacheErrors.inc({ operation }),
     },
     setCacheUp: (up) => cacheUp.set(up ? 1 : 0),
+    auditWaited: (seconds) => auditWait.observe(seconds),
+    auditCommitted: (records) => {
+      auditTransactions.inc();
+      auditRecords.inc(records);
+    },
     watchBreakers(read) {
       readBreakers = read;
     },

@@ -140,8 +140,13 @@ describe('the audit trail', () => {
       for (let i = 0; i < 5; i++) await stack.gateway.audit.append([entry]);
       return 'done';
     })();
-    const timeout = new Promise((r) => setTimeout(() => r('stuck'), 5000));
-    expect(await Promise.race([chain, timeout])).toBe('done');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((r) => (timer = setTimeout(() => r('stuck'), 5000)));
+    try {
+      expect(await Promise.race([chain, timeout])).toBe('done');
+    } finally {
+      clearTimeout(timer);
+    }
   });
 
   it('keeps one valid chain under concurrent requests', async () => {

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createAuthenticator } from '../src/auth/createAuthenticator';
 import { startStack, type Stack } from './helpers/stack';
 import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
 
@@ -202,5 +204,91 @@ describe('who may read what (baseline)', () => {
     expect(intro.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
     const mixed = await stack.graphql(`{ __schema { queryType { name } } citizen(id: "${self}") { id } }`);
     expect(mixed.status).toBe(401);
+  });
+});
+
+describe('remembering verified tokens', () => {
+  let idp: TestIdentityProvider;
+  let citizenId: string;
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider();
+    citizenId = '001203000017';
+  });
+  afterAll(() => idp.stop());
+
+  /** An authenticator over the provider's real key set, counting the signature checks it asks for. */
+  function authenticator(options: { cacheSec: number; size?: number; clock: { t: number } }) {
+    const local = createLocalJWKSet({ keys: [idp.publicJwk] });
+    const counted = { lookups: 0 };
+    const keySet: JWTVerifyGetKey = (header, token) => {
+      counted.lookups++;
+      return local(header, token);
+    };
+    const auth = createAuthenticator({
+      keySet,
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      algorithms: ['ES256'],
+      clockToleranceSec: 0,
+      verifiedCacheSec: options.cacheSec,
+      verifiedCacheSize: options.size,
+      now: () => new Date(options.clock.t),
+    });
+    return { auth, counted };
+  }
+  const bearer = (t: string) => `Bearer ${t}`;
+
+  it('checks the signature of a token once while it is remembered', async () => {
+    const clock = { t: Date.now() };
+    const { auth, counted } = authenticator({ cacheSec: 60, clock });
+    const token = await idp.sign({ sub: citizenId }, { expiresIn: '10m' });
+    for (let i = 0; i < 5; i++) expect(await auth.authenticate(bearer(token))).toEqual({ kind: 'citizen', personalId: citizenId });
+    expect(counted.lookups).toBe(1);
+    clock.t += 61_000;
+    await auth.authenticate(bearer(token));
+    expect(counted.lookups).toBe(2);
+  });
+
+  it('refuses a remembered token once it expires', async () => {
+    const clock = { t: Date.now() };
+    const { auth } = authenticator({ cacheSec: 600, clock });
+    const token = await idp.sign({ sub: citizenId }, { expiresIn: '30s' });
+    await auth.authenticate(bearer(token));
+    clock.t += 31_000;
+    await expect(auth.authenticate(bearer(token))).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED', reason: 'the token has expired' } });
+  });
+
+  it('checks every time when told to remember nothing', async () => {
+    const { auth, counted } = authenticator({ cacheSec: 0, clock: { t: Date.now() } });
+    const token = await idp.sign({ sub: citizenId });
+    await auth.authenticate(bearer(token));
+    await auth.authenticate(bearer(token));
+    expect(counted.lookups).toBe(2);
+  });
+
+  it('does not remember refusals', async () => {
+    const { auth, counted } = authenticator({ cacheSec: 60, clock: { t: Date.now() } });
+    const forged = await idp.sign({ sub: citizenId }, { key: idp.strangerKey });
+    for (let i = 0; i < 2; i++) {
+      await expect(auth.authenticate(bearer(forged))).rejects.toMatchObject({ extensions: { reason: 'the token signature is invalid' } });
+    }
+    expect(counted.lookups).toBe(2);
+  });
+
+  it('forgets the oldest token when full', async () => {
+    const { auth, counted } = authenticator({ cacheSec: 60, size: 2, clock: { t: Date.now() } });
+    const [a, b, c] = await Promise.all([1, 2, 3].map((n) => idp.sign({ sub: citizenId, n })));
+    for (const t of [a, b, c, c, b]) await auth.authenticate(bearer(t as string));
+    expect(counted.lookups).toBe(3);
+    await auth.authenticate(bearer(a as string));
+    expect(counted.lookups).toBe(4);
+  });
+
+  it('hands out a caller that cannot be altered for the next request', async () => {
+    const { auth } = authenticator({ cacheSec: 60, clock: { t: Date.now() } });
+    const token = await idp.sign({ sub: 'canbo.01', agency: 'CA_HN', scope: 'citizen.read' });
+    const first = await auth.authenticate(bearer(token));
+    expect(() => (first as { scopes: string[] }).scopes.push('audit.read')).toThrow(TypeError);
+    expect(await auth.authenticate(bearer(token))).toEqual({ kind: 'agency', officialId: 'canbo.01', agency: 'CA_HN', scopes: ['citizen.read'] });
   });
 });

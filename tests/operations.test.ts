@@ -41,6 +41,10 @@ describe('operations endpoints (development)', () => {
     expect(text).toMatch(/gateway_upstream_duration_seconds_bucket\{le="[0-9.]+",registry="documents"\}/);
     expect(text).toMatch(/gateway_graphql_requests_total\{operation_type="query",outcome="success"\} 1/);
     expect(text).toMatch(/gateway_breaker_state\{registry="residence"\} 0/);
+    // One own read of two fields from two registries: one record, one transaction, one wait observed.
+    expect(text).toMatch(/^gateway_audit_records_total 1$/m);
+    expect(text).toMatch(/^gateway_audit_transactions_total 1$/m);
+    expect(text).toMatch(/^gateway_audit_wait_seconds_count 1$/m);
   });
 
   it('lists personas with a one-line description each', async () => {

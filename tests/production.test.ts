@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { loadConfig } from '../src/config';
 import { createGateway, type Gateway } from '../src/createGateway';
+import { randomHex } from '../src/http/requestScope';
 import { rotateKeys } from '../src/keys/loadKeyRing';
 import { buildManifest } from '../src/persisted/manifest';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
@@ -112,6 +113,14 @@ describe('production mode: persisted operations, CORS, headers', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 
+  it('forbids any cache from keeping an answer, and sends no ETag', async () => {
+    const res = await post({ documentId: `sha256:${hash('MyName')}` });
+    expect((await json(res)).data.me.person.fullName).toEqual(expect.any(String));
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('etag')).toBeNull();
+    expect((await fetch(`${url}/.well-known/jwks.json`)).headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
   it('answers CORS for the allowed portal only', async () => {
     const allowed = await fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://dichvucong.example.gov.vn', 'access-control-request-method': 'POST' } });
     expect(allowed.status).toBe(204);
@@ -124,6 +133,12 @@ describe('production mode: persisted operations, CORS, headers', () => {
 });
 
 describe('tracing', () => {
+  it('draws trace ids that never repeat, across refills of its random pool', () => {
+    const ids = Array.from({ length: 2000 }, () => randomHex(16));
+    expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('continues the caller\'s W3C trace into the registries, with a span of its own', async () => {
     const stack = await startStack();
     try {

@@ -41,6 +41,15 @@ interface Waiting {
 /** Arbitrary but fixed: one writer at a time, across every process sharing the database. */
 const CHAIN_LOCK = 74_200_002;
 const COLUMNS = 17;
+const INSERT_BATCH = `
+  INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose,
+                         case_id, subject_id, fields, registries, outcome, reason, content_hash, prev_hash, hash)
+  SELECT seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
+         string_to_array(fields, ','), string_to_array(registries, ','), outcome, reason, content_hash, prev_hash, hash
+    FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+      AS t(seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
+           fields, registries, outcome, reason, content_hash, prev_hash, hash)`;
 
 /**
  * The append-only, hash-chained audit trail. Appends from concurrent requests are
@@ -140,8 +149,9 @@ export class AuditLog {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
       let { seq, hash: prev } = await this.head(tx);
       const recordedAt = this.now();
-      const params: unknown[] = [];
-      const tuples: string[] = [];
+      // One array per column: the statement has the same text and 17 parameters whatever
+      // the batch size, so PostgreSQL parses and plans it once, not once per batch.
+      const cols: unknown[][] = Array.from({ length: COLUMNS }, () => []);
       for (const e of entries) {
         seq++;
         const content: AuditContent = {
@@ -162,20 +172,12 @@ export class AuditLog {
         };
         const ch = contentHash(content);
         const hash = linkHash(prev, seq, ch);
-        const base = params.length;
-        params.push(
-          seq, content.recordedAt, content.retainUntil, e.requestId, e.callerKind, e.callerId, e.agency, e.purpose,
-          e.caseId, e.subjectId, e.fields, e.registries, e.outcome, e.reason, ch, prev, hash,
-        );
-        tuples.push(`(${Array.from({ length: COLUMNS }, (_, i) => `$${base + i + 1}`).join(', ')})`);
+        // Field paths and registry names hold no commas: lists travel as comma-joined text.
+        const row = [seq, content.recordedAt, content.retainUntil, e.requestId, e.callerKind, e.callerId, e.agency, e.purpose, e.caseId, e.subjectId, e.fields.join(','), e.registries.join(','), e.outcome, e.reason, ch, prev, hash];
+        row.forEach((v, i) => (cols[i] as unknown[]).push(v));
         prev = hash;
       }
-      await tx.query(
-        `INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose,
-                                case_id, subject_id, fields, registries, outcome, reason, content_hash, prev_hash, hash)
-         VALUES ${tuples.join(', ')}`,
-        params,
-      );
+      await tx.query(INSERT_BATCH, cols);
       const due = seq - this.lastCheckpointSeq >= this.every.records || Date.now() - this.lastCheckpointAt >= this.every.ms;
       if (due) await this.sign(tx, seq, prev);
     });

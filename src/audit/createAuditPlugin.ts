@@ -15,6 +15,8 @@ export interface AuditPluginOptions {
   defaultRetentionDays: number;
   /** Called when the trail cannot be written (readiness). */
   onWriteFailure?: (err: unknown) => void;
+  /** Told how long each operation waited for its records to be durable. */
+  onWaited?: (seconds: number) => void;
 }
 
 /** Refusal codes that leave a `denied` record: the caller was identified and named a citizen. */
@@ -82,8 +84,10 @@ export function createAuditPlugin(options: AuditPluginOptions): ApolloServerPlug
           for (const extra of ctx.auditExtras) entries.push({ ...base, ...extra });
           if (entries.length === 0) return;
 
+          const started = performance.now();
           try {
             await options.audit.append(entries);
+            options.onWaited?.((performance.now() - started) / 1000);
           } catch (err) {
             options.onWriteFailure?.(err);
             options.logger.error(

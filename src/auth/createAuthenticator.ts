@@ -11,6 +11,16 @@ export interface AuthenticatorOptions {
   /** Explicit allowlist; never includes `none` or HMAC algorithms. */
   algorithms: string[];
   clockToleranceSec: number;
+  /**
+   * How long a verified token is trusted without checking its signature again; never past
+   * its expiry. 0 verifies every request. Bounds how long a key withdrawn from the JWKS
+   * keeps working.
+   */
+  verifiedCacheSec?: number;
+  /** Most tokens remembered; the oldest go first. */
+  verifiedCacheSize?: number;
+  /** The clock; tests move it. */
+  now?: () => Date;
 }
 
 export interface Authenticator {
@@ -31,6 +41,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     throw new Error(`algorithms must be a non-empty list of asymmetric algorithms, but got: ${options.algorithms.join(',')}`);
   }
   if (!options.issuer || !options.audience) throw new Error('issuer and audience are required');
+  const now = options.now ?? (() => new Date());
+  const cacheMs = (options.verifiedCacheSec ?? 0) * 1000;
+  const cacheSize = options.verifiedCacheSize ?? 10_000;
+  // Signature checks dominate the cost of a request that is otherwise served from cache;
+  // a portal sends the same token for every request of a session.
+  const verified = new Map<string, { caller: Caller; until: number }>();
 
   return {
     async authenticate(authorization) {
@@ -39,21 +55,40 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (!match || authorization.length > MAX_TOKEN_LENGTH + 7) {
         throw unauthenticated('the Authorization header must be "Bearer <token>"');
       }
+      const token = match[1] as string;
+      const at = now().getTime();
+      const known = verified.get(token);
+      if (known && at < known.until) return known.caller;
+      if (known) verified.delete(token);
+
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(match[1] as string, options.keySet, {
+        ({ payload } = await jwtVerify(token, options.keySet, {
           issuer: options.issuer,
           audience: options.audience,
           algorithms: options.algorithms,
           clockTolerance: options.clockToleranceSec,
           requiredClaims: ['exp', 'sub'],
+          currentDate: new Date(at),
         }));
       } catch (err) {
         throw unauthenticated(reasonFor(err));
       }
-      return callerFrom(payload);
+      const caller = deepFreeze(callerFrom(payload));
+      if (cacheMs > 0) {
+        // jose accepted it, so exp is a number; the tolerance it allowed still applies.
+        const until = Math.min(at + cacheMs, ((payload.exp as number) + options.clockToleranceSec) * 1000);
+        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value as string);
+        verified.set(token, { caller, until });
+      }
+      return caller;
     },
   };
+}
+
+function deepFreeze(caller: Caller): Caller {
+  if (caller.kind === 'agency') Object.freeze(caller.scopes);
+  return Object.freeze(caller);
 }
 
 function reasonFor(err: unknown): string {

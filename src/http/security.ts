@@ -18,6 +18,8 @@ export function securityHeaders(options: { production: boolean }): RequestHandle
         ? "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
         : "default-src 'none'; frame-ancestors 'none'",
     );
+    // Answers name citizens: no browser, proxy or CDN may keep them. Static pages set their own.
+    if (!req.path.startsWith('/playground') && !req.path.startsWith('/demo')) res.setHeader('cache-control', 'no-store');
     if (options.production) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
     next();
   };
