@@ -1,0 +1,353 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateDataset } from '../mocks/data/generateDataset';
+import { startMockRegistries } from '../mocks/startMockRegistries';
+import { rotateKeys } from '../src/keys/loadKeyRing';
+import { buildManifest } from '../src/persisted/manifest';
+import { createTestDatabase } from '../tests/helpers/database';
+import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER } from '../tests/helpers/testIdentityProvider';
+import { HOUSEHOLD, PREFILL } from './queries';
+
+/**
+ * `npm run bench`: the gateway in production mode (authentication, access control,
+ * audit, persisted operations) against two baselines started in the same run — a bare
+ * Apollo Server 5 serving the same shapes from memory, and a raw node:http server
+ * returning the pre-built JSON — under the same load from a separate process.
+ */
+const ROOT = path.join(__dirname, '..');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
+const WARMUP = 2;
+/** While iterating on one path: `BENCH_ONLY=warm,apollo` runs only those parts (cold, warm, apollo, raw, profile). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'cold,warm,apollo,raw,profile').split(',').map((s) => s.trim()));
+
+interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  cpuSeconds: number;
+}
+
+interface Run extends LoadResult {
+  target: string;
+  query: 'household' | 'prefill';
+  registryCallsPerQuery?: number;
+  redisRoundTripsPerQuery?: number;
+  auditTransactionsPerQuery?: number;
+  auditRecordsPerQuery?: number;
+  auditWaitMsPerQuery?: number;
+  cpu?: { machineBusyPercent: number; byProcessPercent: Record<string, number> };
+}
+
+function startProcess(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number; startupMs: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /Gateway ready at http:\/\/[^:]+:(\d+)|^ready (\d+)/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        // Keep draining: the gateway logs a line per request.
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
+        resolve({ child, port: Number(m[1] ?? m[2]), startupMs: Math.round(performance.now() - started) });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Runs the load generator in its own process; this process stays free to serve the mock registries. */
+function load(url: string, body: string, headers: Record<string, string>, duration: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'load.ts'), JSON.stringify({ url, body, headers, connections: CONNECTIONS, duration })], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() as string) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+/** CPU time (clock ticks) of the whole machine, busy and total, from /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busy: total - (cpu[3] ?? 0) - (cpu[4] ?? 0), total };
+}
+
+/** CPU ticks used so far by processes whose command line matches, from /proc. */
+function processTicks(match: RegExp): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!match.test(cmd)) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks;
+}
+
+const PROCESSES: Record<string, RegExp> = {
+  gateway: /dist\/src\/main\.js/,
+  postgres: /^postgres/,
+  redis: /redis-server/,
+  'runner (mock registries)': /bench\/run\.ts/,
+};
+
+async function metric(base: string, name: string): Promise<number> {
+  let text = '';
+  for (let attempt = 0; ; attempt++) {
+    try {
+      text = await (await fetch(`${base}/metrics`)).text();
+      break;
+    } catch (err) {
+      if (attempt === 2) throw new Error(`cannot read ${base}/metrics: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    }
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name) && !l.startsWith('#'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+/** Self time per function in a V8 CPU profile, and per area (library or gateway module). */
+function summarizeProfile(file: string): { top: { ms: number; share: number; fn: string }[]; areas: { ms: number; share: number; area: string }[] } {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((s, i) => self.set(s, (self.get(s) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const fns = new Map<string, number>();
+  const areas = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of self) {
+    const n = byId.get(id);
+    if (!n) continue;
+    total += us;
+    const url = n.callFrame.url.replace(/^file:\/\//, '');
+    const module = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+    const area = n.callFrame.functionName === '(idle)' ? '(idle)' : n.callFrame.functionName === '(garbage collector)' ? '(garbage collector)' : module ?? (url.includes('/dist/') ? `gateway ${url.split('/dist/')[1]?.split('/').slice(0, 2).join('/')}` : url.startsWith('node:') ? 'node internals' : '(native/program)');
+    areas.set(area, (areas.get(area) ?? 0) + us);
+    const fn = `${n.callFrame.functionName || '(anonymous)'} ${module ?? url.split('/dist/')[1] ?? url}:${n.callFrame.lineNumber + 1}`;
+    fns.set(fn, (fns.get(fn) ?? 0) + us);
+  }
+  const busy = total - (areas.get('(idle)') ?? 0);
+  const rank = <K extends string>(m: Map<string, number>, key: K) =>
+    [...m].filter(([k]) => k !== '(idle)' && !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, us]) => ({ ms: Math.round(us / 1000), share: Math.round((us / busy) * 1000) / 10, [key]: k }) as { ms: number; share: number } & Record<K, string>);
+  return { top: rank(fns, 'fn'), areas: rank(areas, 'area') };
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  process.stdout.write(`building...\n`);
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  const dataset = generateDataset({ seed: 'vn-registry-gateway', size: 20_000 });
+  const mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 5, maxMs: 20 } });
+  const idp = await startTestIdentityProvider();
+  const db = await createTestDatabase();
+  const dir = mkdtempSync(path.join(tmpdir(), 'gw-bench-'));
+  await rotateKeys(path.join(dir, 'keys'));
+  const manifest = buildManifest([{ file: 'bench/queries.ts', text: `${HOUSEHOLD}\n${PREFILL}` }]);
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  const subject = dataset.personas.find((p) => p.key === 'household-of-five')?.personalId as string;
+  const token = await idp.sign({ sub: 'canbo.bench', agency: 'CA_HN', scope: 'residence.process' }, { expiresIn: '2h' });
+  const headers = { authorization: `Bearer ${token}`, 'x-purpose': 'CT01_RESIDENCE' };
+  const bodyFor = (name: 'Household' | 'Prefill') =>
+    JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: manifest.operations.find((o) => o.name === name)?.id } }, variables: { id: subject } });
+  const baseEnv = {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    POPULATION_URL: mocks.urls.POPULATION,
+    RESIDENCE_URL: mocks.urls.RESIDENCE,
+    DOCUMENTS_URL: mocks.urls.DOCUMENTS,
+    AUTH_JWKS_URL: idp.jwksUrl,
+    AUTH_ISSUER: TEST_ISSUER,
+    AUTH_AUDIENCE: TEST_AUDIENCE,
+    DATABASE_URL: db.url,
+    SIGNING_KEY_DIR: path.join(dir, 'keys'),
+    DATA_DIR: dir,
+    PERSISTED_OPERATIONS: path.join(dir, 'manifest.json'),
+    RATE_LIMIT_AGENCY_LOOKUPS: '10000000',
+  };
+  const warmEnv = {
+    CACHE_MODE: 'redis',
+    REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    CACHE_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
+    CACHE_HMAC_SECRET: randomBytes(32).toString('base64'),
+    CACHE_ENCRYPTION_KEYS: `b1:${randomBytes(32).toString('base64')}`,
+  };
+
+  const runs: Run[] = [];
+  const captured: Record<string, unknown> = {};
+  const startups: Record<string, number> = {};
+  let rssMb = 0;
+  const registryCalls = () => Object.values(mocks.servers).reduce((sum, s) => sum + s.stats().requests, 0);
+
+  for (const mode of (['cold', 'warm'] as const).filter((m) => ONLY.has(m))) {
+    const gateway = await startProcess([path.join(ROOT, 'dist/src/main.js')], { ...baseEnv, ...(mode === 'warm' ? warmEnv : { CACHE_MODE: 'off' }) });
+    startups[`gateway (${mode})`] = gateway.startupMs;
+    const base = `http://127.0.0.1:${gateway.port}`;
+    for (const query of ['household', 'prefill'] as const) {
+      const body = bodyFor(query === 'household' ? 'Household' : 'Prefill');
+      const first = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const json = (await first.json()) as { data?: unknown; errors?: unknown };
+      if (!json.data || json.errors) throw new Error(`the ${query} query failed: ${JSON.stringify(json).slice(0, 500)}`);
+      captured[query] = json.data;
+      await load(`${base}/graphql`, body, headers, WARMUP);
+      const before = {
+        calls: registryCalls(),
+        redis: await metric(base, 'gateway_cache_round_trips_total'),
+        tx: await metric(base, 'gateway_audit_transactions_total'),
+        rec: await metric(base, 'gateway_audit_records_total'),
+        wait: await metric(base, 'gateway_audit_wait_seconds_sum'),
+      };
+      const cpuBefore = machineTicks();
+      const procBefore = Object.fromEntries(Object.entries(PROCESSES).map(([k, re]) => [k, processTicks(re)]));
+      const result = await load(`${base}/graphql`, body, headers, DURATION);
+      const cpuAfter = machineTicks();
+      const spent = cpuAfter.total - cpuBefore.total;
+      const cpu = {
+        machineBusyPercent: Math.round(((cpuAfter.busy - cpuBefore.busy) / spent) * 100),
+        // Share of all CPU time on the machine (both cores) used by each process during the run.
+        byProcessPercent: {
+          ...Object.fromEntries(Object.entries(PROCESSES).map(([k, re]) => [k, Math.round(((processTicks(re) - (procBefore[k] ?? 0)) / spent) * 100)])),
+          // /proc/stat counts in USER_HZ, 100 per second on Linux.
+          'load generator': Math.round(((result.cpuSeconds * 100) / spent) * 100),
+        },
+      };
+      const n = Math.max(1, result.requests);
+      runs.push({
+        target: `gateway (${mode === 'cold' ? 'cache off' : 'cache warm'})`,
+        query,
+        ...result,
+        registryCallsPerQuery: round((registryCalls() - before.calls) / n),
+        redisRoundTripsPerQuery: round(((await metric(base, 'gateway_cache_round_trips_total')) - before.redis) / n),
+        auditTransactionsPerQuery: round(((await metric(base, 'gateway_audit_transactions_total')) - before.tx) / n),
+        auditRecordsPerQuery: round(((await metric(base, 'gateway_audit_records_total')) - before.rec) / n),
+        auditWaitMsPerQuery: round((((await metric(base, 'gateway_audit_wait_seconds_sum')) - before.wait) * 1000) / n),
+        cpu,
+      });
+      process.stdout.write(`  ${runs[runs.length - 1]?.target} ${query}: ${Math.round(result.rps)} req/s\n`);
+    }
+    rssMb = Math.round((await metric(base, 'process_resident_memory_bytes')) / 1_048_576);
+    await stop(gateway.child);
+  }
+
+  if (Object.keys(captured).length === 0 && (ONLY.has('apollo') || ONLY.has('raw'))) {
+    throw new Error('the baselines serve what the gateway answered: BENCH_ONLY must include cold or warm');
+  }
+  const bodies = { household: JSON.stringify({ data: captured.household }), prefill: JSON.stringify({ data: captured.prefill }) };
+  const baselines = [
+    ['apollo', 'bare Apollo Server 5', 'baselineApollo.ts', { BENCH_DATA: JSON.stringify({ household: (captured.household as { citizen: unknown }).citizen, prefill: (captured.prefill as { prefill: unknown }).prefill }) }],
+    ['raw', 'raw node:http', 'baselineRaw.ts', { BENCH_BODIES: JSON.stringify(bodies) }],
+  ] as const;
+  for (const [, name, script, env] of baselines.filter(([key]) => ONLY.has(key))) {
+    const baseline = await startProcess(['--import', 'tsx', path.join(__dirname, script)], env);
+    startups[name] = baseline.startupMs;
+    const base = `http://127.0.0.1:${baseline.port}`;
+    for (const query of ['household', 'prefill'] as const) {
+      const body = JSON.stringify({ query: query === 'household' ? HOUSEHOLD.replace('PersonalId!', 'ID!') : PREFILL.replace('PersonalId!', 'ID!'), variables: { id: subject } });
+      await load(base, body, {}, WARMUP);
+      const result = await load(base, body, {}, DURATION);
+      runs.push({ target: name, query, ...result });
+      process.stdout.write(`  ${name} ${query}: ${Math.round(result.rps)} req/s\n`);
+    }
+    await stop(baseline.child);
+  }
+
+  // A CPU profile of the warm household path, in a run of its own so it does not skew the figures.
+  let profile: ReturnType<typeof summarizeProfile> | null = null;
+  if (ONLY.has('profile')) {
+    const profileDir = path.join(ROOT, 'bench', 'results', 'profile');
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+    const profiled = await startProcess(['--cpu-prof', `--cpu-prof-dir=${profileDir}`, path.join(ROOT, 'dist/src/main.js')], { ...baseEnv, ...warmEnv });
+    const profiledBase = `http://127.0.0.1:${profiled.port}/graphql`;
+    await load(profiledBase, bodyFor('Household'), headers, WARMUP);
+    await load(profiledBase, bodyFor('Household'), headers, 5);
+    await stop(profiled.child);
+    const profileFile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    profile = profileFile ? summarizeProfile(path.join(profileDir, profileFile)) : null;
+  }
+
+  const rps = (target: string, query: string) => runs.find((r) => r.target === target && r.query === query)?.rps;
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? [round(a / b)] : []);
+  const ratios = Object.fromEntries(
+    (['household', 'prefill'] as const).flatMap((q) =>
+      [
+        [`${q}: warm gateway / bare Apollo`, ...ratio(rps('gateway (cache warm)', q), rps('bare Apollo Server 5', q))],
+        [`${q}: warm gateway / raw node:http`, ...ratio(rps('gateway (cache warm)', q), rps('raw node:http', q))],
+        [`${q}: cold gateway / bare Apollo`, ...ratio(rps('gateway (cache off)', q), rps('bare Apollo Server 5', q))],
+      ].filter((pair) => pair.length === 2),
+    ),
+  );
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    settings: { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, registryLatencyMs: '5-20', mode: 'NODE_ENV=production, persisted operations, JWT, access control, audit' },
+    startupMs: startups,
+    rssMbAfterLoad: rssMb,
+    runs,
+    ratios,
+    profile,
+    elapsedSeconds: Math.round((performance.now() - t0) / 1000),
+  };
+  const out = path.join(ROOT, 'bench', 'results', `${results.date.slice(0, 10)}${ONLY.size < 5 ? `-${[...ONLY].join('-')}` : ''}.json`);
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+
+  const rows = runs.map((r) => [r.target, r.query, Math.round(r.rps), r.p50, r.p99, r.errors + r.non2xx, r.registryCallsPerQuery ?? '', r.redisRoundTripsPerQuery ?? '', r.auditTransactionsPerQuery ?? '', r.auditRecordsPerQuery ?? '', r.auditWaitMsPerQuery ?? '']);
+  const head = ['target', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'registry calls/q', 'redis trips/q', 'audit tx/q', 'audit rows/q', 'audit wait ms/q'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(widths[i] as number)).join('  ');
+  process.stdout.write(`\n${line(head)}\n${rows.map(line).join('\n')}\n\n`);
+  for (const [k, v] of Object.entries(ratios)) process.stdout.write(`${k}: ${v}\n`);
+  for (const r of runs.filter((x) => x.cpu)) process.stdout.write(`CPU during ${r.target} ${r.query}: machine ${r.cpu?.machineBusyPercent} % busy; ${Object.entries(r.cpu?.byProcessPercent ?? {}).map(([k, v]) => `${k} ${v} %`).join(', ')}\n`);
+  process.stdout.write(`start-up: ${JSON.stringify(startups)}; RSS after load: ${rssMb} MB\n`);
+  if (profile) {
+    process.stdout.write('\nwarm household path, CPU by area:\n');
+    for (const a of profile.areas.slice(0, 10)) process.stdout.write(`  ${String(a.share).padStart(5)} %  ${a.area}\n`);
+  }
+  process.stdout.write(`\nresults: ${path.relative(ROOT, out)} (${results.elapsedSeconds} s)\n`);
+
+  await mocks.stop();
+  await idp.stop();
+  await db.drop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
