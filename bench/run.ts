@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateDataset } from '../mocks/data/generateDataset';
@@ -22,6 +22,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
 const WARMUP = 2;
 /** While iterating on one path: `BENCH_ONLY=warm,apollo` runs only those parts (cold, warm, apollo, raw, profile). */
+/** `BENCH_AGAINST=<git revision>`: also measures that revision's warm path, alternating with this checkout's. */
+const AGAINST = process.env.BENCH_AGAINST;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'cold,warm,apollo,raw,profile').split(',').map((s) => s.trim()));
 
 interface LoadResult {
@@ -42,6 +45,8 @@ interface Run extends LoadResult {
   auditTransactionsPerQuery?: number;
   auditRecordsPerQuery?: number;
   auditWaitMsPerQuery?: number;
+  /** CPU time the gateway process spent per query: steadier than req/s on a shared machine. */
+  gatewayCpuMsPerQuery?: number;
   cpu?: { machineBusyPercent: number; byProcessPercent: Record<string, number> };
 }
 
@@ -233,6 +238,7 @@ async function main(): Promise<void> {
       const procBefore = Object.fromEntries(Object.entries(PROCESSES).map(([k, re]) => [k, processTicks(re)]));
       const result = await load(`${base}/graphql`, body, headers, DURATION);
       const cpuAfter = machineTicks();
+      const gatewayTicks = processTicks(PROCESSES.gateway as RegExp) - (procBefore.gateway ?? 0);
       const spent = cpuAfter.total - cpuBefore.total;
       const cpu = {
         machineBusyPercent: Math.round(((cpuAfter.busy - cpuBefore.busy) / spent) * 100),
@@ -253,6 +259,8 @@ async function main(): Promise<void> {
         auditTransactionsPerQuery: round(((await metric(base, 'gateway_audit_transactions_total')) - before.tx) / n),
         auditRecordsPerQuery: round(((await metric(base, 'gateway_audit_records_total')) - before.rec) / n),
         auditWaitMsPerQuery: round((((await metric(base, 'gateway_audit_wait_seconds_sum')) - before.wait) * 1000) / n),
+        // Ticks are USER_HZ, 100 per second.
+        gatewayCpuMsPerQuery: round((gatewayTicks * 10) / n),
         cpu,
       });
       process.stdout.write(`  ${runs[runs.length - 1]?.target} ${query}: ${Math.round(result.rps)} req/s\n`);
@@ -281,6 +289,51 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${name} ${query}: ${Math.round(result.rps)} req/s\n`);
     }
     await stop(baseline.child);
+  }
+
+  // Before and after: this checkout against another revision, built in a temporary worktree and
+  // measured in alternating rounds, so that drift in the machine's speed falls on both alike.
+  let comparison: Record<string, unknown> | null = null;
+  if (AGAINST) {
+    const tree = mkdtempSync(path.join(tmpdir(), 'gw-bench-against-'));
+    execFileSync('git', ['worktree', 'add', '--detach', tree, AGAINST], { cwd: ROOT, stdio: 'ignore' });
+    try {
+      symlinkSync(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+      process.stdout.write(`building ${AGAINST}...\n`);
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: tree, stdio: 'inherit' });
+      const builds = [
+        ['this checkout', ROOT],
+        [AGAINST, tree],
+      ] as const;
+      const samples: Record<string, Record<string, { rps: number; p99: number; cpuMs: number }[]>> = {};
+      for (let turn = 0; turn < ROUNDS; turn++) {
+        for (const [name, root] of turn % 2 ? [...builds].reverse() : builds) {
+          const gateway = await startProcess([path.join(root, 'dist/src/main.js')], { ...baseEnv, ...warmEnv });
+          const url = `http://127.0.0.1:${gateway.port}/graphql`;
+          for (const query of ['household', 'prefill'] as const) {
+            const body = bodyFor(query === 'household' ? 'Household' : 'Prefill');
+            await load(url, body, headers, WARMUP);
+            const ticks = processTicks(PROCESSES.gateway as RegExp);
+            const result = await load(url, body, headers, DURATION);
+            const cpuMs = ((processTicks(PROCESSES.gateway as RegExp) - ticks) * 10) / Math.max(1, result.requests);
+            ((samples[query] ??= {})[name] ??= []).push({ rps: Math.round(result.rps), p99: result.p99, cpuMs: round(cpuMs) });
+          }
+          await stop(gateway.child);
+        }
+        process.stdout.write(`  comparison round ${turn + 1}/${ROUNDS} done\n`);
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+      comparison = Object.fromEntries(
+        Object.entries(samples).map(([query, byBuild]) => {
+          const summary = Object.fromEntries(Object.entries(byBuild).map(([name, xs]) => [name, { rps: median(xs.map((x) => x.rps)), p99: median(xs.map((x) => x.p99)), cpuMsPerQuery: median(xs.map((x) => x.cpuMs)), samples: xs }]));
+          const a = summary['this checkout'];
+          const b = summary[AGAINST];
+          return [query, { ...summary, rpsRatio: a && b ? round(a.rps / b.rps) : null, cpuRatio: a && b ? round(a.cpuMsPerQuery / b.cpuMsPerQuery) : null }];
+        }),
+      );
+    } finally {
+      execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: ROOT, stdio: 'ignore' });
+    }
   }
 
   // A CPU profile of the warm household path, in a run of its own so it does not skew the figures.
@@ -317,20 +370,30 @@ async function main(): Promise<void> {
     rssMbAfterLoad: rssMb,
     runs,
     ratios,
+    comparison: comparison ? { against: AGAINST, rounds: ROUNDS, ...comparison } : undefined,
     profile,
     elapsedSeconds: Math.round((performance.now() - t0) / 1000),
   };
-  const out = path.join(ROOT, 'bench', 'results', `${results.date.slice(0, 10)}${ONLY.size < 5 ? `-${[...ONLY].join('-')}` : ''}.json`);
+  const partial = ONLY.size < 5 || AGAINST;
+  const out = path.join(ROOT, 'bench', 'results', `${results.date.slice(0, 10)}${partial ? `-${[...ONLY, ...(AGAINST ? ['against'] : [])].join('-')}` : ''}.json`);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
-  const rows = runs.map((r) => [r.target, r.query, Math.round(r.rps), r.p50, r.p99, r.errors + r.non2xx, r.registryCallsPerQuery ?? '', r.redisRoundTripsPerQuery ?? '', r.auditTransactionsPerQuery ?? '', r.auditRecordsPerQuery ?? '', r.auditWaitMsPerQuery ?? '']);
-  const head = ['target', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'registry calls/q', 'redis trips/q', 'audit tx/q', 'audit rows/q', 'audit wait ms/q'];
+  const rows = runs.map((r) => [r.target, r.query, Math.round(r.rps), r.p50, r.p99, r.errors + r.non2xx, r.registryCallsPerQuery ?? '', r.redisRoundTripsPerQuery ?? '', r.auditTransactionsPerQuery ?? '', r.auditRecordsPerQuery ?? '', r.auditWaitMsPerQuery ?? '', r.gatewayCpuMsPerQuery ?? '']);
+  const head = ['target', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'registry calls/q', 'redis trips/q', 'audit tx/q', 'audit rows/q', 'audit wait ms/q', 'gateway CPU ms/q'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(widths[i] as number)).join('  ');
   process.stdout.write(`\n${line(head)}\n${rows.map(line).join('\n')}\n\n`);
   for (const [k, v] of Object.entries(ratios)) process.stdout.write(`${k}: ${v}\n`);
   for (const r of runs.filter((x) => x.cpu)) process.stdout.write(`CPU during ${r.target} ${r.query}: machine ${r.cpu?.machineBusyPercent} % busy; ${Object.entries(r.cpu?.byProcessPercent ?? {}).map(([k, v]) => `${k} ${v} %`).join(', ')}\n`);
   process.stdout.write(`start-up: ${JSON.stringify(startups)}; RSS after load: ${rssMb} MB\n`);
+  if (comparison) {
+    process.stdout.write(`\nwarm path, this checkout against ${AGAINST} (medians of ${ROUNDS} alternating rounds):\n`);
+    for (const [query, c] of Object.entries(comparison) as [string, Record<string, { rps: number; p99: number; cpuMsPerQuery: number } | number | null>][]) {
+      const a = c['this checkout'] as { rps: number; p99: number; cpuMsPerQuery: number };
+      const b = c[AGAINST as string] as { rps: number; p99: number; cpuMsPerQuery: number };
+      process.stdout.write(`  ${query}: ${a.rps} vs ${b.rps} req/s (x${String(c.rpsRatio)}), p99 ${a.p99} vs ${b.p99} ms, gateway CPU ${a.cpuMsPerQuery} vs ${b.cpuMsPerQuery} ms/q (x${String(c.cpuRatio)})\n`);
+    }
+  }
   if (profile) {
     process.stdout.write('\nwarm household path, CPU by area:\n');
     for (const a of profile.areas.slice(0, 10)) process.stdout.write(`  ${String(a.share).padStart(5)} %  ${a.area}\n`);

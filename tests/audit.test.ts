@@ -164,6 +164,23 @@ describe('the audit trail', () => {
     expect(Number(count?.n)).toBe(report.records);
   });
 
+  it('keeps one chain when two writers keep moving the head under each other', async () => {
+    // Two logs on one database stand for two gateway processes: each time one writes,
+    // the head the other last wrote is stale and its next statement must be refused and relinked.
+    const first = new AuditLog(stack.gateway.store, stack.gateway.keys);
+    const second = new AuditLog(stack.gateway.store, stack.gateway.keys);
+    const entry = (requestId: string) => ({ requestId, callerKind: 'agency' as const, callerId: 'canbo.03', agency: 'CA_HN', purpose: 'CT01_RESIDENCE', caseId: null, subjectId: stack.persona('minor'), fields: ['person.fullName'], registries: ['POPULATION'], outcome: 'disclosed' as const, reason: null, retentionDays: 30 });
+    for (let i = 0; i < 6; i++) {
+      await first.append([entry(`turns-a-${i}`), entry(`turns-a-${i}-2`)]);
+      await second.append([entry(`turns-b-${i}`)]);
+    }
+    // And at once, several batches each.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).append([entry(`turns-c-${i}`)])));
+    const written = await stack.gateway.store.query<{ request_id: string }>("SELECT request_id FROM audit_log WHERE request_id LIKE 'turns-%'");
+    expect(written).toHaveLength(6 * 3 + 20);
+    expect(await verifyChain(stack.gateway.store, stack.gateway.keys.keySet)).toMatchObject({ ok: true });
+  });
+
   describe('the citizen\'s access log', () => {
     it('shows who read their data, newest first, in Vietnamese, without their own reads', async () => {
       const id = stack.persona('household-of-four');

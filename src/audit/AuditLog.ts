@@ -41,15 +41,22 @@ interface Waiting {
 /** Arbitrary but fixed: one writer at a time, across every process sharing the database. */
 const CHAIN_LOCK = 74_200_002;
 const COLUMNS = 17;
-const INSERT_BATCH = `
+const INSERT_INTO = `
   INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose,
-                         case_id, subject_id, fields, registries, outcome, reason, content_hash, prev_hash, hash)
+                         case_id, subject_id, fields, registries, outcome, reason, content_hash, prev_hash, hash)`;
+const ROWS = `
   SELECT seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
          string_to_array(fields, ','), string_to_array(registries, ','), outcome, reason, content_hash, prev_hash, hash
     FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                 $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
       AS t(seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
            fields, registries, outcome, reason, content_hash, prev_hash, hash)`;
+/** Inside a transaction that already holds the chain lock. */
+const INSERT_BATCH = `${INSERT_INTO}${ROWS}`;
+/** One statement, its own transaction: takes the chain lock ($18) before its first row is inserted. */
+const INSERT_AFTER_LOCK = `WITH chain_lock AS (SELECT pg_advisory_xact_lock($18::bigint))${INSERT_INTO}${ROWS}
+    CROSS JOIN chain_lock`;
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * The append-only, hash-chained audit trail. Appends from concurrent requests are
@@ -63,6 +70,8 @@ export class AuditLog {
   private draining = false;
   private lastCheckpointSeq = 0;
   private lastCheckpointAt = 0;
+  /** The chain head as this process last wrote it; null when unknown (start, failure, another writer). */
+  private known: { seq: number; hash: string } | null = null;
   private readonly now: () => Date;
   private readonly every: { records: number; ms: number };
   private readonly maxBatch: number;
@@ -144,43 +153,73 @@ export class AuditLog {
     return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS };
   }
 
+  /**
+   * One transaction's worth of records. The common case is one statement: linked to the
+   * head this process last wrote, inserted under the chain lock (taken inside the
+   * statement, so every writer still takes turns). If another process has moved the head
+   * meanwhile, the first sequence number is already taken and the primary key refuses
+   * the whole statement; the records are then linked again to the head read under the lock.
+   */
   private async write(entries: AuditEntry[]): Promise<void> {
+    const known = this.known;
+    this.known = null;
+    if (known) {
+      try {
+        const linked = this.link(known, entries);
+        await this.store.query(INSERT_AFTER_LOCK, [...linked.cols, CHAIN_LOCK]);
+        this.known = linked.head;
+        if (this.checkpointDue(linked.head.seq)) await this.sign(this.store, linked.head.seq, linked.head.hash);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      }
+    }
     await this.store.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-      let { seq, hash: prev } = await this.head(tx);
-      const recordedAt = this.now();
-      // One array per column: the statement has the same text and 17 parameters whatever
-      // the batch size, so PostgreSQL parses and plans it once, not once per batch.
-      const cols: unknown[][] = Array.from({ length: COLUMNS }, () => []);
-      for (const e of entries) {
-        seq++;
-        const content: AuditContent = {
-          seq,
-          recordedAt: recordedAt.toISOString(),
-          retainUntil: new Date(recordedAt.getTime() + e.retentionDays * 86_400_000).toISOString(),
-          requestId: e.requestId,
-          callerKind: e.callerKind,
-          callerId: e.callerId,
-          agency: e.agency,
-          purpose: e.purpose,
-          caseId: e.caseId,
-          subjectId: e.subjectId,
-          fields: e.fields,
-          registries: e.registries,
-          outcome: e.outcome,
-          reason: e.reason,
-        };
-        const ch = contentHash(content);
-        const hash = linkHash(prev, seq, ch);
-        // Field paths and registry names hold no commas: lists travel as comma-joined text.
-        const row = [seq, content.recordedAt, content.retainUntil, e.requestId, e.callerKind, e.callerId, e.agency, e.purpose, e.caseId, e.subjectId, e.fields.join(','), e.registries.join(','), e.outcome, e.reason, ch, prev, hash];
-        row.forEach((v, i) => (cols[i] as unknown[]).push(v));
-        prev = hash;
-      }
-      await tx.query(INSERT_BATCH, cols);
-      const due = seq - this.lastCheckpointSeq >= this.every.records || Date.now() - this.lastCheckpointAt >= this.every.ms;
-      if (due) await this.sign(tx, seq, prev);
+      const linked = this.link(await this.head(tx), entries);
+      await tx.query(INSERT_BATCH, linked.cols);
+      if (this.checkpointDue(linked.head.seq)) await this.sign(tx, linked.head.seq, linked.head.hash);
+      this.known = linked.head;
     });
+  }
+
+  /** Chains the records after `head`: one array per column, and the new head. */
+  private link(head: { seq: number; hash: string }, entries: AuditEntry[]): { cols: unknown[][]; head: { seq: number; hash: string } } {
+    let { seq, hash: prev } = head;
+    const recordedAt = this.now();
+    // One array per column: the statement has the same text and 17 parameters whatever
+    // the batch size, so PostgreSQL parses and plans it once, not once per batch.
+    const cols: unknown[][] = Array.from({ length: COLUMNS }, () => []);
+    for (const e of entries) {
+      seq++;
+      const content: AuditContent = {
+        seq,
+        recordedAt: recordedAt.toISOString(),
+        retainUntil: new Date(recordedAt.getTime() + e.retentionDays * 86_400_000).toISOString(),
+        requestId: e.requestId,
+        callerKind: e.callerKind,
+        callerId: e.callerId,
+        agency: e.agency,
+        purpose: e.purpose,
+        caseId: e.caseId,
+        subjectId: e.subjectId,
+        fields: e.fields,
+        registries: e.registries,
+        outcome: e.outcome,
+        reason: e.reason,
+      };
+      const ch = contentHash(content);
+      const hash = linkHash(prev, seq, ch);
+      // Field paths and registry names hold no commas: lists travel as comma-joined text.
+      const row = [seq, content.recordedAt, content.retainUntil, e.requestId, e.callerKind, e.callerId, e.agency, e.purpose, e.caseId, e.subjectId, e.fields.join(','), e.registries.join(','), e.outcome, e.reason, ch, prev, hash];
+      row.forEach((v, i) => (cols[i] as unknown[]).push(v));
+      prev = hash;
+    }
+    return { cols, head: { seq, hash: prev } };
+  }
+
+  private checkpointDue(seq: number): boolean {
+    return seq - this.lastCheckpointSeq >= this.every.records || Date.now() - this.lastCheckpointAt >= this.every.ms;
   }
 
   private async sign(tx: Queryable, seq: number, hash: string): Promise<void> {
