@@ -274,11 +274,11 @@ async function main(): Promise<void> {
   }
   const bodies = { household: JSON.stringify({ data: captured.household }), prefill: JSON.stringify({ data: captured.prefill }) };
   const baselines = [
-    ['apollo', 'bare Apollo Server 5', 'baselineApollo.ts', { BENCH_DATA: JSON.stringify({ household: (captured.household as { citizen: unknown }).citizen, prefill: (captured.prefill as { prefill: unknown }).prefill }) }],
-    ['raw', 'raw node:http', 'baselineRaw.ts', { BENCH_BODIES: JSON.stringify(bodies) }],
+    ['apollo', 'bare Apollo Server 5', 'baselineApollo.ts', () => ({ BENCH_DATA: JSON.stringify({ household: (captured.household as { citizen: unknown }).citizen, prefill: (captured.prefill as { prefill: unknown }).prefill }) })],
+    ['raw', 'raw node:http', 'baselineRaw.ts', () => ({ BENCH_BODIES: JSON.stringify(bodies) })],
   ] as const;
   for (const [, name, script, env] of baselines.filter(([key]) => ONLY.has(key))) {
-    const baseline = await startProcess(['--import', 'tsx', path.join(__dirname, script)], env);
+    const baseline = await startProcess(['--import', 'tsx', path.join(__dirname, script)], env());
     startups[name] = baseline.startupMs;
     const base = `http://127.0.0.1:${baseline.port}`;
     for (const query of ['household', 'prefill'] as const) {

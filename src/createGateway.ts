@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { createRemoteJWKSet } from 'jose';
@@ -193,6 +193,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
+      // Every response is `no-store` (src/http/security.ts): computing cache hints would wrap
+      // each resolver for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       createInputErrorsPlugin(),
       createAccessPlugin({
         schema,
