@@ -50,6 +50,17 @@ interface Run extends LoadResult {
   cpu?: { machineBusyPercent: number; byProcessPercent: Record<string, number> };
 }
 
+/** The Node flags `npm start` runs the gateway with, read from a checkout's package.json. */
+function gatewayFlags(root: string): string[] {
+  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return /node ((?:--\S+ )*)dist\/src\/main\.js/.exec(start)?.[1]?.trim().split(' ').filter(Boolean) ?? [];
+}
+
+/** The gateway of a checkout, started as `npm start` starts it (after its build). */
+function gatewayArgs(root: string, extra: string[] = []): string[] {
+  return [...gatewayFlags(root), ...extra, path.join(root, 'dist/src/main.js')];
+}
+
 function startProcess(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number; startupMs: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -217,7 +228,7 @@ async function main(): Promise<void> {
   const registryCalls = () => Object.values(mocks.servers).reduce((sum, s) => sum + s.stats().requests, 0);
 
   for (const mode of (['cold', 'warm'] as const).filter((m) => ONLY.has(m))) {
-    const gateway = await startProcess([path.join(ROOT, 'dist/src/main.js')], { ...baseEnv, ...(mode === 'warm' ? warmEnv : { CACHE_MODE: 'off' }) });
+    const gateway = await startProcess(gatewayArgs(ROOT), { ...baseEnv, ...(mode === 'warm' ? warmEnv : { CACHE_MODE: 'off' }) });
     startups[`gateway (${mode})`] = gateway.startupMs;
     const base = `http://127.0.0.1:${gateway.port}`;
     for (const query of ['household', 'prefill'] as const) {
@@ -308,7 +319,7 @@ async function main(): Promise<void> {
       const samples: Record<string, Record<string, { rps: number; p99: number; cpuMs: number }[]>> = {};
       for (let turn = 0; turn < ROUNDS; turn++) {
         for (const [name, root] of turn % 2 ? [...builds].reverse() : builds) {
-          const gateway = await startProcess([path.join(root, 'dist/src/main.js')], { ...baseEnv, ...warmEnv });
+          const gateway = await startProcess(gatewayArgs(root), { ...baseEnv, ...warmEnv });
           const url = `http://127.0.0.1:${gateway.port}/graphql`;
           for (const query of ['household', 'prefill'] as const) {
             const body = bodyFor(query === 'household' ? 'Household' : 'Prefill');
@@ -342,7 +353,7 @@ async function main(): Promise<void> {
     const profileDir = path.join(ROOT, 'bench', 'results', 'profile');
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
-    const profiled = await startProcess(['--cpu-prof', `--cpu-prof-dir=${profileDir}`, path.join(ROOT, 'dist/src/main.js')], { ...baseEnv, ...warmEnv });
+    const profiled = await startProcess(gatewayArgs(ROOT, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), { ...baseEnv, ...warmEnv });
     const profiledBase = `http://127.0.0.1:${profiled.port}/graphql`;
     await load(profiledBase, bodyFor('Household'), headers, WARMUP);
     await load(profiledBase, bodyFor('Household'), headers, 5);
