@@ -1,3 +1,4 @@
+import type { CallContext } from './RegistryClient';
 import { RegistryConnector } from './RegistryConnector';
 import type { DocumentRecord, DocumentType, HolderDocuments, RegistryName } from './types';
 import { array, object, optionalString, provenance, string, type Wire } from './wire';
@@ -20,8 +21,8 @@ export class DocumentsConnector extends RegistryConnector<HolderDocuments> {
   protected readonly resultKey = 'holders';
 
   /** Documents by holder; holders the registry does not know are absent. */
-  getHolders(ids: readonly string[]): Promise<Map<string, HolderDocuments>> {
-    return this.getMany(ids);
+  getHolders(ids: readonly string[], call?: CallContext): Promise<Map<string, HolderDocuments>> {
+    return this.getMany(ids, call);
   }
 
   protected idOf(record: HolderDocuments): string {

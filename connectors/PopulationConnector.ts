@@ -1,3 +1,4 @@
+import type { CallContext } from './RegistryClient';
 import { RegistryConnector } from './RegistryConnector';
 import { MalformedResponseError } from './UpstreamError';
 import type { MaritalStatus, PersonRecord, RegistryName } from './types';
@@ -13,8 +14,8 @@ export class PopulationConnector extends RegistryConnector<PersonRecord> {
   protected readonly resultKey = 'citizens';
 
   /** Citizens by personal ID; IDs the registry does not know are absent. */
-  getCitizens(ids: readonly string[]): Promise<Map<string, PersonRecord>> {
-    return this.getMany(ids);
+  getCitizens(ids: readonly string[], call?: CallContext): Promise<Map<string, PersonRecord>> {
+    return this.getMany(ids, call);
   }
 
   protected idOf(record: PersonRecord): string {

@@ -27,14 +27,18 @@ export interface RegistryClientOptions {
   /** Extra headers on every call (e.g. an API key for the registry). */
   headers?: Record<string, string>;
   fetchImpl?: typeof fetch;
-  /**
-   * Per-call context from the caller's request, if any: headers to add (W3C
-   * traceparent) and a place to add up this request's registry time.
-   */
-  callContext?: () => { headers: Record<string, string>; record(registry: RegistryName, ms: number): void } | undefined;
   random?: () => number;
   /** Largest response body accepted; a registry cannot make the gateway buffer more. */
   maxBodyBytes?: number;
+}
+
+/**
+ * What a call carries from the request it serves: headers to add (W3C traceparent)
+ * and a place to add up that request's registry time.
+ */
+export interface CallContext {
+  headers: Record<string, string>;
+  record(registry: RegistryName, ms: number): void;
 }
 
 export interface RegistryRequest {
@@ -45,6 +49,7 @@ export interface RegistryRequest {
   /** Safe to repeat: GETs and batch reads. Only idempotent calls are retried. */
   idempotent: boolean;
   headers?: Record<string, string>;
+  call?: CallContext;
 }
 
 export type RegistryResponse<T> = { status: 200; body: T } | { status: 404 };
@@ -141,7 +146,7 @@ export class RegistryClient {
     const started = performance.now();
     const remaining = Math.max(1, deadline - Date.now());
     const signal = AbortSignal.timeout(remaining);
-    const call = this.options.callContext?.();
+    const call = req.call;
     const seconds = () => {
       const elapsed = performance.now() - started;
       call?.record(this.registry, elapsed);

@@ -1,4 +1,4 @@
-import type { RegistryClient } from './RegistryClient';
+import type { CallContext, RegistryClient } from './RegistryClient';
 import { UpstreamError } from './UpstreamError';
 import type { RegistryName } from './types';
 import { chunks, mapOrFail, object, type Wire } from './wire';
@@ -42,20 +42,21 @@ export abstract class RegistryConnector<T> {
   }
 
   /** Records for the IDs the registry knows; unknown IDs are absent from the map. */
-  async getMany(ids: readonly string[]): Promise<Map<string, T>> {
+  async getMany(ids: readonly string[], call?: CallContext): Promise<Map<string, T>> {
     const unique = [...new Set(ids)];
-    const parts = await Promise.all(chunks(unique, this.maxBatch).map((part) => this.fetchBatch(part)));
+    const parts = await Promise.all(chunks(unique, this.maxBatch).map((part) => this.fetchBatch(part, call)));
     const out = new Map<string, T>();
     for (const records of parts) for (const r of records) out.set(this.idOf(r), r);
     return out;
   }
 
-  private async fetchBatch(ids: string[]): Promise<T[]> {
+  private async fetchBatch(ids: string[], call: CallContext | undefined): Promise<T[]> {
     const res = await this.client.request<unknown>({
       method: 'POST',
       path: this.batchPath,
       body: { [this.batchKey]: ids, ...this.batchBodyExtras() },
       idempotent: true,
+      call,
     });
     if (res.status === 404) {
       throw new UpstreamError(this.registry, 'unavailable', `batch endpoint ${this.batchPath} not found`);

@@ -1,3 +1,4 @@
+import type { CallContext } from './RegistryClient';
 import { RegistryConnector } from './RegistryConnector';
 import type { HouseholdRecord, RegistryName, ResidenceRecord } from './types';
 import { address, array, object, optionalObject, optionalString, provenance, string, type Wire } from './wire';
@@ -17,8 +18,8 @@ export class ResidenceConnector extends RegistryConnector<ResidenceRecord> {
   }
 
   /** Residence records (with households) by personal ID; unknown IDs are absent. */
-  getResidents(ids: readonly string[]): Promise<Map<string, ResidenceRecord>> {
-    return this.getMany(ids);
+  getResidents(ids: readonly string[], call?: CallContext): Promise<Map<string, ResidenceRecord>> {
+    return this.getMany(ids, call);
   }
 
   protected idOf(record: ResidenceRecord): string {

@@ -17,7 +17,6 @@ export interface ConnectorsOptions {
   retryBaseDelayMs?: number;
   maxBatch?: number;
   observer?: UpstreamObserver;
-  callContext?: RegistryClientOptions['callContext'];
   onBreakerStateChange?: (registry: RegistryName, state: BreakerState) => void;
 }
 
@@ -46,7 +45,6 @@ export function createConnectors(options: ConnectorsOptions): Connectors {
         retryBaseDelayMs: options.retryBaseDelayMs,
         breaker,
         observer: options.observer,
-        callContext: options.callContext,
       });
       return [registry, client];
     }),

@@ -32,7 +32,7 @@ import { createDevRouter } from './http/devRoutes';
 import { createHealthRouter } from './http/healthRoutes';
 import { createPlaygroundRouter } from './http/playground';
 import { createRegistryEventsRouter } from './http/registryEvents';
-import { registryCallContext, requestScope } from './http/requestScope';
+import { registryCallContext, requestScope, scopeOf } from './http/requestScope';
 import { corsAllowlist, securityHeaders } from './http/security';
 import { readManifest } from './persisted/manifest';
 import { persistedOperationsOnly } from './persisted/persistedOperations';
@@ -118,7 +118,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     retryBaseDelayMs: config.retryBaseDelayMs,
     maxBatch: config.loaderMaxBatch,
     observer: metrics.upstream,
-    callContext: registryCallContext,
     onBreakerStateChange: (registry, state) => logger.warn({ registry, state }, 'circuit breaker changed state'),
   });
   const caches = createCaches({
@@ -261,7 +260,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         caller: await authenticator.authenticate(req.headers.authorization),
         purpose: header(req, 'x-purpose', PURPOSE, 'an upper-case purpose code such as CT01_RESIDENCE'),
         caseId: header(req, 'x-case-id', CASE_ID, 'a dossier number of letters, digits, ".", "_", "/" or "-"'),
-        loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch, caches }),
+        loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch, caches, call: registryCallContext(scopeOf(res)) }),
         catalogue,
         policy,
         forms,

@@ -157,4 +157,38 @@ describe('tracing', () => {
       await stack.stop();
     }
   });
+
+  it("logs one line per request with its trace, caller, purpose, operation and each registry's calls and time", async () => {
+    const stack = await startStack();
+    try {
+      const trace = '0af7651916cd43dd8448eb211c80319c';
+      const id = stack.persona('household-of-five');
+      const res = await stack.graphql('query Household($id: PersonalId!) { citizen(id: $id) { person { fullName } household { members { relationshipToHead } } } }', {
+        token: await stack.agencyToken(),
+        variables: { id },
+        headers: { 'x-purpose': 'CT01_RESIDENCE', traceparent: `00-${trace}-b7ad6b7169203331-01`, 'x-request-id': 'log-line-1' },
+      });
+      expect(res.body.errors).toBeUndefined();
+      const line = stack
+        .logs()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.msg === 'graphql request' && l.requestId === 'log-line-1');
+      expect(line).toMatchObject({
+        traceId: trace,
+        caller: { kind: 'agency', agency: 'CA_HN' },
+        purpose: 'CT01_RESIDENCE',
+        operation: { name: 'Household', type: 'query' },
+        status: 200,
+        outcome: 'success',
+        durationMs: expect.any(Number),
+        registries: { population: { calls: 1, ms: expect.any(Number) }, residence: { calls: 1, ms: expect.any(Number) } },
+      });
+      expect(line?.citizens).toBeGreaterThan(0);
+      expect(JSON.stringify(line)).not.toContain(id);
+    } finally {
+      await stack.stop();
+    }
+  });
 });

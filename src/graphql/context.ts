@@ -8,6 +8,7 @@ import type { FormDefinition } from '../forms/loadForms';
 import type { KeyRing } from '../keys/loadKeyRing';
 import type { RateLimiter } from '../limits/RateLimiter';
 import type { Loaders } from './createLoaders';
+import type { RequestLogState } from './createRequestLogger';
 
 /** What every resolver and plugin sees about the request. */
 export interface GatewayContext {
@@ -33,6 +34,8 @@ export interface GatewayContext {
   auditExtras: AuditExtra[];
   /** Warnings for `extensions.warnings`, e.g. data served stale because a registry is down. */
   warnings: ResponseWarning[];
+  /** The request's log line, filled in by the request logger. */
+  requestLog?: RequestLogState;
   /** The operation's variables, coerced (set before execution). */
   variables?: Record<string, unknown>;
   /** What the operation would disclose, computed before execution by the access plugin. */

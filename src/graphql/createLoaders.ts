@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Connectors } from '../../connectors/createConnectors';
+import type { CallContext } from '../../connectors/RegistryClient';
 import type { HolderDocuments, PersonRecord, ResidenceRecord } from '../../connectors/types';
 import type { Caches } from '../cache/createCaches';
 import type { RegistryCache } from '../cache/RegistryCache';
@@ -15,7 +16,8 @@ export interface Loaders {
   documents: DataLoader<string, HolderDocuments | null>;
 }
 
-export function createLoaders(connectors: Connectors, options: { maxBatchSize: number; caches?: Caches }): Loaders {
+export function createLoaders(connectors: Connectors, options: { maxBatchSize: number; caches?: Caches; call?: CallContext }): Loaders {
+  const { call } = options;
   const loader = <T extends { provenance: PersonRecord['provenance'] }>(fetch: (ids: readonly string[]) => Promise<Map<string, T>>, cache: RegistryCache<T> | null | undefined) =>
     new DataLoader<string, T | null>(
       async (ids) => {
@@ -31,8 +33,8 @@ export function createLoaders(connectors: Connectors, options: { maxBatchSize: n
       { maxBatchSize: options.maxBatchSize },
     );
   return {
-    person: loader((ids) => connectors.population.getCitizens(ids), options.caches?.population),
-    residence: loader((ids) => connectors.residence.getResidents(ids), options.caches?.residence),
-    documents: loader((ids) => connectors.documents.getHolders(ids), options.caches?.documents),
+    person: loader((ids) => connectors.population.getCitizens(ids, call), options.caches?.population),
+    residence: loader((ids) => connectors.residence.getResidents(ids, call), options.caches?.residence),
+    documents: loader((ids) => connectors.documents.getHolders(ids, call), options.caches?.documents),
   };
 }

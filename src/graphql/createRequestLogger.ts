@@ -1,11 +1,13 @@
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { maskPersonalId } from '../domain/personalId';
-import { currentRequest } from '../http/requestScope';
+import { scopeOf } from '../http/requestScope';
 import type { Logger } from '../logger';
 import type { GatewayContext } from './context';
 
-interface Pending {
+/** What the log line of one request gathers while the request goes. */
+export interface RequestLogState {
+  /** The context plugins saw (Apollo hands them a shallow copy of the one built for the request). */
   ctx: GatewayContext;
   response?: GraphQLResponse;
   operationType?: string | null;
@@ -19,29 +21,32 @@ interface Pending {
  * status, outcome and error codes, duration, and each registry's calls and time.
  * Never a variable, a value, a token, a name or an address.
  */
-export function createRequestLogger(logger: Logger): { plugin: ApolloServerPlugin<GatewayContext>; middleware: RequestHandler; attach(res: { locals: Record<string, unknown> }, ctx: GatewayContext): void } {
-  const pendingOf = new WeakMap<GatewayContext, Pending>();
+export function createRequestLogger(logger: Logger): {
+  plugin: ApolloServerPlugin<GatewayContext>;
+  middleware: RequestHandler;
+  /** Ties a request's context to its log line; the state travels in the context by reference. */
+  attach(res: { locals: Record<string, unknown> }, ctx: GatewayContext): void;
+} {
   return {
     attach(res, ctx) {
-      const pending: Pending = { ctx };
-      pendingOf.set(ctx, pending);
-      res.locals.graphqlLog = pending;
+      ctx.requestLog = { ctx };
+      res.locals.graphqlLog = ctx.requestLog;
     },
     plugin: {
       async requestDidStart({ contextValue }) {
         return {
           async willSendResponse({ response, operation, operationName }) {
-            const pending = pendingOf.get(contextValue);
-            if (pending) Object.assign(pending, { response, operationType: operation?.operation ?? null, operationName });
+            const pending = contextValue.requestLog;
+            if (pending) Object.assign(pending, { ctx: contextValue, response, operationType: operation?.operation ?? null, operationName });
           },
         };
       },
     },
     middleware: (_req, res, next) => {
       const started = performance.now();
-      const scope = currentRequest();
+      const scope = scopeOf(res);
       res.on('finish', () => {
-        const pending = res.locals.graphqlLog as Pending | undefined;
+        const pending = res.locals.graphqlLog as RequestLogState | undefined;
         if (!pending) return;
         const { ctx, response } = pending;
         const caller = ctx.caller;

@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomFillSync } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
+import type { CallContext } from '../../connectors/RegistryClient';
 import type { RegistryName } from '../../connectors/types';
 
 /** What the gateway keeps about one HTTP request while it is being served. */
@@ -13,7 +13,6 @@ export interface RequestScope {
   registries: Map<RegistryName, { calls: number; ms: number }>;
 }
 
-const storage = new AsyncLocalStorage<RequestScope>();
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 // Trace and span ids come from a pool of random bytes refilled in one call, as Node does
@@ -32,12 +31,16 @@ export function randomHex(bytes: number): string {
   return hex;
 }
 
-/** The scope of the request being served, if any. */
-export function currentRequest(): RequestScope | undefined {
-  return storage.getStore();
+/**
+ * The scope of the request a response belongs to. It travels explicitly (the GraphQL
+ * context hands it to the loaders) rather than in AsyncLocalStorage, whose promise hooks
+ * would run on every promise of every request.
+ */
+export function scopeOf(res: Response): RequestScope | undefined {
+  return res.locals.scope as RequestScope | undefined;
 }
 
-/** Runs the rest of the request inside its scope; continues an incoming valid traceparent. */
+/** Opens the request's scope; continues an incoming valid traceparent. */
 export const requestScope: RequestHandler = (req, res, next) => {
   const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
   const valid = incoming && !/^0+$/.test(incoming[1] as string) && !/^0+$/.test(incoming[2] as string);
@@ -47,15 +50,17 @@ export const requestScope: RequestHandler = (req, res, next) => {
     parentSpanId: valid ? (incoming[2] as string) : randomHex(8),
     registries: new Map(),
   };
-  storage.run(scope, () => next());
+  res.locals.scope = scope;
+  next();
 };
 
-/** For the registry client: a child span's traceparent, and where to add up timings. */
-export function registryCallContext(): { headers: Record<string, string>; record(registry: RegistryName, ms: number): void } | undefined {
-  const scope = storage.getStore();
+/** For the registry client: each call a child span's traceparent, and where to add up timings. */
+export function registryCallContext(scope: RequestScope | undefined): CallContext | undefined {
   if (!scope) return undefined;
   return {
-    headers: { traceparent: `00-${scope.traceId}-${randomHex(8)}-01` },
+    get headers() {
+      return { traceparent: `00-${scope.traceId}-${randomHex(8)}-01` };
+    },
     record(registry, ms) {
       const t = scope.registries.get(registry) ?? { calls: 0, ms: 0 };
       t.calls++;
