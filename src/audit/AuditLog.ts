@@ -40,21 +40,23 @@ interface Waiting {
 
 /** Arbitrary but fixed: one writer at a time, across every process sharing the database. */
 const CHAIN_LOCK = 74_200_002;
-const COLUMNS = 17;
 const INSERT_INTO = `
   INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose,
                          case_id, subject_id, fields, registries, outcome, reason, content_hash, prev_hash, hash)`;
+// The rows travel as one JSON array: the statement text is the same whatever the batch
+// size (parsed and planned once), and serialising is one native JSON.stringify rather than
+// escaping seventeen PostgreSQL array literals.
 const ROWS = `
   SELECT seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
-         string_to_array(fields, ','), string_to_array(registries, ','), outcome, reason, content_hash, prev_hash, hash
-    FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
-      AS t(seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
-           fields, registries, outcome, reason, content_hash, prev_hash, hash)`;
+         fields, registries, outcome, reason, content_hash, prev_hash, hash
+    FROM jsonb_to_recordset($1::jsonb)
+      AS t(seq bigint, recorded_at timestamptz, retain_until timestamptz, request_id text, caller_kind text, caller_id text,
+           agency text, purpose text, case_id text, subject_id text, fields text[], registries text[], outcome text, reason text,
+           content_hash text, prev_hash text, hash text)`;
 /** Inside a transaction that already holds the chain lock. */
 const INSERT_BATCH = `${INSERT_INTO}${ROWS}`;
-/** One statement, its own transaction: takes the chain lock ($18) before its first row is inserted. */
-const INSERT_AFTER_LOCK = `WITH chain_lock AS (SELECT pg_advisory_xact_lock($18::bigint))${INSERT_INTO}${ROWS}
+/** One statement, its own transaction: takes the chain lock ($2) before its first row is inserted. */
+const INSERT_AFTER_LOCK = `WITH chain_lock AS (SELECT pg_advisory_xact_lock($2::bigint))${INSERT_INTO}${ROWS}
     CROSS JOIN chain_lock`;
 const UNIQUE_VIOLATION = '23505';
 
@@ -166,7 +168,7 @@ export class AuditLog {
     if (known) {
       try {
         const linked = this.link(known, entries);
-        await this.store.query(INSERT_AFTER_LOCK, [...linked.cols, CHAIN_LOCK]);
+        await this.store.query(INSERT_AFTER_LOCK, [linked.rows, CHAIN_LOCK]);
         this.known = linked.head;
         if (this.checkpointDue(linked.head.seq)) await this.sign(this.store, linked.head.seq, linked.head.hash);
         return;
@@ -177,19 +179,17 @@ export class AuditLog {
     await this.store.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
       const linked = this.link(await this.head(tx), entries);
-      await tx.query(INSERT_BATCH, linked.cols);
+      await tx.query(INSERT_BATCH, [linked.rows]);
       if (this.checkpointDue(linked.head.seq)) await this.sign(tx, linked.head.seq, linked.head.hash);
       this.known = linked.head;
     });
   }
 
-  /** Chains the records after `head`: one array per column, and the new head. */
-  private link(head: { seq: number; hash: string }, entries: AuditEntry[]): { cols: unknown[][]; head: { seq: number; hash: string } } {
+  /** Chains the records after `head`: the rows as JSON, and the new head. */
+  private link(head: { seq: number; hash: string }, entries: AuditEntry[]): { rows: string; head: { seq: number; hash: string } } {
     let { seq, hash: prev } = head;
     const recordedAt = this.now();
-    // One array per column: the statement has the same text and 17 parameters whatever
-    // the batch size, so PostgreSQL parses and plans it once, not once per batch.
-    const cols: unknown[][] = Array.from({ length: COLUMNS }, () => []);
+    const rows: object[] = [];
     for (const e of entries) {
       seq++;
       const content: AuditContent = {
@@ -210,12 +210,28 @@ export class AuditLog {
       };
       const ch = contentHash(content);
       const hash = linkHash(prev, seq, ch);
-      // Field paths and registry names hold no commas: lists travel as comma-joined text.
-      const row = [seq, content.recordedAt, content.retainUntil, e.requestId, e.callerKind, e.callerId, e.agency, e.purpose, e.caseId, e.subjectId, e.fields.join(','), e.registries.join(','), e.outcome, e.reason, ch, prev, hash];
-      row.forEach((v, i) => (cols[i] as unknown[]).push(v));
+      rows.push({
+        seq,
+        recorded_at: content.recordedAt,
+        retain_until: content.retainUntil,
+        request_id: e.requestId,
+        caller_kind: e.callerKind,
+        caller_id: e.callerId,
+        agency: e.agency,
+        purpose: e.purpose,
+        case_id: e.caseId,
+        subject_id: e.subjectId,
+        fields: e.fields,
+        registries: e.registries,
+        outcome: e.outcome,
+        reason: e.reason,
+        content_hash: ch,
+        prev_hash: prev,
+        hash,
+      });
       prev = hash;
     }
-    return { cols, head: { seq, hash: prev } };
+    return { rows: JSON.stringify(rows), head: { seq, hash: prev } };
   }
 
   private checkpointDue(seq: number): boolean {
