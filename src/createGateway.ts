@@ -223,25 +223,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     next();
   });
-  app.use(
-    createHealthRouter({
-      metrics,
-      breakers,
-      checks: [
-        { name: 'config', check: async () => true },
-        { name: 'store', check: () => store.writable() },
-      ],
-      accepting: () => phase === 'started',
-      cache: () => caches.status(),
-    }),
-  );
-  if (config.cache.webhookSecret && caches.kind !== 'off') {
-    app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches, logger }));
-  }
-  app.get('/.well-known/jwks.json', (_req, res) => {
-    res.setHeader('cache-control', 'public, max-age=300');
-    res.json(keys.jwks());
-  });
+  // Development only; the playground answers a browser's GET /graphql before Apollo does.
   if (!config.production) {
     app.use(createDevRouter({ identityProvider, registries: urls, logger }));
     app.use(createPlaygroundRouter());
@@ -279,6 +261,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       },
     }),
   );
+  // After /graphql, which takes nearly all traffic: in production its requests pass through no other router.
+  app.use(
+    createHealthRouter({
+      metrics,
+      breakers,
+      checks: [
+        { name: 'config', check: async () => true },
+        { name: 'store', check: () => store.writable() },
+      ],
+      accepting: () => phase === 'started',
+      cache: () => caches.status(),
+    }),
+  );
+  if (config.cache.webhookSecret && caches.kind !== 'off') {
+    app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches, logger }));
+  }
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=300');
+    res.json(keys.jwks());
+  });
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
   });
