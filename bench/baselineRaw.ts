@@ -10,7 +10,7 @@ const server = createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const text = Buffer.concat(chunks).toString();
-    const body = text.includes('prefill') ? bodies.prefill : bodies.household;
+    const body = text.includes('prefill') ? bodies.prefill : text.includes('Ping') ? bodies.ping : bodies.household;
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body ?? '') });
     res.end(body);
   });

@@ -1,4 +1,4 @@
-/** The operations measured: what a portal sends most. */
+/** The operations measured: what a portal sends most, and the cheapest possible request. */
 
 /** A household of five, seven fields per member. */
 export const HOUSEHOLD = `query Household($id: PersonalId!) {
@@ -19,3 +19,14 @@ export const PREFILL = `query Prefill($id: PersonalId!) {
     fields { key value status editable rows { cells { key value } } }
   }
 }`;
+
+/** No citizen, no registry, no audit: what the request pipeline itself costs (token, headers, logs, metrics). */
+export const PING = `query Ping { __typename }`;
+
+export const OPERATIONS = {
+  household: { name: 'Household', text: HOUSEHOLD, takesId: true },
+  prefill: { name: 'Prefill', text: PREFILL, takesId: true },
+  ping: { name: 'Ping', text: PING, takesId: false },
+} as const;
+
+export type QueryName = keyof typeof OPERATIONS;

@@ -9,7 +9,7 @@ import { rotateKeys } from '../src/keys/loadKeyRing';
 import { buildManifest } from '../src/persisted/manifest';
 import { createTestDatabase } from '../tests/helpers/database';
 import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER } from '../tests/helpers/testIdentityProvider';
-import { HOUSEHOLD, PREFILL } from './queries';
+import { HOUSEHOLD, OPERATIONS, PING, PREFILL, type QueryName } from './queries';
 
 /**
  * `npm run bench`: the gateway in production mode (authentication, access control,
@@ -39,7 +39,7 @@ interface LoadResult {
 
 interface Run extends LoadResult {
   target: string;
-  query: 'household' | 'prefill';
+  query: QueryName;
   registryCallsPerQuery?: number;
   redisRoundTripsPerQuery?: number;
   auditTransactionsPerQuery?: number;
@@ -189,13 +189,19 @@ async function main(): Promise<void> {
   const db = await createTestDatabase();
   const dir = mkdtempSync(path.join(tmpdir(), 'gw-bench-'));
   await rotateKeys(path.join(dir, 'keys'));
-  const manifest = buildManifest([{ file: 'bench/queries.ts', text: `${HOUSEHOLD}\n${PREFILL}` }]);
+  const manifest = buildManifest([{ file: 'bench/queries.ts', text: `${HOUSEHOLD}\n${PREFILL}\n${PING}` }]);
   writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   const subject = dataset.personas.find((p) => p.key === 'household-of-five')?.personalId as string;
   const token = await idp.sign({ sub: 'canbo.bench', agency: 'CA_HN', scope: 'residence.process' }, { expiresIn: '2h' });
   const headers = { authorization: `Bearer ${token}`, 'x-purpose': 'CT01_RESIDENCE' };
-  const bodyFor = (name: 'Household' | 'Prefill') =>
-    JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: manifest.operations.find((o) => o.name === name)?.id } }, variables: { id: subject } });
+  const bodyFor = (query: QueryName) =>
+    JSON.stringify({
+      extensions: { persistedQuery: { version: 1, sha256Hash: manifest.operations.find((o) => o.name === OPERATIONS[query].name)?.id } },
+      ...(OPERATIONS[query].takesId ? { variables: { id: subject } } : {}),
+    });
+  // As a client that is not the gateway sends them: the document itself.
+  const documentFor = (query: QueryName) =>
+    JSON.stringify({ query: OPERATIONS[query].text.replace('PersonalId!', 'ID!'), ...(OPERATIONS[query].takesId ? { variables: { id: subject } } : {}) });
   const baseEnv = {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
@@ -231,8 +237,9 @@ async function main(): Promise<void> {
     const gateway = await startProcess(gatewayArgs(ROOT), { ...baseEnv, ...(mode === 'warm' ? warmEnv : { CACHE_MODE: 'off' }) });
     startups[`gateway (${mode})`] = gateway.startupMs;
     const base = `http://127.0.0.1:${gateway.port}`;
-    for (const query of ['household', 'prefill'] as const) {
-      const body = bodyFor(query === 'household' ? 'Household' : 'Prefill');
+    // The pipeline's own cost does not depend on the cache: measured once, warm.
+    for (const query of mode === 'warm' ? (['household', 'prefill', 'ping'] as const) : (['household', 'prefill'] as const)) {
+      const body = bodyFor(query);
       const first = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       const json = (await first.json()) as { data?: unknown; errors?: unknown };
       if (!json.data || json.errors) throw new Error(`the ${query} query failed: ${JSON.stringify(json).slice(0, 500)}`);
@@ -283,7 +290,7 @@ async function main(): Promise<void> {
   if (Object.keys(captured).length === 0 && (ONLY.has('apollo') || ONLY.has('raw'))) {
     throw new Error('the baselines serve what the gateway answered: BENCH_ONLY must include cold or warm');
   }
-  const bodies = { household: JSON.stringify({ data: captured.household }), prefill: JSON.stringify({ data: captured.prefill }) };
+  const bodies = { household: JSON.stringify({ data: captured.household }), prefill: JSON.stringify({ data: captured.prefill }), ping: JSON.stringify({ data: captured.ping ?? { __typename: 'Query' } }) };
   const baselines = [
     ['apollo', 'bare Apollo Server 5', 'baselineApollo.ts', () => ({ BENCH_DATA: JSON.stringify({ household: (captured.household as { citizen: unknown }).citizen, prefill: (captured.prefill as { prefill: unknown }).prefill }) })],
     ['raw', 'raw node:http', 'baselineRaw.ts', () => ({ BENCH_BODIES: JSON.stringify(bodies) })],
@@ -292,8 +299,8 @@ async function main(): Promise<void> {
     const baseline = await startProcess(['--import', 'tsx', path.join(__dirname, script)], env());
     startups[name] = baseline.startupMs;
     const base = `http://127.0.0.1:${baseline.port}`;
-    for (const query of ['household', 'prefill'] as const) {
-      const body = JSON.stringify({ query: query === 'household' ? HOUSEHOLD.replace('PersonalId!', 'ID!') : PREFILL.replace('PersonalId!', 'ID!'), variables: { id: subject } });
+    for (const query of ['household', 'prefill', 'ping'] as const) {
+      const body = documentFor(query);
       await load(base, body, {}, WARMUP);
       const result = await load(base, body, {}, DURATION);
       runs.push({ target: name, query, ...result });
@@ -322,7 +329,7 @@ async function main(): Promise<void> {
           const gateway = await startProcess(gatewayArgs(root), { ...baseEnv, ...warmEnv });
           const url = `http://127.0.0.1:${gateway.port}/graphql`;
           for (const query of ['household', 'prefill'] as const) {
-            const body = bodyFor(query === 'household' ? 'Household' : 'Prefill');
+            const body = bodyFor(query);
             await load(url, body, headers, WARMUP);
             const ticks = processTicks(PROCESSES.gateway as RegExp);
             const result = await load(url, body, headers, DURATION);
@@ -355,8 +362,8 @@ async function main(): Promise<void> {
     mkdirSync(profileDir, { recursive: true });
     const profiled = await startProcess(gatewayArgs(ROOT, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), { ...baseEnv, ...warmEnv });
     const profiledBase = `http://127.0.0.1:${profiled.port}/graphql`;
-    await load(profiledBase, bodyFor('Household'), headers, WARMUP);
-    await load(profiledBase, bodyFor('Household'), headers, 5);
+    await load(profiledBase, bodyFor('household'), headers, WARMUP);
+    await load(profiledBase, bodyFor('household'), headers, 5);
     await stop(profiled.child);
     const profileFile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     profile = profileFile ? summarizeProfile(path.join(profileDir, profileFile)) : null;
@@ -365,7 +372,7 @@ async function main(): Promise<void> {
   const rps = (target: string, query: string) => runs.find((r) => r.target === target && r.query === query)?.rps;
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? [round(a / b)] : []);
   const ratios = Object.fromEntries(
-    (['household', 'prefill'] as const).flatMap((q) =>
+    (['household', 'prefill', 'ping'] as const).flatMap((q) =>
       [
         [`${q}: warm gateway / bare Apollo`, ...ratio(rps('gateway (cache warm)', q), rps('bare Apollo Server 5', q))],
         [`${q}: warm gateway / raw node:http`, ...ratio(rps('gateway (cache warm)', q), rps('raw node:http', q))],

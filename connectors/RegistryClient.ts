@@ -1,4 +1,5 @@
 import { CircuitBreaker } from './CircuitBreaker';
+import { BodyTooLargeError, createHttpTransport, TransportTimeoutError, type Transport } from './httpTransport';
 import { UpstreamError } from './UpstreamError';
 import type { RegistryName } from './types';
 
@@ -26,7 +27,10 @@ export interface RegistryClientOptions {
   observer?: UpstreamObserver;
   /** Extra headers on every call (e.g. an API key for the registry). */
   headers?: Record<string, string>;
-  fetchImpl?: typeof fetch;
+  /** How calls travel; by default HTTP/1.1 with kept-alive connections. */
+  transport?: Transport;
+  /** Most connections open to the registry at once (default 64). */
+  maxSockets?: number;
   random?: () => number;
   /** Largest response body accepted; a registry cannot make the gateway buffer more. */
   maxBodyBytes?: number;
@@ -58,7 +62,7 @@ const noopObserver: UpstreamObserver = { request: () => {}, shortCircuit: () => 
 
 /**
  * One HTTP client implementation for every registry: a time budget per call
- * (AbortSignal), bounded jittered retries for idempotent reads on network errors,
+ * (connecting to the last byte), bounded jittered retries for idempotent reads on network errors,
  * 5xx and 429 only, and a circuit breaker. Upstream bodies are parsed for data or
  * dropped; they are never copied into errors.
  */
@@ -67,7 +71,7 @@ export class RegistryClient {
   readonly breaker: CircuitBreaker;
   private readonly baseUrl: string;
   private readonly observer: UpstreamObserver;
-  private readonly fetchImpl: typeof fetch;
+  private readonly transport: Transport;
   private readonly random: () => number;
   private readonly retryBaseDelayMs: number;
   private readonly maxBodyBytes: number;
@@ -90,10 +94,15 @@ export class RegistryClient {
     this.breaker = options.breaker;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.observer = options.observer ?? noopObserver;
-    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.transport = options.transport ?? createHttpTransport({ maxSockets: options.maxSockets ?? 64 });
     this.random = options.random ?? Math.random;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 25;
     this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  }
+
+  /** Closes the idle connections to the registry. */
+  close(): void {
+    this.transport.close();
   }
 
   /**
@@ -145,7 +154,6 @@ export class RegistryClient {
   > {
     const started = performance.now();
     const remaining = Math.max(1, deadline - Date.now());
-    const signal = AbortSignal.timeout(remaining);
     const call = req.call;
     const seconds = () => {
       const elapsed = performance.now() - started;
@@ -154,7 +162,7 @@ export class RegistryClient {
     };
     let status = 0;
     try {
-      const res = await this.fetchImpl(`${this.baseUrl}${req.path}`, {
+      const res = await this.transport.send(`${this.baseUrl}${req.path}`, {
         method: req.method,
         headers: {
           accept: 'application/json',
@@ -165,10 +173,11 @@ export class RegistryClient {
           ...req.headers,
         },
         body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
-        signal,
+        timeoutMs: remaining,
+        maxBodyBytes: this.maxBodyBytes,
       });
       status = res.status;
-      const text = await readBounded(res, this.maxBodyBytes);
+      const text = res.text;
       if (status === 200) {
         let body: T;
         try {
@@ -186,7 +195,7 @@ export class RegistryClient {
       }
       if (status === 429) {
         this.observer.request(this.registry, 'rate_limited', seconds());
-        return { kind: 'retryable', detail: 'HTTP 429', retryAfterMs: retryAfter(res.headers.get('retry-after')) };
+        return { kind: 'retryable', detail: 'HTTP 429', retryAfterMs: retryAfter(res.header('retry-after')) };
       }
       if (status >= 500) {
         this.observer.request(this.registry, 'server_error', seconds());
@@ -195,7 +204,7 @@ export class RegistryClient {
       this.observer.request(this.registry, 'client_error', seconds());
       return { kind: 'rejected', detail: `HTTP ${status}` };
     } catch (err) {
-      if (signal.aborted) {
+      if (err instanceof TransportTimeoutError) {
         this.observer.request(this.registry, 'timeout', seconds());
         return { kind: 'timeout', detail: `no answer within ${this.options.timeoutMs} ms` };
       }
@@ -204,39 +213,14 @@ export class RegistryClient {
         return { kind: 'fatal', detail: err.message };
       }
       this.observer.request(this.registry, 'network_error', seconds());
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      const cause = (err as { code?: string }).code ?? (err as Error).name;
       return { kind: 'retryable', detail: `network error (${cause})` };
     }
   }
 }
 
-class BodyTooLargeError extends Error {}
-
-async function readBounded(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
-  if (declared > max) {
-    await res.body?.cancel();
-    throw new BodyTooLargeError(`response body of ${declared} bytes exceeds ${max}`);
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new BodyTooLargeError(`response body exceeds ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Retry-After in seconds (the date form is ignored); undefined when absent or unusable. */
-function retryAfter(value: string | null): number | undefined {
+function retryAfter(value: string | undefined): number | undefined {
   if (!value || !/^[0-9]{1,4}$/.test(value)) return undefined;
   return Number(value) * 1000;
 }

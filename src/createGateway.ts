@@ -318,6 +318,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
       await caches.close();
+      for (const name of REGISTRY_NAMES) connectors.clients[name].close();
       phase = 'stopped';
     },
   };
