@@ -25,6 +25,8 @@ const WARMUP = 2;
 /** `BENCH_AGAINST=<git revision>`: also measures that revision's warm path, alternating with this checkout's. */
 const AGAINST = process.env.BENCH_AGAINST;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Which path the comparison measures: `warm` (default) or `cold` (cache off, every record from the registries). */
+const AGAINST_MODE = process.env.BENCH_AGAINST_MODE === 'cold' ? 'cold' : 'warm';
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'cold,warm,apollo,raw,profile').split(',').map((s) => s.trim()));
 
 interface LoadResult {
@@ -326,7 +328,7 @@ async function main(): Promise<void> {
       const samples: Record<string, Record<string, { rps: number; p99: number; cpuMs: number }[]>> = {};
       for (let turn = 0; turn < ROUNDS; turn++) {
         for (const [name, root] of turn % 2 ? [...builds].reverse() : builds) {
-          const gateway = await startProcess(gatewayArgs(root), { ...baseEnv, ...warmEnv });
+          const gateway = await startProcess(gatewayArgs(root), { ...baseEnv, ...(AGAINST_MODE === 'warm' ? warmEnv : { CACHE_MODE: 'off' }) });
           const url = `http://127.0.0.1:${gateway.port}/graphql`;
           for (const query of ['household', 'prefill'] as const) {
             const body = bodyFor(query);
@@ -388,7 +390,7 @@ async function main(): Promise<void> {
     rssMbAfterLoad: rssMb,
     runs,
     ratios,
-    comparison: comparison ? { against: AGAINST, rounds: ROUNDS, ...comparison } : undefined,
+    comparison: comparison ? { against: AGAINST, path: AGAINST_MODE, rounds: ROUNDS, ...comparison } : undefined,
     profile,
     elapsedSeconds: Math.round((performance.now() - t0) / 1000),
   };
@@ -405,7 +407,7 @@ async function main(): Promise<void> {
   for (const r of runs.filter((x) => x.cpu)) process.stdout.write(`CPU during ${r.target} ${r.query}: machine ${r.cpu?.machineBusyPercent} % busy; ${Object.entries(r.cpu?.byProcessPercent ?? {}).map(([k, v]) => `${k} ${v} %`).join(', ')}\n`);
   process.stdout.write(`start-up: ${JSON.stringify(startups)}; RSS after load: ${rssMb} MB\n`);
   if (comparison) {
-    process.stdout.write(`\nwarm path, this checkout against ${AGAINST} (medians of ${ROUNDS} alternating rounds):\n`);
+    process.stdout.write(`\n${AGAINST_MODE} path, this checkout against ${AGAINST} (medians of ${ROUNDS} alternating rounds):\n`);
     for (const [query, c] of Object.entries(comparison) as [string, Record<string, { rps: number; p99: number; cpuMsPerQuery: number } | number | null>][]) {
       const a = c['this checkout'] as { rps: number; p99: number; cpuMsPerQuery: number };
       const b = c[AGAINST as string] as { rps: number; p99: number; cpuMsPerQuery: number };
