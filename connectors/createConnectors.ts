@@ -9,6 +9,8 @@ export interface RegistryEndpoint {
   url: string;
   timeoutMs: number;
   retries: number;
+  /** Connections open to the registry at once (default 64). */
+  maxConnections?: number;
 }
 
 export interface ConnectorsOptions {
@@ -42,6 +44,7 @@ export function createConnectors(options: ConnectorsOptions): Connectors {
         baseUrl: endpoint.url,
         timeoutMs: endpoint.timeoutMs,
         retries: endpoint.retries,
+        maxSockets: endpoint.maxConnections,
         retryBaseDelayMs: options.retryBaseDelayMs,
         breaker,
         observer: options.observer,

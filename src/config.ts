@@ -38,7 +38,7 @@ export interface GatewayConfig {
   shutdownGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Registry base URLs; null means "start the embedded mock" (development only). */
-  registries: Record<RegistryName, { url: string | null; timeoutMs: number; retries: number }>;
+  registries: Record<RegistryName, { url: string | null; timeoutMs: number; retries: number; maxConnections: number }>;
   breaker: { failureThreshold: number; resetTimeoutMs: number };
   retryBaseDelayMs: number;
   /** Most IDs per registry call from one DataLoader batch. */
@@ -108,10 +108,12 @@ export function loadConfig(env: Env): GatewayConfig {
 
   const timeout = r.int('REGISTRY_TIMEOUT_MS', 2000, 10, 120_000);
   const retries = r.int('REGISTRY_RETRIES', 2, 0, 5);
+  const maxConnections = r.int('REGISTRY_MAX_CONNECTIONS', 64, 1, 4096);
   const registry = (name: RegistryName) => ({
     url: r.url(`${name}_URL`, production),
     timeoutMs: r.int(`${name}_TIMEOUT_MS`, timeout, 10, 120_000),
     retries: r.int(`${name}_RETRIES`, retries, 0, 5),
+    maxConnections: r.int(`${name}_MAX_CONNECTIONS`, maxConnections, 1, 4096),
   });
   const registries = { POPULATION: registry('POPULATION'), RESIDENCE: registry('RESIDENCE'), DOCUMENTS: registry('DOCUMENTS') };
 

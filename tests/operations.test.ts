@@ -156,6 +156,17 @@ describe('production mode', () => {
     ]);
   });
 
+  it('refuses registry connection bounds that are not a positive integer', () => {
+    for (const value of ['0', '-1', '1e9', 'many', '64.5']) {
+      expect(() => loadConfig({ REGISTRY_MAX_CONNECTIONS: value })).toThrow(/REGISTRY_MAX_CONNECTIONS must be an integer between 1 and 4096/);
+    }
+    expect(() => loadConfig({ RESIDENCE_MAX_CONNECTIONS: '0' })).toThrow(/RESIDENCE_MAX_CONNECTIONS/);
+    expect(loadConfig({ REGISTRY_MAX_CONNECTIONS: '8', DOCUMENTS_MAX_CONNECTIONS: '2' }).registries).toMatchObject({
+      POPULATION: { maxConnections: 8 },
+      DOCUMENTS: { maxConnections: 2 },
+    });
+  });
+
   it.each(['/dev/token', '/dev/personas', '/dev/registries', '/playground/graphiql.min.js'])('has no %s', async (path) => {
     const res = await fetch(`${url}${path}`, { method: path === '/dev/token' ? 'POST' : 'GET' });
     expect(res.status).toBe(404);

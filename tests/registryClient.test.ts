@@ -129,6 +129,62 @@ describe('RegistryClient', () => {
     await s.close();
   });
 
+  it('refuses a streamed body once it passes its bound, without a declared length', async () => {
+    const s = await scriptedServer([
+      (_q, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('['.padEnd(800, ' '));
+        res.end(''.padEnd(800, ' '));
+      },
+    ]);
+    const c = new RegistryClient({ registry: 'DOCUMENTS', baseUrl: s.url, timeoutMs: 500, retries: 0, breaker: new CircuitBreaker({ failureThreshold: 5, resetTimeoutMs: 1000 }), maxBodyBytes: 1000 });
+    await expect(c.request(read)).rejects.toThrow(/exceeds 1000 bytes/);
+    await s.close();
+  });
+
+  it('keeps connections alive and opens no more than its bound at once', async () => {
+    const sockets = new Set<unknown>();
+    let open = 0;
+    let mostOpen = 0;
+    const s = await scriptedServer([
+      (req, res) => {
+        sockets.add(req.socket);
+        open++;
+        mostOpen = Math.max(mostOpen, open);
+        setTimeout(() => {
+          open--;
+          json(200, { ok: true })(req, res);
+        }, 20);
+      },
+    ]);
+    const c = new RegistryClient({ registry: 'RESIDENCE', baseUrl: s.url, timeoutMs: 2000, retries: 0, breaker: new CircuitBreaker({ failureThreshold: 5, resetTimeoutMs: 1000 }), maxSockets: 2 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 8 }, () => c.request(read)));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      await c.request(read);
+      expect(mostOpen).toBe(2);
+      // Nine calls over the same two connections.
+      expect(sockets.size).toBe(2);
+    } finally {
+      c.close();
+      await s.close();
+    }
+  });
+
+  it('counts the wait for a free connection in the time budget', async () => {
+    const s = await scriptedServer([never]);
+    const c = new RegistryClient({ registry: 'RESIDENCE', baseUrl: s.url, timeoutMs: 150, retries: 0, breaker: new CircuitBreaker({ failureThreshold: 50, resetTimeoutMs: 1000 }), maxSockets: 1 });
+    try {
+      const errors = (await Promise.all([c.request(read).catch((e: unknown) => e), c.request(read).catch((e: unknown) => e)])) as UpstreamError[];
+      // The second call never got the connection; both end within their budget, as timeouts.
+      expect(errors.map((e) => e.failure)).toEqual(['timeout', 'timeout']);
+      expect(s.received).toHaveLength(1);
+    } finally {
+      c.close();
+      await s.close();
+    }
+  });
+
   it('refuses a base URL that is not http(s), at construction', () => {
     expect(() => client('file:///etc/passwd')).toThrow(/http\(s\) baseUrl/);
   });

@@ -170,7 +170,9 @@ export class AuditLog {
         const linked = this.link(known, entries);
         await this.store.query(INSERT_AFTER_LOCK, [linked.rows, CHAIN_LOCK]);
         this.known = linked.head;
-        if (this.checkpointDue(linked.head.seq)) await this.sign(this.store, linked.head.seq, linked.head.hash);
+        // The records are committed: a checkpoint that fails now must not fail their
+        // requests. It stays due and is retried with the next batch.
+        if (this.checkpointDue(linked.head.seq)) await this.sign(this.store, linked.head.seq, linked.head.hash).catch(() => {});
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
