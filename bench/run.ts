@@ -8,7 +8,8 @@ import { startMockRegistries } from '../mocks/startMockRegistries';
 import { rotateKeys } from '../src/keys/loadKeyRing';
 import { buildManifest } from '../src/persisted/manifest';
 import { createTestDatabase } from '../tests/helpers/database';
-import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER } from '../tests/helpers/testIdentityProvider';
+import { externalServices } from '../tests/helpers/externalServices';
+import { startTestIdentityProvider } from '../tests/helpers/testIdentityProvider';
 import { HOUSEHOLD, OPERATIONS, PING, PREFILL, type QueryName } from './queries';
 
 /**
@@ -209,13 +210,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    POPULATION_URL: mocks.urls.POPULATION,
-    RESIDENCE_URL: mocks.urls.RESIDENCE,
-    DOCUMENTS_URL: mocks.urls.DOCUMENTS,
-    AUTH_JWKS_URL: idp.jwksUrl,
-    AUTH_ISSUER: TEST_ISSUER,
-    AUTH_AUDIENCE: TEST_AUDIENCE,
-    DATABASE_URL: db.url,
+    ...externalServices(mocks, idp, db.url),
     SIGNING_KEY_DIR: path.join(dir, 'keys'),
     DATA_DIR: dir,
     PERSISTED_OPERATIONS: path.join(dir, 'manifest.json'),

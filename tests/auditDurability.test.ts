@@ -6,10 +6,11 @@ import { verifyChain } from '../src/audit/verifyChain';
 import { loadKeyRing, rotateKeys } from '../src/keys/loadKeyRing';
 import { createStore } from '../src/store/createStore';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { externalServices } from './helpers/externalServices';
 import { spawnGateway, type GatewayProcess } from './helpers/gatewayProcess';
 import { startPostgresInstance, type PostgresInstance } from './helpers/postgresInstance';
 import { startStack, testDataset, type Stack } from './helpers/stack';
-import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
+import { startTestIdentityProvider, type TestIdentityProvider } from './helpers/testIdentityProvider';
 
 const QUERY = 'query($id: PersonalId!) { citizen(id: $id) { person { fullName } } }';
 
@@ -85,13 +86,7 @@ describe('gateway processes on one PostgreSQL', () => {
     keyDir = mkdtempSync(path.join(tmpdir(), 'gw-keys-'));
     await rotateKeys(keyDir);
     env = {
-      POPULATION_URL: mocks.urls.POPULATION,
-      RESIDENCE_URL: mocks.urls.RESIDENCE,
-      DOCUMENTS_URL: mocks.urls.DOCUMENTS,
-      AUTH_JWKS_URL: idp.jwksUrl,
-      AUTH_ISSUER: TEST_ISSUER,
-      AUTH_AUDIENCE: TEST_AUDIENCE,
-      DATABASE_URL: db.url,
+      ...externalServices(mocks, idp, db.url),
       SIGNING_KEY_DIR: keyDir,
       DATA_DIR: keyDir,
       AUDIT_CHECKPOINT_EVERY: '25',

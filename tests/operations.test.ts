@@ -7,7 +7,8 @@ import { ConfigError, loadConfig } from '../src/config';
 import { createGateway, type Gateway } from '../src/createGateway';
 import { json, startStack, testDataset, type Stack } from './helpers/stack';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
+import { externalServices } from './helpers/externalServices';
+import { startTestIdentityProvider, type TestIdentityProvider } from './helpers/testIdentityProvider';
 
 describe('operations endpoints (development)', () => {
   let stack: Stack;
@@ -116,13 +117,7 @@ describe('production mode', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'silent',
-      POPULATION_URL: mocks.urls.POPULATION,
-      RESIDENCE_URL: mocks.urls.RESIDENCE,
-      DOCUMENTS_URL: mocks.urls.DOCUMENTS,
-      AUTH_JWKS_URL: idp.jwksUrl,
-      AUTH_ISSUER: TEST_ISSUER,
-      AUTH_AUDIENCE: TEST_AUDIENCE,
-      DATABASE_URL: database.url,
+      ...externalServices(mocks, idp, database.url),
       SIGNING_KEY_DIR: keyDir,
     });
     gateway = await createGateway({ config });

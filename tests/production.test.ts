@@ -8,8 +8,9 @@ import { randomHex } from '../src/http/requestScope';
 import { rotateKeys } from '../src/keys/loadKeyRing';
 import { buildManifest } from '../src/persisted/manifest';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { externalServices } from './helpers/externalServices';
 import { json, startStack, testDataset } from './helpers/stack';
-import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
+import { startTestIdentityProvider, type TestIdentityProvider } from './helpers/testIdentityProvider';
 
 const PORTAL_OPERATIONS = `
 query MyName { me { person { ...Name } } }
@@ -41,13 +42,7 @@ describe('production mode: persisted operations, CORS, headers', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'silent',
-      POPULATION_URL: mocks.urls.POPULATION,
-      RESIDENCE_URL: mocks.urls.RESIDENCE,
-      DOCUMENTS_URL: mocks.urls.DOCUMENTS,
-      AUTH_JWKS_URL: idp.jwksUrl,
-      AUTH_ISSUER: TEST_ISSUER,
-      AUTH_AUDIENCE: TEST_AUDIENCE,
-      DATABASE_URL: db.url,
+      ...externalServices(mocks, idp, db.url),
       SIGNING_KEY_DIR: path.join(dir, 'keys'),
       PERSISTED_OPERATIONS: path.join(dir, 'manifest.json'),
       CORS_ORIGINS: 'https://dichvucong.example.gov.vn',

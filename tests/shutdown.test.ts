@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
+import { externalServices } from './helpers/externalServices';
 import { spawnGateway } from './helpers/gatewayProcess';
 import { testDataset } from './helpers/stack';
-import { startTestIdentityProvider, TEST_AUDIENCE, TEST_ISSUER, type TestIdentityProvider } from './helpers/testIdentityProvider';
+import { startTestIdentityProvider, type TestIdentityProvider } from './helpers/testIdentityProvider';
 
 describe('SIGTERM under load', () => {
   let mocks: MockRegistries;
@@ -27,13 +28,7 @@ describe('SIGTERM under load', () => {
   it('lets in-flight requests complete, refuses new ones, and exits 0', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gw-shutdown-'));
     const gateway = await spawnGateway({
-      POPULATION_URL: mocks.urls.POPULATION,
-      RESIDENCE_URL: mocks.urls.RESIDENCE,
-      DOCUMENTS_URL: mocks.urls.DOCUMENTS,
-      AUTH_JWKS_URL: idp.jwksUrl,
-      AUTH_ISSUER: TEST_ISSUER,
-      AUTH_AUDIENCE: TEST_AUDIENCE,
-      DATABASE_URL: db.url,
+      ...externalServices(mocks, idp, db.url),
       DATA_DIR: dir,
     });
     const token = await idp.sign({ sub: 'canbo.09', agency: 'CA_HN', scope: 'residence.process' });
