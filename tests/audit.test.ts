@@ -181,6 +181,30 @@ describe('the audit trail', () => {
     expect(await verifyChain(stack.gateway.store, stack.gateway.keys.keySet)).toMatchObject({ ok: true });
   });
 
+  it('does not link to a batch whose commit failed', async () => {
+    // A deferred constraint trigger makes the COMMIT itself fail for one marked record.
+    await stack.gateway.store.exec(`
+      CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.request_id = 'fails-at-commit' THEN RAISE EXCEPTION 'refused at commit'; END IF;
+        RETURN NULL;
+      END $$;
+      CREATE CONSTRAINT TRIGGER refuse_marked AFTER INSERT ON audit_log DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION refuse_marked();`);
+    try {
+      const log = new AuditLog(stack.gateway.store, stack.gateway.keys);
+      const entry = (requestId: string) => ({ requestId, callerKind: 'agency' as const, callerId: 'canbo.04', agency: 'CA_HN', purpose: 'CT01_RESIDENCE', caseId: null, subjectId: stack.persona('minor'), fields: ['person.fullName'], registries: ['POPULATION'], outcome: 'disclosed' as const, reason: null, retentionDays: 30 });
+      // The first write of a new log goes through the locked transaction; its COMMIT fails.
+      await expect(log.append([entry('fails-at-commit')])).rejects.toThrow(/refused at commit/);
+      await log.append([entry('after-failed-commit')]);
+      const written = await stack.gateway.store.query<{ request_id: string }>("SELECT request_id FROM audit_log WHERE request_id IN ('fails-at-commit', 'after-failed-commit')");
+      expect(written).toEqual([{ request_id: 'after-failed-commit' }]);
+      expect(await verifyChain(stack.gateway.store, stack.gateway.keys.keySet)).toMatchObject({ ok: true });
+    } finally {
+      await stack.gateway.store.exec('DROP TRIGGER refuse_marked ON audit_log; DROP FUNCTION refuse_marked();');
+    }
+  });
+
   describe('the citizen\'s access log', () => {
     it('shows who read their data, newest first, in Vietnamese, without their own reads', async () => {
       const id = stack.persona('household-of-four');

@@ -178,13 +178,15 @@ export class AuditLog {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
       }
     }
-    await this.store.transaction(async (tx) => {
+    const head = await this.store.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
       const linked = this.link(await this.head(tx), entries);
       await tx.query(INSERT_BATCH, [linked.rows]);
       if (this.checkpointDue(linked.head.seq)) await this.sign(tx, linked.head.seq, linked.head.hash);
-      this.known = linked.head;
+      return linked.head;
     });
+    // Only once committed: a batch whose COMMIT failed is no head to link to.
+    this.known = head;
   }
 
   /** Chains the records after `head`: the rows as JSON, and the new head. */
