@@ -1,7 +1,7 @@
 import { CircuitBreaker, type BreakerState } from './CircuitBreaker';
 import { DocumentsConnector } from './DocumentsConnector';
 import { PopulationConnector } from './PopulationConnector';
-import { RegistryClient, type RegistryClientOptions, type UpstreamObserver } from './RegistryClient';
+import { RegistryClient, type UpstreamObserver } from './RegistryClient';
 import { ResidenceConnector } from './ResidenceConnector';
 import { REGISTRY_NAMES, type RegistryName } from './types';
 

@@ -1,6 +1,6 @@
 import { startRedis, type RedisSetup } from './helpers/redisInstances';
 import { json, startStack, type Stack } from './helpers/stack';
-import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import type { MockRegistries } from '../mocks/startMockRegistries';
 import { randomBytes } from 'node:crypto';
 
 const NONE = { POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 };

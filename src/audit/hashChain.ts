@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The chain's starting point: the previous hash of the first record ever written. */
 export const GENESIS = '0'.repeat(64);
@@ -21,11 +21,10 @@ export interface AuditContent {
   reason: string | null;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
 /** Hash of a record's content, over a fixed key order. */
 export function contentHash(c: AuditContent): string {
-  return sha256(
+  return hash(
+    'sha256',
     JSON.stringify([
       c.seq, c.recordedAt, c.retainUntil, c.requestId, c.callerKind, c.callerId, c.agency, c.purpose,
       c.caseId, c.subjectId, c.fields, c.registries, c.outcome, c.reason,
@@ -35,5 +34,5 @@ export function contentHash(c: AuditContent): string {
 
 /** A link of the chain: binds a record to everything before it. */
 export function linkHash(prevHash: string, seq: number, content: string): string {
-  return sha256(`${prevHash}\n${seq}\n${content}`);
+  return hash('sha256', `${prevHash}\n${seq}\n${content}`);
 }

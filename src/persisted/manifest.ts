@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Kind, parse, print, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 
@@ -15,8 +15,6 @@ export interface Manifest {
   version: 1;
   operations: PersistedOperation[];
 }
-
-export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Fragments an operation uses, transitively. */
 function usedFragments(node: OperationDefinitionNode, all: Map<string, FragmentDefinitionNode>): Set<string> {
@@ -52,7 +50,7 @@ export function buildManifest(sources: { file: string; text: string }[]): Manife
       if (!d.name) throw new Error(`${file}: every persisted operation needs a name`);
       const used = [...usedFragments(d, fragments)].sort().map((n) => fragments.get(n) as FragmentDefinitionNode);
       const body = [d, ...used].map((n) => print(n)).join('\n\n');
-      const op: PersistedOperation = { id: sha256(body), name: d.name.value, type: d.operation, body };
+      const op: PersistedOperation = { id: hash('sha256', body), name: d.name.value, type: d.operation, body };
       if ([...operations.values()].some((o) => o.name === op.name && o.id !== op.id)) throw new Error(`${file}: two different operations are named ${op.name}`);
       operations.set(op.id, op);
     }
@@ -68,7 +66,7 @@ export function readManifest(file: string): Map<string, PersistedOperation> {
   }
   const byId = new Map<string, PersistedOperation>();
   for (const op of manifest.operations) {
-    if (sha256(op.body) !== op.id) throw new Error(`${file}: operation ${op.name} does not hash to its id`);
+    if (hash('sha256', op.body) !== op.id) throw new Error(`${file}: operation ${op.name} does not hash to its id`);
     byId.set(op.id, op);
   }
   return byId;

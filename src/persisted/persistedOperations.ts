@@ -1,5 +1,6 @@
+import { hash as digest } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { sha256, type PersistedOperation } from './manifest';
+import type { PersistedOperation } from './manifest';
 
 function refuse(res: Parameters<RequestHandler>[1], status: number, code: string, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
@@ -28,11 +29,11 @@ export function persistedOperationsOnly(operations: ReadonlyMap<string, Persiste
     const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
     const hash = typeof source.documentId === 'string' ? source.documentId.replace(/^sha256:/, '') : typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : null;
     const text = typeof source.query === 'string' ? source.query : null;
-    const op = hash ? operations.get(hash) : text !== null ? operations.get(sha256(text)) : undefined;
+    const op = hash ? operations.get(hash) : text !== null ? operations.get(digest('sha256', text)) : undefined;
     if (!op) {
       return refuse(res, hash ? 404 : 400, 'PERSISTED_QUERY_NOT_FOUND', hash ? 'No persisted operation has this hash' : 'Only persisted operations are accepted here; send the hash of one from the manifest');
     }
-    if (text !== null && sha256(text) !== op.id) return refuse(res, 400, 'PERSISTED_QUERY_NOT_FOUND', 'The query text does not match the hash sent');
+    if (text !== null && digest('sha256', text) !== op.id) return refuse(res, 400, 'PERSISTED_QUERY_NOT_FOUND', 'The query text does not match the hash sent');
     const rewritten: Record<string, unknown> = { ...source, query: op.body };
     delete rewritten.documentId;
     if (extensions && typeof extensions === 'object') {
