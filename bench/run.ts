@@ -214,6 +214,7 @@ async function main(): Promise<void> {
     SIGNING_KEY_DIR: path.join(dir, 'keys'),
     DATA_DIR: dir,
     PERSISTED_OPERATIONS: path.join(dir, 'manifest.json'),
+    RATE_LIMIT_OFFICIAL_LOOKUPS: '10000000',
     RATE_LIMIT_AGENCY_LOOKUPS: '10000000',
   };
   const warmEnv = {

@@ -1,7 +1,5 @@
 import path from 'node:path';
 import type { RegistryName } from '../connectors/types';
-import type { CacheKey } from './cache/CacheCrypto';
-import type { Freshness } from './cache/RegistryCache';
 
 /**
  * Configuration, read once from the environment and validated as a whole: a bad
@@ -28,8 +26,8 @@ export interface GatewayConfig {
   verifyRateLimit: { max: number; windowMs: number };
   /** Operation limits, decided before execution. */
   limits: OperationLimits;
-  /** Citizens a caller may read per minute (agencies per official). */
-  lookupRateLimit: { citizen: number; agency: number; windowMs: number };
+  /** Citizens read per window: per citizen token, per official, per agency (all its officials together). */
+  lookupRateLimit: { citizen: number; official: number; agency: number; windowMs: number };
   /** Browser origins allowed to call the API (CORS). */
   corsOrigins: string[];
   /** Persisted-operation manifest; when set, only its operations run. */
@@ -57,6 +55,24 @@ export interface OperationLimits {
   /** Parser tokens: bounds the work of parsing and validating before anything else runs. */
   tokens: number;
   bodyBytes: number;
+}
+
+/** How long a registry's cached records are served, and past their TTL when. */
+export interface Freshness {
+  /** Served as is. */
+  ttlSeconds: number;
+  /** Past the TTL: still served, while one refresh runs in the background. */
+  staleWhileRevalidateSeconds: number;
+  /** Past the TTL: served, with a warning, when the registry is failing. */
+  staleIfErrorSeconds: number;
+  /** How long "no such record" is remembered. */
+  negativeTtlSeconds: number;
+}
+
+/** An AES-256 key of the cache, by id (the first configured one encrypts). */
+export interface CacheKey {
+  id: string;
+  key: Buffer;
 }
 
 export interface CacheConfig {
@@ -176,7 +192,8 @@ export function loadConfig(env: Env): GatewayConfig {
     },
     lookupRateLimit: {
       citizen: r.int('RATE_LIMIT_CITIZEN_LOOKUPS', 300, 1, 10_000_000),
-      agency: r.int('RATE_LIMIT_AGENCY_LOOKUPS', 3000, 1, 10_000_000),
+      official: r.int('RATE_LIMIT_OFFICIAL_LOOKUPS', 3000, 1, 10_000_000),
+      agency: r.int('RATE_LIMIT_AGENCY_LOOKUPS', 30_000, 1, 10_000_000),
       windowMs: r.int('RATE_LIMIT_WINDOW_S', 60, 1, 86_400) * 1000,
     },
     corsOrigins: r.list('CORS_ORIGINS', []).filter((o) => {

@@ -1,47 +1,48 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { UpstreamError } from '../connectors/UpstreamError';
-import { StoreUnavailableError } from './store/StoreUnavailableError';
 import type { RegistryName } from '../connectors/types';
+import { StoreUnavailableError } from './store/StoreUnavailableError';
 
 /**
- * Error codes are the public API (`errors[].extensions.code`); the helpers below are
- * the only way the gateway creates client-facing errors.
+ * Error codes are the public API (`errors[].extensions.code`), each with the HTTP status
+ * it answers with when it refuses a whole request. The helpers below are the only way
+ * the gateway creates client-facing errors.
  */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'PURPOSE_REQUIRED'
-  | 'CONSENT_REQUIRED'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'QUERY_TOO_COMPLEX'
-  | 'RATE_LIMITED'
-  | 'PERSISTED_QUERY_NOT_FOUND'
-  | 'STORE_UNAVAILABLE'
-  | 'INTERNAL_SERVER_ERROR';
+const STATUS = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  PURPOSE_REQUIRED: 403,
+  CONSENT_REQUIRED: 403,
+  BAD_USER_INPUT: 400,
+  /** A request that is not GraphQL over HTTP at all (wrong content type, malformed body). */
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  UPSTREAM_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+  QUERY_TOO_COMPLEX: 400,
+  RATE_LIMITED: 429,
+  PERSISTED_QUERY_NOT_FOUND: 400,
+  STORE_UNAVAILABLE: 503,
+  /** The gateway is shutting down and takes no new request. */
+  UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+} as const;
 
-/** Codes a client may see, ours and the request-level ones Apollo Server produces. */
-const PUBLIC_CODES = new Set<string>([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'PURPOSE_REQUIRED',
-  'CONSENT_REQUIRED',
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'UPSTREAM_UNAVAILABLE',
-  'UPSTREAM_TIMEOUT',
-  'QUERY_TOO_COMPLEX',
-  'RATE_LIMITED',
-  'PERSISTED_QUERY_NOT_FOUND',
+export type ErrorCode = keyof typeof STATUS;
+
+/** The HTTP status a refused request answers with. */
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+/** Codes a client may see: ours, and the request-level ones Apollo Server produces. */
+const PUBLIC_CODES: ReadonlySet<string> = new Set<string>([
+  ...(Object.keys(STATUS) as ErrorCode[]),
   'PERSISTED_QUERY_NOT_SUPPORTED',
-  'STORE_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'OPERATION_RESOLUTION_FAILURE',
-  'BAD_REQUEST',
 ]);
 
 /** Extension keys a client may see; anything else (stack traces, http, upstream detail) is dropped. */
@@ -54,86 +55,79 @@ const REGISTRY_LABEL: Record<RegistryName, string> = {
 };
 
 /**
+ * A client-facing error with its code. With `refuse`, it refuses the whole request:
+ * Apollo Server answers with the code's HTTP status (and `headers`); the `http`
+ * extension never reaches the client.
+ */
+export function gatewayError(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  options: { refuse?: boolean; headers?: Record<string, string>; nodes?: ASTNode | readonly ASTNode[] } = {},
+): GraphQLError {
+  const http = options.refuse ? { http: { status: STATUS[code], ...(options.headers ? { headers: new Map(Object.entries(options.headers)) } : {}) } } : {};
+  return new GraphQLError(message, { nodes: options.nodes, extensions: { code, ...extensions, ...http } });
+}
+
+/**
  * Bad input a caller can fix. `field` names the argument, variable or header;
  * `reason` says what is wrong without repeating the value.
  */
 export class BadUserInputError extends GraphQLError {
-  constructor(reason: string, options: { field?: string; nodes?: ASTNode | readonly ASTNode[] } = {}) {
+  constructor(reason: string, options: { field?: string; nodes?: ASTNode | readonly ASTNode[]; refuse?: boolean } = {}) {
     super(`Invalid input: ${reason}`, {
       nodes: options.nodes,
-      extensions: { code: 'BAD_USER_INPUT', reason, ...(options.field ? { field: options.field } : {}) },
+      extensions: { code: 'BAD_USER_INPUT', reason, ...(options.field ? { field: options.field } : {}), ...(options.refuse ? { http: { status: STATUS.BAD_USER_INPUT } } : {}) },
     });
   }
 }
 
-/** Apollo Server reads `extensions.http` for the response status; it never reaches the client. */
-function withStatus(status: number, headers?: Record<string, string>) {
-  return { http: headers ? { status, headers: new Map(Object.entries(headers)) } : { status } };
-}
-
 export function unauthenticated(reason: string): GraphQLError {
-  return new GraphQLError(`Authentication failed: ${reason}`, {
-    extensions: {
-      code: 'UNAUTHENTICATED',
-      reason,
-      ...withStatus(401, { 'www-authenticate': 'Bearer error="invalid_token"' }),
-    },
-  });
+  return gatewayError('UNAUTHENTICATED', `Authentication failed: ${reason}`, { reason }, { refuse: true, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
 }
 
 export function forbidden(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', ...extensions, ...withStatus(403) } });
-}
-
-export function purposeRequired(): GraphQLError {
-  return new GraphQLError('Agency requests that read citizen data must declare a purpose in the X-Purpose header', {
-    extensions: { code: 'PURPOSE_REQUIRED', field: 'X-Purpose', ...withStatus(403) },
-  });
-}
-
-export function consentRequired(agencyName: string, purposeTitle: string): GraphQLError {
-  return new GraphQLError(`The citizen has not consented to ${agencyName} reading their data for "${purposeTitle}"`, {
-    extensions: { code: 'CONSENT_REQUIRED', ...withStatus(403) },
-  });
+  return gatewayError('FORBIDDEN', message, extensions, { refuse: true });
 }
 
 /** The gateway's own store (consents, audit trail) cannot be used: no citizen data until it can. */
 export function storeUnavailable(what: string): GraphQLError {
-  return new GraphQLError(`${what} cannot be reached, so no citizen data is served; try again shortly`, {
-    extensions: { code: 'STORE_UNAVAILABLE', ...withStatus(503) },
-  });
+  return gatewayError('STORE_UNAVAILABLE', `${what} cannot be reached, so no citizen data is served; try again shortly`, {}, { refuse: true });
 }
 
 /** Too many lookups; `retryAfter` in seconds, also sent as the Retry-After header. */
 export function rateLimited(retryAfterSeconds: number, what: string): GraphQLError {
-  return new GraphQLError(`Too many ${what}; try again in ${retryAfterSeconds} s`, {
-    extensions: { code: 'RATE_LIMITED', retryAfter: retryAfterSeconds, ...withStatus(429, { 'retry-after': String(retryAfterSeconds) }) },
+  return gatewayError('RATE_LIMITED', `Too many ${what}; try again in ${retryAfterSeconds} s`, { retryAfter: retryAfterSeconds }, {
+    refuse: true,
+    headers: { 'retry-after': String(retryAfterSeconds) },
   });
 }
 
 /** An operation over one of its limits, decided before execution. */
 export function tooComplex(limit: string, max: number, actual: number): GraphQLError {
-  return new GraphQLError(`Operation too complex: ${limit} ${actual} exceeds ${max}`, {
-    extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, actual, ...withStatus(400) },
-  });
+  return gatewayError('QUERY_TOO_COMPLEX', `Operation too complex: ${limit} ${actual} exceeds ${max}`, { limit, max, actual }, { refuse: true });
 }
 
 export function notFound(registry: RegistryName): GraphQLError {
-  return new GraphQLError(`The ${REGISTRY_LABEL[registry]} registry has no record for this personal ID`, {
-    extensions: { code: 'NOT_FOUND', registry },
-  });
+  return gatewayError('NOT_FOUND', `The ${REGISTRY_LABEL[registry]} registry has no record for this personal ID`, { registry });
 }
 
 /** The client-facing form of a registry failure: which registry, never what it said. */
-export function upstreamFailure(err: UpstreamError): GraphQLError {
+export function upstreamFailure(err: UpstreamError, options: { refuse?: boolean } = {}): GraphQLError {
   const label = REGISTRY_LABEL[err.registry];
   return err.failure === 'timeout'
-    ? new GraphQLError(`The ${label} registry did not answer in time`, {
-        extensions: { code: 'UPSTREAM_TIMEOUT', registry: err.registry },
-      })
-    : new GraphQLError(`The ${label} registry is unavailable`, {
-        extensions: { code: 'UPSTREAM_UNAVAILABLE', registry: err.registry },
-      });
+    ? gatewayError('UPSTREAM_TIMEOUT', `The ${label} registry did not answer in time`, { registry: err.registry }, options)
+    : gatewayError('UPSTREAM_UNAVAILABLE', `The ${label} registry is unavailable`, { registry: err.registry }, options);
+}
+
+/** The body of an error answered outside GraphQL execution, on /graphql: GraphQL over HTTP's shape. */
+export function graphqlErrorBody(code: ErrorCode, message: string): { errors: { message: string; extensions: { code: ErrorCode } }[] } {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+/** The body of an error on the gateway's other routes (health, dev, events, 404). */
+export function routeErrorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
+  return { error: { code, message } };
 }
 
 export interface ErrorLogger {

@@ -16,6 +16,8 @@ export interface GatewayMetrics {
   auditCommitted(records: number): void;
   /** How long an operation waited for its audit records to be durable. */
   auditWaited(seconds: number): void;
+  /** An operation was analysed for access (refusals that come first never are). */
+  operationAnalysed(): void;
   /** Reads each registry's breaker state at scrape time. */
   watchBreakers(read: () => Record<RegistryName, BreakerState>): void;
   graphqlPlugin(): ApolloServerPlugin;
@@ -88,6 +90,11 @@ export function createMetrics(): GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
+  const analyses = new Counter({
+    name: 'gateway_operation_analyses_total',
+    help: 'Operations analysed for access before execution (anonymous requests are refused before this).',
+    registers: [registry],
+  });
   const auditRecords = new Counter({ name: 'gateway_audit_records_total', help: 'Audit records written.', registers: [registry] });
   const cacheUp = new Gauge({ name: 'gateway_cache_up', help: 'Whether the cache backend answers (1) or not (0).', registers: [registry] });
   cacheUp.set(1);
@@ -126,6 +133,7 @@ export function createMetrics(): GatewayMetrics {
       auditTransactions.inc();
       auditRecords.inc(records);
     },
+    operationAnalysed: () => analyses.inc(),
     watchBreakers(read) {
       readBreakers = read;
     },

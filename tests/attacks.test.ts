@@ -111,7 +111,7 @@ describe('attack corpus: each refused cheaply, with its code, before any registr
 
 describe('rate limits on citizen lookups', () => {
   it('counts citizens read, not requests, and answers RATE_LIMITED with Retry-After', async () => {
-    const stack = await startStack({ RATE_LIMIT_AGENCY_LOOKUPS: '20', RATE_LIMIT_WINDOW_S: '3600' });
+    const stack = await startStack({ RATE_LIMIT_OFFICIAL_LOOKUPS: '20', RATE_LIMIT_WINDOW_S: '3600' });
     try {
       const token = await stack.agencyToken();
       const household = 'query($id: PersonalId!) { citizen(id: $id) { household { members { citizen { id } } } } }';
@@ -141,7 +141,7 @@ describe('rate limits on citizen lookups', () => {
       const first = await startStack();
       stacks.push(first);
       mocks = first.mocks;
-      const env = { CACHE_MODE: 'redis', ...redis.env, CACHE_HMAC_SECRET: randomBytes(32).toString('base64'), CACHE_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`, RATE_LIMIT_AGENCY_LOOKUPS: '2', RATE_LIMIT_WINDOW_S: '3600' };
+      const env = { CACHE_MODE: 'redis', ...redis.env, CACHE_HMAC_SECRET: randomBytes(32).toString('base64'), CACHE_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`, RATE_LIMIT_OFFICIAL_LOOKUPS: '2', RATE_LIMIT_WINDOW_S: '3600' };
       const a = await startStack(env, { mocks });
       const b = await startStack(env, { mocks });
       stacks.push(a, b);

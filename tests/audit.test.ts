@@ -66,18 +66,21 @@ describe('the audit trail', () => {
     const subjectRow = records.find((r) => r.subject_id === id) as AuditRow;
     expect(subjectRow).toMatchObject({ caller_kind: 'agency', caller_id: 'canbo.01', agency: 'CA_HN', purpose: 'CT01_RESIDENCE', case_id: 'HS-2026/42', outcome: 'disclosed' });
     expect(subjectRow.registries.sort()).toEqual(['POPULATION', 'RESIDENCE']);
-    // The subject's own fields: everything but the nested members' citizens.
-    const own = leafPaths(citizen, '', (k) => k === 'citizen');
+    // The subject's own fields, and that the household's members were listed; each
+    // member's relationship to the head is the member's.
+    const own = leafPaths(citizen, '', (k) => k === 'members');
+    own.add('household.members');
     // The subject is also a member of its own household: its member fields join its record.
     const member = citizen.household.members.map((m) => m.citizen).find((_, i) => members[i]?.personalId === id);
     for (const f of leafPaths(member)) own.add(f);
+    own.add('relationshipToHead');
     expect(new Set(subjectRow.fields)).toEqual(own);
 
     for (const [i, m] of members.entries()) {
       if (m.personalId === id) continue;
       const row = records.find((r) => r.subject_id === m.personalId) as AuditRow;
-      expect(new Set(row.fields)).toEqual(leafPaths(citizen.household.members[i]?.citizen));
-      expect(row.registries).toEqual(['POPULATION']);
+      expect(new Set(row.fields)).toEqual(new Set(['relationshipToHead', ...leafPaths(citizen.household.members[i]?.citizen)]));
+      expect(row.registries.sort()).toEqual(['POPULATION', 'RESIDENCE']);
     }
   });
 

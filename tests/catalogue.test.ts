@@ -1,14 +1,14 @@
 import { createSchema } from '../src/graphql/createSchema';
 import { CatalogueError, loadCatalogue, readCatalogueFile } from '../src/policy/loadCatalogue';
 
-const { schema, rules } = createSchema();
+const { facts } = createSchema();
 const shipped = () => readCatalogueFile() as { agencies: unknown[]; purposes: unknown[]; grants: Record<string, unknown>[] };
 
 function problems(mutate: (c: ReturnType<typeof shipped>) => void): string[] {
   const c = shipped();
   mutate(c);
   try {
-    loadCatalogue(c, schema, rules);
+    loadCatalogue(c, facts);
     return [];
   } catch (err) {
     if (!(err instanceof CatalogueError)) throw err;
@@ -18,7 +18,7 @@ function problems(mutate: (c: ReturnType<typeof shipped>) => void): string[] {
 
 describe('policy catalogue validation', () => {
   it('accepts the shipped catalogue', () => {
-    const c = loadCatalogue(shipped(), schema, rules);
+    const c = loadCatalogue(shipped(), facts);
     expect(c.grants.length).toBe(7);
     expect(c.agencies.get('VCB')?.kind).toBe('NON_STATE');
   });
@@ -66,7 +66,7 @@ describe('policy catalogue validation', () => {
   });
 
   it('refuses a file that is not a catalogue', () => {
-    expect(() => loadCatalogue([], schema, rules)).toThrow(CatalogueError);
+    expect(() => loadCatalogue([], facts)).toThrow(CatalogueError);
     expect(() => readCatalogueFile('/nonexistent/catalogue.json')).toThrow(/cannot read/);
   });
 });

@@ -31,7 +31,7 @@ describe('fuzzing the GraphQL endpoint', () => {
   let stack: Stack;
   let token: string;
   beforeAll(async () => {
-    stack = await startStack({ RATE_LIMIT_AGENCY_LOOKUPS: '1000000' });
+    stack = await startStack({ RATE_LIMIT_OFFICIAL_LOOKUPS: '1000000', RATE_LIMIT_AGENCY_LOOKUPS: '1000000' });
     token = await stack.agencyToken();
   });
   afterAll(() => stack.stop());

@@ -54,9 +54,19 @@ describe('GraphQL over HTTP', () => {
     expect((await json(res)).data.me.id).toBe(stack.persona('minor'));
   });
 
-  it('refuses a GET query without a token or preflight header (CSRF)', async () => {
+  it('refuses a GET query without a token with 401, before anything else', async () => {
     const res = await fetch(`${stack.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(401);
+    expect((await json(res)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a GET introspection without a preflight header (CSRF), though development lets it run anonymously', async () => {
+    const res = await fetch(`${stack.url}/graphql?query=${encodeURIComponent('{ __schema { queryType { name } } }')}`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(400);
+    const allowed = await fetch(`${stack.url}/graphql?query=${encodeURIComponent('{ __schema { queryType { name } } }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
+    expect(allowed.status).toBe(200);
   });
 
   it('refuses batched operations', async () => {

@@ -3,8 +3,8 @@ import { loadCatalogue, readCatalogueFile, type Grant } from '../src/policy/load
 import { ALL_CITIZEN_FIELDS, selectionFor } from './helpers/queries';
 import { startStack, type Stack } from './helpers/stack';
 
-const { schema, rules } = createSchema();
-const catalogue = loadCatalogue(readCatalogueFile(), schema, rules);
+const { schema, facts } = createSchema();
+const catalogue = loadCatalogue(readCatalogueFile(), facts);
 const NONE = { POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 };
 
 describe('the catalogue, agency by agency and purpose by purpose', () => {
@@ -28,7 +28,7 @@ describe('the catalogue, agency by agency and purpose by purpose', () => {
   it('covers every field the schema declares as citizen data', () => {
     const declared = Object.values(schema.getTypeMap()).flatMap((t) =>
       'getFields' in t && !t.name.startsWith('__')
-        ? Object.keys((t as { getFields(): object }).getFields()).map((f) => `${t.name}.${f}`).filter((c) => ['IDENTITY', 'PERSONAL', 'SENSITIVE'].includes(rules.rule(c) ?? ''))
+        ? Object.keys((t as { getFields(): object }).getFields()).map((f) => `${t.name}.${f}`).filter((c) => ['IDENTITY', 'PERSONAL', 'SENSITIVE'].includes(facts.rule(c) ?? ''))
         : [],
     );
     expect([...declared].sort()).toEqual([...ALL_CITIZEN_FIELDS].sort());
@@ -42,6 +42,22 @@ describe('the catalogue, agency by agency and purpose by purpose', () => {
   };
   const deniedFields = (res: Awaited<ReturnType<typeof ask>>['res']) =>
     new Set(((res.body.errors?.[0]?.extensions?.denied ?? []) as { field: string }[]).map((d) => d.field.replace(/\(.*$/, '')));
+  /** What the grant allows `hop` steps from the subject. */
+  const at = (g: Grant, hop: number): ReadonlySet<string> => (hop === 0 ? g.subject.fields : g.related && hop <= g.related.maxHops ? g.related.fields : new Set());
+  const RELATIONSHIP = 'HouseholdMember.relationshipToHead';
+  /**
+   * The denials expected for every citizen field asked at `hop`: each field outside the
+   * grant there — a member's relationship to the head belongs to the member, one step
+   * further —, the household's members when a step the grant does not cover is needed,
+   * and the subject themselves when the grant allows nothing about them.
+   */
+  const expectedDenials = (g: Grant, hop: number) => {
+    const denied = ALL_CITIZEN_FIELDS.filter((f) => (f === RELATIONSHIP ? !at(g, hop + 1).has(f) : !at(g, hop).has(f)));
+    const unreachable = at(g, hop + 1).size === 0 || (hop > 0 && at(g, hop).size === 0);
+    // A grant with nothing about the subject (verification only) does not reach them at all.
+    const subjectUnreachable = at(g, 0).size === 0;
+    return [...denied, ...(unreachable ? ['Household.members'] : []), ...(subjectUnreachable ? ['Query.citizen'] : [])].sort();
+  };
 
   describe.each(catalogue.grants.map((g) => [`${g.agency.code} / ${g.purpose.code}`, g] as const))('%s', (_name, grant) => {
     (grant.subject.fields.size > 0 ? it : it.skip)('returns exactly the granted fields about the subject', async () => {
@@ -63,8 +79,7 @@ describe('the catalogue, agency by agency and purpose by purpose', () => {
       const { res, calls } = await ask(grant, `query($id: PersonalId!) { citizen(id: $id) { ${selectionFor(ALL_CITIZEN_FIELDS)} } }`);
       expect(res.status).toBe(403);
       expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', rule: 'PURPOSE_GRANT', purpose: grant.purpose.code });
-      const expected = ALL_CITIZEN_FIELDS.filter((f) => !grant.subject.fields.has(f));
-      expect([...deniedFields(res)].sort()).toEqual(expected.sort());
+      expect([...deniedFields(res)].sort()).toEqual(expectedDenials(grant, 0));
       expect(calls).toEqual(NONE);
     });
 
@@ -72,8 +87,7 @@ describe('the catalogue, agency by agency and purpose by purpose', () => {
       const related = `query($id: PersonalId!) { citizen(id: $id) { household { members { citizen { ${selectionFor(ALL_CITIZEN_FIELDS)} } } } } }`;
       const { res, calls } = await ask(grant, related);
       expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const allowed = grant.related?.fields ?? new Set<string>();
-      expect([...deniedFields(res)].sort()).toEqual(ALL_CITIZEN_FIELDS.filter((f) => !allowed.has(f)).sort());
+      expect([...deniedFields(res)].sort()).toEqual(expectedDenials(grant, 1));
       expect(calls).toEqual(NONE);
     });
 

@@ -116,7 +116,14 @@ describe('prefill', () => {
   it('fills for an agency whose purpose is the form\'s, with its grant, and records each subject on the audit trail', async () => {
     const id = stack.persona('passport-holder');
     const token = await stack.agencyToken('XNC', ['passport.issue']);
-    const res = await stack.graphql(PREFILL, { token, variables: { f: 'TK01', s: id }, headers: { 'x-purpose': 'PASSPORT', 'x-request-id': 'prefill-agency-1' } });
+    // Whether a value came from the gateway's cache is the citizen's to know, not the agency's.
+    const nosy = await stack.graphql(PREFILL, { token, variables: { f: 'TK01', s: id }, headers: { 'x-purpose': 'PASSPORT' } });
+    expect(nosy.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', denied: expect.arrayContaining([expect.objectContaining({ field: 'Provenance.fromCache' })]) });
+    const res = await stack.graphql(PREFILL.replace('provenance { registry fromCache }', 'provenance { registry asOf }'), {
+      token,
+      variables: { f: 'TK01', s: id },
+      headers: { 'x-purpose': 'PASSPORT', 'x-request-id': 'prefill-agency-1' },
+    });
     expect(res.body.errors).toBeUndefined();
     const fields = (res.body.data?.prefill as { fields: Field[] }).fields;
     expect(fields.find((f) => f.key === 'tonGiao')?.status).toBe('FILLED');

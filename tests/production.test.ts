@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { loadConfig } from '../src/config';
 import { createGateway, type Gateway } from '../src/createGateway';
-import { randomHex } from '../src/http/requestScope';
+import { randomHex } from '../src/request/requestScope';
 import { rotateKeys } from '../src/keys/loadKeyRing';
 import { buildManifest } from '../src/persisted/manifest';
 import { createTestDatabase, type TestDatabase } from './helpers/database';

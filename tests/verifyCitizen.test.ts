@@ -111,8 +111,8 @@ describe('verifyCitizen', () => {
 describe('signing key rotation', () => {
   it('keeps verifying attestations signed before a rotation until they expire, then forgets the retired key', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gw-rotate-'));
-    const { schema, rules } = createSchema();
-    const forms = loadForms(rules, loadCatalogue(readCatalogueFile(), schema, rules));
+    const { facts } = createSchema();
+    const forms = loadForms(facts, loadCatalogue(readCatalogueFile(), facts));
     const before = await loadKeyRing({ dir, createIfMissing: true });
     const attestation = await before.sign({ form: 'CT01', sub: '001088000012', values: { hoTen: 'Nguyễn Văn An' } }, { typ: 'prefill-attestation+jwt', expiresInSeconds: 600 });
     await rotateKeys(dir);

@@ -3,48 +3,48 @@ import {
   getNamedType,
   getNullableType,
   isListType,
+  isNonNullType,
   isObjectType,
   GraphQLError,
   type DocumentNode,
   type FieldNode,
+  type GraphQLField,
   type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { createFieldCollector } from '../graphql/createFieldCollector';
-import type { AccessRules, Role } from './accessRules';
+import type { DocumentType } from '../../connectors/types';
+import { createFieldCollector } from '../request/createFieldCollector';
+import { CITIZEN_TYPE, isDisclosure, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
+import type { Read } from './decide';
 
-/** A class of data disclosed about one citizen, at the schema coordinate whose rule applies. */
-export interface Disclosure {
-  /** e.g. `Person.religion`, `Residence.permanentAddress`, `Citizen.documents`. */
-  coordinate: string;
-  rule: 'IDENTITY' | 'PERSONAL' | 'SENSITIVE';
-  /** Response paths (aliases included) where it appears. */
-  paths: string[];
-  /** Argument values of the field, e.g. `{types: [...]}` for documents. */
-  args: Record<string, unknown>;
-}
-
-/** A place in the operation where a citizen's data is read. */
+/** A place in the operation where a citizen is reached, with everything read about them. */
 export interface CitizenSelection {
-  /** Coordinate of the field that reached this citizen: `Query.me`, `Person.father`, ... */
+  /** Coordinate of the field that reached this citizen: `Query.me`, `Person.father`, `Household.members`, ... */
   via: string;
-  /** 0 for a root citizen; +1 for each edge from one citizen to another. */
+  /** 0 for a root citizen; +1 for each relationship followed from one citizen to another. */
   hop: number;
-  /** Response path of the citizen field. */
+  /** Response path of the field that reached the citizen (aliases, no list indices). */
   path: string;
   /** The `id` argument of a root `citizen(id:)`. */
   id?: string;
-  disclosures: Disclosure[];
-  /** Leaf fields selected on this citizen, as field-name paths (`person.fullName`), for the audit. */
+  /** What the operation reads about this citizen, reaching them included. */
+  reads: Read[];
+  /** Leaf field paths from the citizen (`person.fullName`), for the audit of a refusal. */
   fieldPaths: Set<string>;
 }
 
 export interface RootFieldSelection {
   coordinate: string;
   responseKey: string;
-  roles: readonly Role[];
+  /** Coerced argument values. */
+  args: Record<string, unknown>;
+  /**
+   * Facts only a data subject may see (`@access(rule: OWN)`) selected in what the field
+   * assembles itself (a prefilled form's provenance): they belong to its subject.
+   */
+  ownerReads: Read[];
 }
 
 /** Everything an operation would read, known before any resolver runs. */
@@ -64,16 +64,11 @@ export interface OperationAnalysis {
   cost: number;
 }
 
-/** Largest size of each list of the citizen graph, for the bounds above. */
-const LIST_BOUNDS: Readonly<Record<string, number>> = {
-  'Household.members': 8,
-  'Person.children': 12,
-  'Citizen.documents': 20,
-};
-const DEFAULT_LIST_BOUND = 10;
 /** Fields that read a registry weigh more than fields of a record already read. */
-const REGISTRY_FIELDS = new Set(['Citizen.person', 'Citizen.residence', 'Citizen.household', 'Citizen.documents']);
 const REGISTRY_WEIGHT = 10;
+/** A list field that reaches a citizen per element (each member is a citizen of their own). */
+const MEMBER_EDGE = 'Household.members';
+const MEMBER_CITIZEN = 'HouseholdMember.citizen';
 
 export class OperationTooLargeError extends Error {
   override readonly name = 'OperationTooLargeError';
@@ -84,7 +79,7 @@ export class OperationTooLargeError extends Error {
 
 export interface AnalyzeInput {
   schema: GraphQLSchema;
-  rules: AccessRules;
+  facts: SchemaFacts;
   document: DocumentNode;
   operation: OperationDefinitionNode;
   /** Coerced variable values. */
@@ -92,8 +87,6 @@ export interface AnalyzeInput {
   /** Bound on expanded selections, against fragment bombs. */
   maxSelections?: number;
 }
-
-const CITIZEN_TYPE = 'Citizen';
 
 interface WalkState {
   citizen: CitizenSelection | null;
@@ -104,16 +97,26 @@ interface WalkState {
   depth: number;
   /** How many times this selection can run (product of enclosing list bounds). */
   multiplier: number;
+  /** The nearest enclosing field that discloses (its rule covers what is under it), if any. */
+  governor: string | null;
+  /** The record the selection is in: the citizen itself, or what a registry field read. */
+  record: string;
+  /** The root field the selection is under. */
+  root: RootFieldSelection | null;
 }
 
 /**
  * Walks an operation with fragments (named and inline) expanded, aliases resolved and
- * `@skip`/`@include` applied, and lists for each citizen it reaches the data classes
- * it would disclose. Authorization decides on this result, for the whole operation,
- * before any registry call.
+ * `@skip`/`@include` applied, and lists for each citizen it reaches what it would read:
+ * reaching them at all (`reach`), each field that discloses (`field`), navigation,
+ * provenance and `__typename` outside any such field (`record`: the rule of the record
+ * they belong to), and facts for the subject only (`owner`). Members of a household
+ * are citizens of their own, one step further, from `members` on: their relationship
+ * to the head is theirs. The single access decision judges this, for the whole
+ * operation, before any registry call.
  */
 export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
-  const { schema, rules, operation, variables } = input;
+  const { schema, facts, operation, variables } = input;
   const maxSelections = input.maxSelections ?? 10_000;
   const rootType = schema.getRootType(operation.operation);
   const result: OperationAnalysis = {
@@ -130,73 +133,131 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
   if (!rootType) return result;
   const eachField = createFieldCollector(schema, input.document, variables);
 
-  const walk = (set: SelectionSetNode, type: GraphQLObjectType, state: WalkState): void => {
-    eachField(
-      set,
-      type,
-      (field) => {
-        if (++result.selectionCount > maxSelections) throw new OperationTooLargeError(maxSelections);
-        const name = field.name.value;
-        if (field.alias) result.aliasCount++;
-        if (name === '__typename') return;
-        if (name === '__schema' || name === '__type') {
-          result.introspection = true;
-          return;
-        }
-        const def = type.getFields()[name];
-        if (!def) return; // unknown fields are rejected by validation
-        const coordinate = `${type.name}.${name}`;
-        const responseKey = field.alias?.value ?? name;
-        const path = state.path ? `${state.path}.${responseKey}` : responseKey;
-        let fieldPath = state.fieldPath ? `${state.fieldPath}.${name}` : name;
-        const depth = state.depth + 1;
-        result.maxDepth = Math.max(result.maxDepth, depth);
-        const named = getNamedType(def.type);
-        const args = def.args.length > 0 ? safeArgs(def, field, variables) : {};
-        const multiplier = state.multiplier * (isListType(getNullableType(def.type)) ? (LIST_BOUNDS[coordinate] ?? DEFAULT_LIST_BOUND) : 1);
-        result.cost += multiplier * (REGISTRY_FIELDS.has(coordinate) ? REGISTRY_WEIGHT : 1);
-
-        let citizen = state.citizen;
-        if (type === rootType) {
-          result.rootFields.push({ coordinate, responseKey, roles: rules.roles(coordinate) ?? [] });
-        } else if (citizen) {
-          const rule = rules.rule(coordinate);
-          if (rule === 'IDENTITY' || rule === 'PERSONAL' || rule === 'SENSITIVE') record(citizen, coordinate, rule, path, args);
-          if (!field.selectionSet) citizen.fieldPaths.add(fieldPath);
-        }
-        if (named.name === CITIZEN_TYPE) {
-          fieldPath = '';
-          citizen = {
-            via: coordinate,
-            hop: state.citizen ? state.citizen.hop + 1 : 0,
-            path,
-            ...(type === rootType && typeof args.id === 'string' ? { id: args.id } : {}),
-            disclosures: [],
-            fieldPaths: new Set(),
-          };
-          result.citizens.push(citizen);
-          result.citizenBound += multiplier;
-        }
-        if (field.selectionSet && isObjectType(named)) walk(field.selectionSet, named, { citizen, path, fieldPath, depth, multiplier });
-      },
+  const read = (citizen: CitizenSelection, r: Omit<Read, 'paths'>, path: string): void => {
+    const same = citizen.reads.find(
+      (x) => x.kind === r.kind && x.coordinate === r.coordinate && x.record === r.record && sameTypes(x.documentTypes, r.documentTypes),
     );
+    if (same) same.paths.push(path);
+    else citizen.reads.push({ ...r, paths: [path] });
   };
 
-  walk(operation.selectionSet, rootType, { citizen: null, path: '', fieldPath: '', depth: 0, multiplier: 1 });
+  const reach = (via: string, from: CitizenSelection | null, path: string, multiplier: number, id?: string): CitizenSelection => {
+    const citizen: CitizenSelection = {
+      via,
+      hop: from ? from.hop + 1 : 0,
+      path,
+      ...(id !== undefined ? { id } : {}),
+      reads: [],
+      fieldPaths: new Set(),
+    };
+    read(citizen, { kind: 'reach', coordinate: via }, path);
+    result.citizens.push(citizen);
+    result.citizenBound += multiplier;
+    return citizen;
+  };
+
+  const walk = (set: SelectionSetNode, type: GraphQLObjectType, state: WalkState): void => {
+    eachField(set, type, (field) => {
+      if (++result.selectionCount > maxSelections) throw new OperationTooLargeError(maxSelections);
+      const name = field.name.value;
+      if (field.alias) result.aliasCount++;
+      const responseKey = field.alias?.value ?? name;
+      const path = state.path ? `${state.path}.${responseKey}` : responseKey;
+      if (name === '__schema' || name === '__type') {
+        result.introspection = true;
+        return;
+      }
+      if (name === '__typename') {
+        // The type of an object in a citizen's record says the object is there.
+        if (state.citizen && !state.governor) read(state.citizen, { kind: 'record', coordinate: `${type.name}.__typename`, record: state.record }, path);
+        if (state.citizen) state.citizen.fieldPaths.add(state.fieldPath ? `${state.fieldPath}.__typename` : '__typename');
+        return;
+      }
+      const def = type.getFields()[name];
+      if (!def) return; // unknown fields are rejected by validation
+      const coordinate = `${type.name}.${name}`;
+      const depth = state.depth + 1;
+      result.maxDepth = Math.max(result.maxDepth, depth);
+      const named = getNamedType(def.type);
+      const args = def.args.length > 0 ? safeArgs(def, field, variables) : {};
+      const list = isListType(getNullableType(isNonNullType(def.type) ? def.type.ofType : def.type));
+      const multiplier = state.multiplier * (list ? (facts.listSize(coordinate) ?? 1) : 1);
+      const registry = facts.registry(coordinate);
+      result.cost += multiplier * (registry ? REGISTRY_WEIGHT : 1);
+
+      if (type === rootType) {
+        const root: RootFieldSelection = { coordinate, responseKey, args, ownerReads: [] };
+        result.rootFields.push(root);
+        if (named.name === CITIZEN_TYPE && field.selectionSet && isObjectType(named)) {
+          const citizen = reach(coordinate, null, path, multiplier, typeof args.id === 'string' ? args.id : undefined);
+          walk(field.selectionSet, named, { citizen, path, fieldPath: '', depth, multiplier, governor: null, record: CITIZEN_TYPE, root });
+        } else if (field.selectionSet && isObjectType(named)) {
+          walk(field.selectionSet, named, { ...state, citizen: null, path, fieldPath: '', depth, multiplier, root });
+        }
+        return;
+      }
+
+      const citizen = state.citizen;
+      if (!citizen) {
+        // Outside the citizen graph (forms, permissions, access logs): what a resolver assembled.
+        if (facts.rule(coordinate) === 'OWN' && state.root) state.root.ownerReads.push({ kind: 'owner', coordinate, paths: [path] });
+        if (field.selectionSet && isObjectType(named)) walk(field.selectionSet, named, { ...state, path, depth, multiplier });
+        return;
+      }
+
+      // The member's own citizen object continues the member, one object further.
+      if (coordinate === MEMBER_CITIZEN) {
+        if (field.selectionSet && isObjectType(named)) walk(field.selectionSet, named, { ...state, path, fieldPath: '', depth, multiplier, governor: null, record: CITIZEN_TYPE });
+        return;
+      }
+      // A relationship to another citizen: they are reached, one step further.
+      if (named.name === CITIZEN_TYPE || coordinate === MEMBER_EDGE) {
+        if (!field.selectionSet || !isObjectType(named)) return;
+        const next = reach(coordinate, citizen, path, multiplier);
+        const record = coordinate === MEMBER_EDGE ? named.name : CITIZEN_TYPE;
+        walk(field.selectionSet, named, { ...state, citizen: next, path, fieldPath: '', depth, multiplier, governor: null, record });
+        return;
+      }
+      const fieldPath = state.fieldPath ? `${state.fieldPath}.${name}` : name;
+
+      const rule = facts.rule(coordinate);
+      if (rule === 'OWN') {
+        read(citizen, { kind: 'owner', coordinate }, path);
+      } else if (isDisclosure(rule) && !state.governor) {
+        const documentTypes = coordinate === 'Citizen.documents' ? (args.types as DocumentType[] | null | undefined) ?? undefined : undefined;
+        read(citizen, { kind: 'field', coordinate, ...(documentTypes ? { documentTypes } : {}) }, path);
+      } else if (!state.governor && !field.selectionSet) {
+        read(citizen, { kind: 'record', coordinate, record: state.record }, path);
+      }
+      if (!field.selectionSet) {
+        citizen.fieldPaths.add(fieldPath);
+        return;
+      }
+      if (!isObjectType(named)) return;
+      walk(field.selectionSet, named, {
+        ...state,
+        citizen,
+        path,
+        fieldPath,
+        depth,
+        multiplier,
+        governor: state.governor ?? (isDisclosure(rule) ? coordinate : null),
+        // A registry field opens a record of its own (Person, Residence, Household).
+        record: registry && !state.governor ? named.name : state.record,
+      });
+    });
+  };
+
+  walk(operation.selectionSet, rootType, { citizen: null, path: '', fieldPath: '', depth: 0, multiplier: 1, governor: null, record: CITIZEN_TYPE, root: null });
   return result;
 }
 
-function record(citizen: CitizenSelection, coordinate: string, rule: Disclosure['rule'], path: string, args: Record<string, unknown>): void {
-  const existing = citizen.disclosures.find((d) => d.coordinate === coordinate && sameArgs(d.args, args));
-  if (existing) existing.paths.push(path);
-  else citizen.disclosures.push({ coordinate, rule, paths: [path], args });
+function sameTypes(a: readonly DocumentType[] | undefined, b: readonly DocumentType[] | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
-function sameArgs(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function safeArgs(def: Parameters<typeof getArgumentValues>[0], node: FieldNode, variables: Record<string, unknown>): Record<string, unknown> {
+function safeArgs(def: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): Record<string, unknown> {
   try {
     return getArgumentValues(def, node, variables);
   } catch (err) {

@@ -1,11 +1,12 @@
-import { getNamedType, isObjectType, type DocumentNode, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { getNamedType, isListType, isNonNullType, isObjectType, type DocumentNode, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { RegistryName } from '../../connectors/types';
-import { createFieldCollector } from '../graphql/createFieldCollector';
+import { createFieldCollector } from '../request/createFieldCollector';
+import { CITIZEN_TYPE, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
 
 /** What one operation disclosed about one citizen. */
 export interface SubjectDisclosure {
   subjectId: string;
-  /** Field paths from the citizen (`person.fullName`, `household.members.relationshipToHead`). */
+  /** Field paths from the citizen (`person.fullName`, `person.children`, `__typename`). */
   fields: Set<string>;
   /** Registries read for this citizen (answered or failed). */
   registries: Set<RegistryName>;
@@ -15,30 +16,34 @@ export interface SubjectDisclosure {
 
 export interface CollectInput {
   schema: GraphQLSchema;
+  facts: SchemaFacts;
   document: DocumentNode;
   operation: OperationDefinitionNode;
   variables: Record<string, unknown>;
   data: Record<string, unknown> | null | undefined;
   errors: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[];
-  /** Which citizen sits at each concrete response path (`citizen.household.members.2.citizen`), as resolved. */
+  /** Which citizen sits at each concrete response path (`citizen.household.members.2`), as resolved. */
   citizensAt: ReadonlyMap<string, string>;
 }
 
-const CITIZEN = 'Citizen';
-const REGISTRY_OF: Readonly<Record<string, RegistryName>> = {
-  person: 'POPULATION',
-  residence: 'RESIDENCE',
-  household: 'RESIDENCE',
-  documents: 'DOCUMENTS',
-};
+/** A list field whose every element is a citizen of their own (a household member). */
+const MEMBER_EDGE = 'Household.members';
+const MEMBER_CITIZEN = 'HouseholdMember.citizen';
+const MEMBER_TYPE = 'HouseholdMember';
+const HOUSEHOLD_FIELD = 'Citizen.household';
 
 /**
- * Walks the response that is about to be sent, alongside the operation, and lists
- * for each citizen in it the fields actually returned — null values included, since
- * a null (no date of death) is information too — but not fields that failed. This is
- * what the audit records: what left the gateway, not what was asked for.
+ * Walks the response that is about to be sent, alongside the operation, and lists for
+ * each citizen in it every fact that left the gateway: fields returned — null values
+ * and empty lists included, since "no date of death" and "no criminal-record
+ * certificate" are information too —, a relationship followed (on the side of the
+ * citizen it starts from: having a spouse, how many children), and the citizen's
+ * existence (`__typename`); but not fields that failed. Household members are citizens
+ * of their own: their relationship to the head is theirs. This is what the audit
+ * records: what left the gateway, not what was asked for.
  */
 export function collectDisclosures(input: CollectInput): Map<string, SubjectDisclosure> {
+  const { facts } = input;
   const subjects = new Map<string, SubjectDisclosure>();
   const eachField = createFieldCollector(input.schema, input.document, input.variables);
   const failed = new Map<string, string>();
@@ -55,17 +60,36 @@ export function collectDisclosures(input: CollectInput): Map<string, SubjectDisc
     eachField(set, type, (field) => {
       const name = field.name.value;
       const key = field.alias?.value ?? name;
-      if (name.startsWith('__') || !(key in obj)) return;
+      if (!(key in obj) || name === '__schema' || name === '__type') return;
+      const fieldPath = rel ? `${rel}.${name}` : name;
+      if (name === '__typename') {
+        subject?.fields.add(fieldPath);
+        return;
+      }
       const def = type.getFields()[name];
       if (!def) return;
+      const coordinate = `${type.name}.${name}`;
       const named = getNamedType(def.type);
       const path = at ? `${at}.${key}` : key;
       const value = obj[key];
+      const error = failed.get(path);
+      // A member's relationship to the head comes from the household's record.
+      const registry = facts.registry(coordinate) ?? (type.name === MEMBER_TYPE && name !== 'citizen' ? facts.registry(HOUSEHOLD_FIELD) : undefined);
+      if (subject && registry) subject.registries.add(registry);
+      if (value === null && error) {
+        subject?.errors.add(error);
+        return;
+      }
 
-      if (named.name === CITIZEN) {
+      // Another citizen: the relationship (or its absence, or how many) is the reacher's;
+      // what is read about them is theirs.
+      if (named.name === CITIZEN_TYPE || coordinate === MEMBER_EDGE || coordinate === MEMBER_CITIZEN) {
+        if (subject && coordinate !== MEMBER_CITIZEN) subject.fields.add(fieldPath);
+        if (!field.selectionSet || !isObjectType(named)) return;
         for (const [p, v] of elements(path, value)) {
-          const id = input.citizensAt.get(p);
-          if (id && field.selectionSet && isObjectType(named)) walk(field.selectionSet, named, v, p, subjectFor(id), '');
+          // A member's citizen object continues the member.
+          const id = input.citizensAt.get(p) ?? (coordinate === MEMBER_CITIZEN ? subject?.subjectId : undefined);
+          if (id) walk(field.selectionSet, named, v, p, subjectFor(id), '');
         }
         return;
       }
@@ -73,24 +97,30 @@ export function collectDisclosures(input: CollectInput): Map<string, SubjectDisc
         if (field.selectionSet && isObjectType(named)) for (const [p, v] of elements(path, value)) walk(field.selectionSet, named, v, p, null, '');
         return;
       }
-      const fieldPath = rel ? `${rel}.${name}` : name;
-      const registry = REGISTRY_OF[fieldPath.split('.')[0] as string];
-      if (registry) subject.registries.add(registry);
-      const error = failed.get(path);
-      if (value === null && error) {
-        subject.errors.add(error);
+      const list = isListType(isNonNullType(def.type) ? def.type.ofType : def.type);
+      const objects = value !== null && field.selectionSet && isObjectType(named) ? elements(path, value) : [];
+      if (objects.length === 0 || (list && Array.isArray(value) && value.length === 0)) {
+        subject.fields.add(fieldPath);
         return;
       }
-      if (value !== null && field.selectionSet && isObjectType(named)) {
-        for (const [p, v] of elements(path, value)) walk(field.selectionSet, named, v, p, subject, fieldPath);
-        return;
-      }
-      subject.fields.add(fieldPath);
+      for (const [p, v] of objects) walk(field.selectionSet as SelectionSetNode, named as GraphQLObjectType, v, p, subject, fieldPath);
     });
   };
 
   const root = input.schema.getRootType(input.operation.operation);
-  if (root && input.data) walk(input.operation.selectionSet, root, input.data, '', null, '');
+  if (!root || !input.data) return subjects;
+  eachField(input.operation.selectionSet, root, (field) => {
+    const key = field.alias?.value ?? field.name.value;
+    const def = root.getFields()[field.name.value];
+    if (!def || !(key in (input.data as object)) || !field.selectionSet) return;
+    const named = getNamedType(def.type);
+    if (!isObjectType(named)) return;
+    for (const [p, v] of elements(key, (input.data as Record<string, unknown>)[key])) {
+      const id = named.name === CITIZEN_TYPE ? input.citizensAt.get(p) : undefined;
+      if (named.name === CITIZEN_TYPE && !id) continue;
+      walk(field.selectionSet, named, v, p, id ? subjectFor(id) : null, '');
+    }
+  });
   return subjects;
 }
 

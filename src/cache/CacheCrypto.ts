@@ -1,10 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { CacheKey } from '../config';
 
-/** A named AES-256 key; the first key of the list encrypts, all of them decrypt. */
-export interface CacheKey {
-  id: string;
-  key: Buffer;
-}
+/** A named AES-256 key; the first key of the list encrypts, all of them decrypt (declared with the configuration). */
+export type { CacheKey };
 
 /**
  * What the cache must never hold in clear: key names carry a keyed HMAC of the

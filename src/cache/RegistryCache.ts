@@ -1,18 +1,10 @@
 import type { ProvenanceRecord, RegistryName } from '../../connectors/types';
 import type { CacheBackend } from './backends';
+import type { Freshness } from '../config';
 import type { CacheCrypto } from './CacheCrypto';
 
-/** How long a registry's records may be served from the cache. */
-export interface Freshness {
-  /** Served as is. */
-  ttlSeconds: number;
-  /** Past the TTL: still served, while one refresh runs in the background. */
-  staleWhileRevalidateSeconds: number;
-  /** Past the TTL: served, with a warning, when the registry is failing. */
-  staleIfErrorSeconds: number;
-  /** How long "no such record" is remembered. */
-  negativeTtlSeconds: number;
-}
+/** How long a registry's records may be served from the cache (declared with the configuration). */
+export type { Freshness };
 
 /** Where the cache reports what it did (metrics implement it). */
 export interface CacheObserver {

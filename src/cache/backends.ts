@@ -23,12 +23,16 @@ export class MemoryBackend implements CacheBackend {
   readonly kind = 'memory';
   private readonly entries = new Map<string, { value: string; expiresAt: number }>();
 
-  constructor(private readonly maxEntries: number) {
+  constructor(
+    private readonly maxEntries: number,
+    /** The clock (milliseconds); tests move it. */
+    private readonly now: () => number = Date.now,
+  ) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error(`maxEntries must be a positive integer, but got: ${maxEntries}`);
   }
 
   async getMany(keys: string[]): Promise<(string | null)[]> {
-    const now = Date.now();
+    const now = this.now();
     return keys.map((k) => {
       const e = this.entries.get(k);
       if (!e) return null;
@@ -40,7 +44,7 @@ export class MemoryBackend implements CacheBackend {
   }
 
   async setMany(items: { key: string; value: string; ttlMs: number }[]): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     for (const { key, value, ttlMs } of items) {
       this.entries.delete(key);
       this.entries.set(key, { value, expiresAt: now + ttlMs });

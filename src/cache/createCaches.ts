@@ -26,6 +26,8 @@ export interface CachesOptions {
   onRedisStatus?: (up: boolean) => void;
   /** Told when keys are used with random per-process secrets (instances will not share). */
   onEphemeralKeys?: () => void;
+  /** The clock (milliseconds): freshness and the memory backend's expiry; tests move it. */
+  now?: () => number;
 }
 
 /** One cache per registry over one backend, as configured (off, memory, Redis, Redis Cluster). */
@@ -55,7 +57,7 @@ export function createCaches(options: CachesOptions): Caches {
           onError: options.onRedisError,
           onStatus: options.onRedisStatus,
         })
-      : new MemoryBackend(config.memoryMaxEntries);
+      : new MemoryBackend(config.memoryMaxEntries, options.now);
   let crypto: CacheCrypto;
   if (config.hmacSecret && config.encryptionKeys.length > 0) {
     crypto = new CacheCrypto(config.hmacSecret, config.encryptionKeys, config.prefix);
@@ -64,7 +66,7 @@ export function createCaches(options: CachesOptions): Caches {
     if (config.mode === 'redis') options.onEphemeralKeys?.();
   }
   const make = <T extends { provenance: PersonRecord['provenance'] }>(name: RegistryName) =>
-    new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer);
+    new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer, options.now);
   const population = make<PersonRecord>('POPULATION');
   const residence = make<ResidenceRecord>('RESIDENCE');
   const documents = make<HolderDocuments>('DOCUMENTS');

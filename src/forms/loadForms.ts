@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DocumentType, RegistryName } from '../../connectors/types';
-import type { AccessRules } from '../access/accessRules';
 import { packageRoot } from '../paths';
 import type { PolicyCatalogue } from '../policy/loadCatalogue';
+import { isDisclosure, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
 
 /** Whose data a form field holds. */
 export type Party = 'APPLICANT' | 'FATHER' | 'MOTHER' | 'SPOUSE' | 'HOUSEHOLD_HEAD' | 'HOUSEHOLD_MEMBERS' | 'CHILD_MOTHER' | 'CHILD_FATHER';
@@ -11,17 +11,16 @@ export type Transform = 'none' | 'date' | 'year' | 'gender' | 'upper' | 'address
 
 const PARTIES: readonly Party[] = ['APPLICANT', 'FATHER', 'MOTHER', 'SPOUSE', 'HOUSEHOLD_HEAD', 'HOUSEHOLD_MEMBERS', 'CHILD_MOTHER', 'CHILD_FATHER'];
 const TRANSFORMS: readonly Transform[] = ['none', 'date', 'year', 'gender', 'upper', 'address', 'identityDocument'];
-const DOCUMENT_TYPES: readonly DocumentType[] = ['BIRTH_CERTIFICATE', 'MARRIAGE_CERTIFICATE', 'IDENTITY_CARD', 'PASSPORT', 'DRIVING_LICENCE', 'CRIMINAL_RECORD_CERTIFICATE'];
-const DOCUMENT_PARTS = ['number', 'issuedOn', 'issuer', 'validUntil'] as const;
-const RESIDENCE_FIELDS = ['permanentAddress', 'temporaryAddress', 'currentAddress', 'residenceRecordNumber', 'permanentSince', 'temporaryUntil'];
-
 /** Where a value comes from, parsed from `person.fullName`, `documents.PASSPORT.number`, ... */
 export type Source =
   | { kind: 'id' }
   | { kind: 'person'; field: string }
   | { kind: 'residence'; field: string }
   | { kind: 'relationshipToHead' }
-  | { kind: 'document'; type: DocumentType; part: (typeof DOCUMENT_PARTS)[number] | null };
+  | { kind: 'document'; type: DocumentType; part: DocumentPart | null };
+
+/** A leaf field of an issued document (`number`, `issuedOn`, ...), as the SDL declares them. */
+export type DocumentPart = 'number' | 'issuedOn' | 'issuer' | 'validUntil' | 'status';
 
 export interface FormColumn {
   key: string;
@@ -29,6 +28,8 @@ export interface FormColumn {
   source: Source;
   /** The schema coordinate whose access rule applies. */
   coordinate: string;
+  /** The registry holding the value; null for the personal ID itself. */
+  registry: RegistryName | null;
   path: string;
   transform: Transform;
 }
@@ -40,6 +41,7 @@ export interface FormField {
   /** Null: typed by the citizen, never prefilled. */
   source: Source | null;
   coordinate: string | null;
+  registry: RegistryName | null;
   /** The source as written (`person.fullName`), also the audit's field path. */
   path: string | null;
   transform: Transform;
@@ -64,44 +66,49 @@ export class FormCatalogueError extends Error {
   }
 }
 
-/** The registry a source reads, if any. */
-export function registryOf(source: Source): RegistryName | null {
-  switch (source.kind) {
-    case 'id':
-      return null;
-    case 'person':
-      return 'POPULATION';
-    case 'residence':
-    case 'relationshipToHead':
-      return 'RESIDENCE';
-    case 'document':
-      return 'DOCUMENTS';
-  }
+/** The field of `Citizen` whose registry a source reads. */
+const CITIZEN_FIELD: Record<Exclude<Source['kind'], 'id'>, string> = {
+  person: 'Citizen.person',
+  residence: 'Citizen.residence',
+  relationshipToHead: 'Citizen.household',
+  document: 'Citizen.documents',
+};
+
+interface ParsedSource {
+  source: Source;
+  coordinate: string;
+  registry: RegistryName | null;
 }
 
-function parseSource(text: string, rules: AccessRules): { source: Source; coordinate: string } | string {
+/** Parses `person.fullName`, `documents.PASSPORT.number`, ... against the schema's facts. */
+function parseSource(text: string, facts: SchemaFacts): ParsedSource | string {
   const [head, a, b, ...rest] = text.split('.');
   if (rest.length > 0) return `"${text}" has too many parts`;
-  if (head === 'id' && a === undefined) return { source: { kind: 'id' }, coordinate: 'Citizen.id' };
+  const parsed = (source: Source, coordinate: string): ParsedSource => ({
+    source,
+    coordinate,
+    registry: source.kind === 'id' ? null : (facts.registry(CITIZEN_FIELD[source.kind]) ?? null),
+  });
+  const disclosing = (type: string, field: string) => facts.fieldsOf(type).includes(`${type}.${field}`) && isDisclosure(facts.rule(`${type}.${field}`));
+  if (head === 'id' && a === undefined) return parsed({ kind: 'id' }, 'Citizen.id');
   if (head === 'person' && a && b === undefined) {
-    const coordinate = `Person.${a}`;
-    return ['IDENTITY', 'PERSONAL', 'SENSITIVE'].includes(rules.rule(coordinate) ?? '') ? { source: { kind: 'person', field: a }, coordinate } : `Person.${a} is not a field of citizen data`;
+    return disclosing('Person', a) ? parsed({ kind: 'person', field: a }, `Person.${a}`) : `Person.${a} is not a field of citizen data`;
   }
   if (head === 'residence' && a && b === undefined) {
-    return RESIDENCE_FIELDS.includes(a) ? { source: { kind: 'residence', field: a }, coordinate: `Residence.${a}` } : `Residence.${a} is not a residence field`;
+    return disclosing('Residence', a) ? parsed({ kind: 'residence', field: a }, `Residence.${a}`) : `Residence.${a} is not a residence field`;
   }
   if (head === 'household' && a === 'relationshipToHead' && b === undefined) {
-    return { source: { kind: 'relationshipToHead' }, coordinate: 'HouseholdMember.relationshipToHead' };
+    return parsed({ kind: 'relationshipToHead' }, 'HouseholdMember.relationshipToHead');
   }
-  if (head === 'documents' && a && DOCUMENT_TYPES.includes(a as DocumentType)) {
-    if (b !== undefined && !(DOCUMENT_PARTS as readonly string[]).includes(b)) return `"${b}" is not a part of a document (${DOCUMENT_PARTS.join(', ')})`;
-    return { source: { kind: 'document', type: a as DocumentType, part: (b as (typeof DOCUMENT_PARTS)[number] | undefined) ?? null }, coordinate: 'Citizen.documents' };
+  if (head === 'documents' && a && facts.documentTypes.includes(a as DocumentType)) {
+    if (b !== undefined && !facts.documentParts.includes(b)) return `"${b}" is not a part of a document (${facts.documentParts.join(', ')})`;
+    return parsed({ kind: 'document', type: a as DocumentType, part: (b as DocumentPart | undefined) ?? null }, 'Citizen.documents');
   }
   return `"${text}" is not a source (id, person.*, residence.*, household.relationshipToHead, documents.<TYPE>[.part])`;
 }
 
-/** Reads and validates `src/forms/forms.json` against the schema's rules and the policy catalogue. */
-export function loadForms(rules: AccessRules, catalogue: PolicyCatalogue, file = path.join(packageRoot(), 'src', 'forms', 'forms.json')): Map<string, FormDefinition> {
+/** Reads and validates `src/forms/forms.json` against the schema's facts and the policy catalogue. */
+export function loadForms(facts: SchemaFacts, catalogue: PolicyCatalogue, file = path.join(packageRoot(), 'src', 'forms', 'forms.json')): Map<string, FormDefinition> {
   const problems: string[] = [];
   const raw = JSON.parse(readFileSync(file, 'utf8')) as { forms?: unknown };
   const forms = new Map<string, FormDefinition>();
@@ -125,20 +132,20 @@ export function loadForms(rules: AccessRules, catalogue: PolicyCatalogue, file =
       const transform = (raw.transform ?? 'none') as Transform;
       if (!TRANSFORMS.includes(transform)) problems.push(`${fat}.transform "${String(raw.transform)}" is unknown`);
       const editable = raw.editable === true;
-      let parsed: { source: Source; coordinate: string } | null = null;
+      let parsed: ParsedSource | null = null;
       let columns: FormColumn[] | null = null;
       if (Array.isArray(raw.columns)) {
         if (party !== 'HOUSEHOLD_MEMBERS') problems.push(`${fat}: only HOUSEHOLD_MEMBERS fields are tables`);
         columns = (raw.columns as Record<string, unknown>[]).flatMap((c, k) => {
-          const p = parseSource(String(c.source ?? ''), rules);
+          const p = parseSource(String(c.source ?? ''), facts);
           if (typeof p === 'string') {
             problems.push(`${fat}.columns[${k}].source: ${p}`);
             return [];
           }
-          return [{ key: String(c.key), label: String(c.label), source: p.source, coordinate: p.coordinate, path: String(c.source), transform: (c.transform ?? 'none') as Transform }];
+          return [{ key: String(c.key), label: String(c.label), source: p.source, coordinate: p.coordinate, registry: p.registry, path: String(c.source), transform: (c.transform ?? 'none') as Transform }];
         });
       } else if (raw.source !== null) {
-        const p = parseSource(String(raw.source ?? ''), rules);
+        const p = parseSource(String(raw.source ?? ''), facts);
         if (typeof p === 'string') problems.push(`${fat}.source: ${p}`);
         else parsed = p;
       } else if (!editable) {
@@ -151,6 +158,7 @@ export function loadForms(rules: AccessRules, catalogue: PolicyCatalogue, file =
         party,
         source: parsed?.source ?? null,
         coordinate: parsed?.coordinate ?? null,
+        registry: parsed?.registry ?? null,
         path: parsed ? String(raw.source) : null,
         transform,
         editable,

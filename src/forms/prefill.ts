@@ -1,6 +1,6 @@
 import type { DocumentRecord, DocumentType, HolderDocuments, PersonRecord, ProvenanceRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
-import type { Loaders } from '../graphql/createLoaders';
-import { registryOf, type FormColumn, type FormDefinition, type FormField, type Party, type Source } from './loadForms';
+import { loadRecords as load, type CitizenRecords as Records, type Loaders } from '../request/createLoaders';
+import type { FormColumn, FormDefinition, FormField, Party, Source } from './loadForms';
 import { applyTransform } from './transforms';
 
 export type PrefillStatus = 'FILLED' | 'NOT_IN_REGISTRY' | 'NOT_PERMITTED' | 'REGISTRY_UNAVAILABLE' | 'TO_BE_TYPED';
@@ -28,28 +28,14 @@ export interface PrefillResult {
 /** May the caller see this field of a citizen `hop` steps from the subject? */
 export type FieldPermission = (hop: number, coordinate: string, documentType?: DocumentType) => boolean;
 
-interface Records {
-  person?: PersonRecord | null | Error;
-  residence?: ResidenceRecord | null | Error;
-  documents?: HolderDocuments | null | Error;
-}
-
 const RECORD_OF: Record<RegistryName, keyof Records> = { POPULATION: 'person', RESIDENCE: 'residence', DOCUMENTS: 'documents' };
 const RELATIVES: readonly Party[] = ['FATHER', 'MOTHER', 'SPOUSE', 'CHILD_MOTHER', 'CHILD_FATHER'];
 const HOUSEHOLD: readonly Party[] = ['HOUSEHOLD_HEAD', 'HOUSEHOLD_MEMBERS'];
 
-async function settle<T>(p: Promise<T>): Promise<T | Error> {
-  try {
-    return await p;
-  } catch (err) {
-    return err as Error;
-  }
-}
-
 /** Sources a field reads: its own, or its table's columns. */
-function sourcesOf(field: FormField): { source: Source; coordinate: string }[] {
-  if (field.columns) return field.columns.map((c) => ({ source: c.source, coordinate: c.coordinate }));
-  return field.source && field.coordinate ? [{ source: field.source, coordinate: field.coordinate }] : [];
+function sourcesOf(field: FormField): { source: Source; coordinate: string; registry: RegistryName | null }[] {
+  if (field.columns) return field.columns.map((c) => ({ source: c.source, coordinate: c.coordinate, registry: c.registry }));
+  return field.source && field.coordinate ? [{ source: field.source, coordinate: field.coordinate, registry: field.registry }] : [];
 }
 
 function documentTypeOf(source: Source): DocumentType | undefined {
@@ -78,7 +64,7 @@ export async function prefillForm(form: FormDefinition, subjectId: string, may: 
       for (const s of sourcesOf(f)) {
         // Everyone's relationship to the head is in the subject's household record, read at level 1.
         if (s.source.kind === 'relationshipToHead' && hop > 0) continue;
-        const r = registryOf(s.source);
+        const r = s.registry;
         if (r && permitted(hop, s.source, s.coordinate)) registries.add(r);
       }
     }
@@ -132,11 +118,11 @@ export async function prefillForm(form: FormDefinition, subjectId: string, may: 
     disclosed.set(id, entry);
   };
 
-  const valueFor = (id: string, source: Source, coordinate: string, path: string, key: string, label: string, transform: FormColumn['transform'], editable: boolean): PrefilledValue => {
+  const valueFor = (id: string, field: FormField | FormColumn, key: string, label: string, editable: boolean): PrefilledValue => {
+    const { source, coordinate, path, transform, registry } = field as FormColumn;
     const base = { key, label, editable, rows: null };
     const hop = id === subjectId ? 0 : 1;
     if (!permitted(hop, source, coordinate)) return { ...base, value: null, status: 'NOT_PERMITTED', provenance: null };
-    const registry = registryOf(source);
     if (!registry) {
       note(id, path, null);
       return { ...base, value: id, status: 'FILLED', provenance: null };
@@ -176,7 +162,7 @@ export async function prefillForm(form: FormDefinition, subjectId: string, may: 
   const fields: PrefilledValue[] = form.fields.map((f) => {
     if (f.columns) {
       const rows = partyIds.HOUSEHOLD_MEMBERS.map((id) => ({
-        cells: (f.columns as FormColumn[]).map((c) => valueFor(id, c.source, c.coordinate, c.path, c.key, c.label, c.transform, false)),
+        cells: (f.columns as FormColumn[]).map((c) => valueFor(id, c, c.key, c.label, false)),
       }));
       const filled = rows.some((r) => r.cells.some((c) => c.status === 'FILLED'));
       const status: PrefillStatus = filled ? 'FILLED' : residence === null && subject.residence instanceof Error ? 'REGISTRY_UNAVAILABLE' : 'NOT_IN_REGISTRY';
@@ -193,7 +179,7 @@ export async function prefillForm(form: FormDefinition, subjectId: string, may: 
       const status: PrefillStatus = !permitted(hop, f.source, f.coordinate) ? 'NOT_PERMITTED' : unreadable ? 'REGISTRY_UNAVAILABLE' : 'NOT_IN_REGISTRY';
       return { key: f.key, label: f.label, value: null, editable: f.editable, status, provenance: null, rows: null };
     }
-    return valueFor(id, f.source, f.coordinate, f.path, f.key, f.label, f.transform, f.editable);
+    return valueFor(id, f, f.key, f.label, f.editable);
   });
 
   return {
@@ -203,13 +189,4 @@ export async function prefillForm(form: FormDefinition, subjectId: string, may: 
     missing: fields.filter((f) => f.status !== 'FILLED' && f.status !== 'TO_BE_TYPED').map((f) => f.key),
     disclosed,
   };
-}
-
-async function load(loaders: Loaders, id: string, registries: Set<RegistryName>): Promise<Records> {
-  const [person, residence, documents] = await Promise.all([
-    registries.has('POPULATION') ? settle(loaders.person.load(id)) : undefined,
-    registries.has('RESIDENCE') ? settle(loaders.residence.load(id)) : undefined,
-    registries.has('DOCUMENTS') ? settle(loaders.documents.load(id)) : undefined,
-  ]);
-  return { person, residence, documents };
 }

@@ -85,9 +85,20 @@ export type AccessRule =
   | 'COMPUTED'
   /** Basic identity: name, date of birth, gender, personal ID, relationship to the head of household. */
   | 'IDENTITY'
-  /** Discloses nothing by itself (navigation, provenance, parts of an address): the enclosing field's rule applies. */
+  /**
+   * Part of something else: within a field that discloses (an address's parts, a
+   * document's number) that field's rule applies; otherwise (navigation, provenance,
+   * `__typename`) the rule of the record it belongs to — allowed when the caller may
+   * read some field of that record at that distance from the subject. A field that
+   * reaches another citizen (`father`, `household.members`, ...) discloses that person's
+   * existence and relationship, judged at their distance.
+   */
   | 'INHERIT'
-  /** The caller's own records (their consents, who read their data); root fields scope them to the caller. */
+  /**
+   * The caller's own: their consents and who read their data (root fields scope them to
+   * the caller); inside a citizen's record, facts that only its subject (or their
+   * guardian) may see because they would tell who else read it recently.
+   */
   | 'OWN'
   /** Personal data beyond basic identity. */
   | 'PERSONAL'
@@ -780,6 +791,24 @@ export type AccessDirectiveArgs = {
 
 export type AccessDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type ListSizeDirectiveArgs = {
+  max: Scalars['Int']['input'];
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RegistryDirectiveArgs = {
+  name: Registry;
+};
+
+export type RegistryDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = RegistryDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RequiresScopesDirectiveArgs = {
+  scopes: Array<Scalars['String']['input']>;
+};
+
+export type RequiresScopesDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = RequiresScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type RolesDirectiveArgs = {
   allow: Array<Role>;
 };
@@ -1068,5 +1097,8 @@ export type Resolvers<ContextType = GatewayContext> = {
 
 export type DirectiveResolvers<ContextType = GatewayContext> = {
   access?: AccessDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
+  registry?: RegistryDirectiveResolver<any, any, ContextType>;
+  requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
   roles?: RolesDirectiveResolver<any, any, ContextType>;
 };

@@ -1,5 +1,6 @@
 import { decodeCursor } from '../audit/AccessLogReader';
 import { BadUserInputError } from '../errors';
+import { agencyOrPlaceholder } from '../policy/loadCatalogue';
 import type { AccessLogEntryResolvers, QueryResolvers } from '../generated/graphql';
 import type { GatewayContext } from './context';
 
@@ -32,7 +33,7 @@ export const accessLogQueries: Pick<QueryResolvers<GatewayContext>, 'myAccessLog
 export const accessLogEntry: AccessLogEntryResolvers<GatewayContext> = {
   at: (e) => e.at.toISOString(),
   callerKind: (e) => (e.callerKind === 'agency' ? 'AGENCY' : 'CITIZEN'),
-  agency: (e, _args, ctx) => (e.agency ? (ctx.catalogue.agencies.get(e.agency) ?? { code: e.agency, name: e.agency, kind: 'STATE' }) : null),
+  agency: (e, _args, ctx) => (e.agency ? agencyOrPlaceholder(ctx.catalogue, e.agency) : null),
   official: (e) => (e.internal && e.callerKind === 'agency' ? e.callerId : null),
   purpose: (e, _args, ctx) => (e.purpose ? (ctx.catalogue.purposes.get(e.purpose) ?? null) : null),
   subjectId: (e) => (e.internal ? e.subjectId : null),

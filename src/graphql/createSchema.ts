@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { readAccessRules, type AccessRules } from '../access/accessRules';
 import { packageRoot } from '../paths';
+import { readSchemaFacts, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
 import { resolvers } from './resolvers';
 
 /** The SDL files, in a stable order. */
@@ -15,14 +15,15 @@ export function readTypeDefs(dir = path.join(packageRoot(), 'schema')): string[]
 }
 
 /**
- * Builds the executable schema from `schema/*.graphql` and reads its access rules;
- * throws, naming the fields, when any field lacks a rule or a resolver is orphaned.
+ * Builds the executable schema from `schema/*.graphql` and reads its facts (access
+ * rules, registries, list sizes, scopes); throws, naming the fields, when any field
+ * lacks what it needs or a resolver is orphaned.
  */
-export function createSchema(typeDefs: string[] = readTypeDefs()): { schema: GraphQLSchema; rules: AccessRules } {
+export function createSchema(typeDefs: string[] = readTypeDefs()): { schema: GraphQLSchema; facts: SchemaFacts } {
   const schema = makeExecutableSchema({
     typeDefs,
     resolvers,
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
-  return { schema, rules: readAccessRules(schema) };
+  return { schema, facts: readSchemaFacts(schema) };
 }

@@ -1,16 +1,16 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { consentStatus } from '../consent/ConsentStore';
+import { agencyOrPlaceholder, purposeOrPlaceholder } from '../policy/loadCatalogue';
 import { contradictionWithRecord, parsePersonalId } from '../domain/personalId';
 import { BadUserInputError, notFound } from '../errors';
 import type { Resolvers } from '../generated/graphql';
-import type { GatewayContext } from './context';
+import { allowedAccess, type GatewayContext } from './context';
 import { accessLogEntry, accessLogQueries } from './accessLogResolvers';
 import { consentMutations } from './consentMutations';
 import { formDefinition, formQueries } from './formResolvers';
 import type { CitizenRef } from './models';
 import { DateScalar, DateTimeScalar, PersonalIdScalar } from './scalars';
 
-const citizen = (id: string | null): CitizenRef | null => (id ? { id } : null);
 
 /** The response path without list indices, as the access analysis names fields. */
 function responsePath(info: GraphQLResolveInfo): string {
@@ -19,16 +19,28 @@ function responsePath(info: GraphQLResolveInfo): string {
   return keys.reverse().join('.');
 }
 
-/** The concrete response path of the object a field belongs to (`citizen.household.members.2.citizen`). */
-function parentPath(info: GraphQLResolveInfo): string {
+/** The concrete response path of a field (`citizen.household.members`). */
+function concretePath(info: GraphQLResolveInfo): string {
   const keys: (string | number)[] = [];
-  for (let p: GraphQLResolveInfo['path'] | undefined = info.path.prev; p; p = p.prev) keys.push(p.key);
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) keys.push(p.key);
   return keys.reverse().join('.');
 }
 
-/** Notes which citizen is at this place in the response, for the audit. */
-function seen(ctx: GatewayContext, info: GraphQLResolveInfo, c: CitizenRef): void {
-  ctx.citizensAt.set(parentPath(info), c.id);
+/**
+ * A relationship followed to another citizen: notes who is at this place in the
+ * response (for the audit, even when only `__typename` is asked), and returns them.
+ */
+function reached(ctx: GatewayContext, info: GraphQLResolveInfo, id: string | null): CitizenRef | null {
+  if (!id) return null;
+  ctx.citizensAt.set(concretePath(info), id);
+  return { id };
+}
+
+/** The same for a list: each element's path gets its index. */
+function reachedAll<T>(ctx: GatewayContext, info: GraphQLResolveInfo, items: readonly T[], id: (item: T) => string): T[] {
+  const at = concretePath(info);
+  items.forEach((item, i) => ctx.citizensAt.set(`${at}.${i}`, id(item)));
+  return [...items];
 }
 
 /** A record served past its freshness because its registry failed: say so in the response. */
@@ -60,8 +72,8 @@ export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
-    me: (_parent, _args, ctx) => (ctx.caller.kind === 'citizen' ? { id: ctx.caller.personalId } : null),
-    citizen: (_parent, { id }) => ({ id }),
+    me: (_parent, _args, ctx, info) => reached(ctx, info, ctx.caller.kind === 'citizen' ? ctx.caller.personalId : null),
+    citizen: (_parent, { id }, ctx, info) => reached(ctx, info, id),
     myPermissions: (_parent, _args, ctx) => ctx.catalogue.grants.filter((g) => g.agency.code === agencyCode(ctx)),
     agencies: (_parent, _args, ctx) => [...ctx.catalogue.agencies.values()],
     purposes: (_parent, _args, ctx) => [...ctx.catalogue.purposes.values()],
@@ -85,12 +97,8 @@ export const resolvers: Resolvers = {
   Mutation: consentMutations,
 
   Citizen: {
-    id: (c, _args, ctx, info) => {
-      seen(ctx, info, c);
-      return c.id;
-    },
+    id: (c) => c.id,
     person: async (c, _args, ctx, info) => {
-      seen(ctx, info, c);
       const record = await ctx.loaders.person.load(c.id);
       if (!record) throw notFound('POPULATION');
       const parts = parsePersonalId(c.id);
@@ -100,44 +108,41 @@ export const resolvers: Resolvers = {
       return record;
     },
     residence: async (c, _args, ctx, info) => {
-      seen(ctx, info, c);
       const record = await ctx.loaders.residence.load(c.id);
       if (!record) throw notFound('RESIDENCE');
       warnIfStale(ctx, info, record.provenance);
       return record;
     },
     household: async (c, _args, ctx, info) => {
-      seen(ctx, info, c);
       const record = await ctx.loaders.residence.load(c.id);
       if (!record) throw notFound('RESIDENCE');
       warnIfStale(ctx, info, record.provenance);
       return record.household;
     },
     documents: async (c, { types }, ctx, info) => {
-      seen(ctx, info, c);
       const holder = await ctx.loaders.documents.load(c.id);
       if (!holder) throw notFound('DOCUMENTS');
       warnIfStale(ctx, info, holder.provenance);
       // The purpose's grant may narrow the types; `types` narrows further.
-      const allowed = types ?? ctx.access?.documentTypes.get(responsePath(info));
+      const allowed = types ?? allowedAccess(ctx).decision.documentTypes.get(responsePath(info));
       return allowed ? holder.documents.filter((d) => allowed.includes(d.type)) : holder.documents;
     },
   },
 
   Person: {
-    father: (p) => citizen(p.fatherId),
-    mother: (p) => citizen(p.motherId),
-    spouse: (p) => citizen(p.spouseId),
-    children: (p) => p.childrenIds.map((id) => ({ id })),
+    father: (p, _args, ctx, info) => reached(ctx, info, p.fatherId),
+    mother: (p, _args, ctx, info) => reached(ctx, info, p.motherId),
+    spouse: (p, _args, ctx, info) => reached(ctx, info, p.spouseId),
+    children: (p, _args, ctx, info) => reachedAll(ctx, info, p.childrenIds, (id) => id).map((id) => ({ id })),
   },
 
   Household: {
-    head: (h) => citizen(h.headId),
-    members: (h) => h.members,
+    head: (h, _args, ctx, info) => reached(ctx, info, h.headId),
+    members: (h, _args, ctx, info) => reachedAll(ctx, info, h.members, (m) => m.personalId),
   },
 
   HouseholdMember: {
-    citizen: (m) => ({ id: m.personalId }),
+    citizen: (m, _args, ctx, info) => reached(ctx, info, m.personalId) as CitizenRef,
   },
 
   Permission: {
@@ -152,9 +157,8 @@ export const resolvers: Resolvers = {
 
   Consent: {
     // A consent outlives a catalogue entry that is later removed: show its code then.
-    agency: (c, _args, ctx) => ctx.catalogue.agencies.get(c.agency) ?? { code: c.agency, name: c.agency, kind: 'STATE' },
-    purpose: (c, _args, ctx) =>
-      ctx.catalogue.purposes.get(c.purpose) ?? { code: c.purpose, title: c.purpose, legalBasis: '', consentRequired: true, retentionDays: 1 },
+    agency: (c, _args, ctx) => agencyOrPlaceholder(ctx.catalogue, c.agency),
+    purpose: (c, _args, ctx) => purposeOrPlaceholder(ctx.catalogue, c.purpose),
     grantedAt: (c) => c.grantedAt.toISOString(),
     expiresAt: (c) => c.expiresAt.toISOString(),
     revokedAt: (c) => c.revokedAt?.toISOString() ?? null,

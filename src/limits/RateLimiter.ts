@@ -6,6 +6,16 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
+export interface RateLimiterOptions {
+  /** Shared counters; null counts in this process only. */
+  redis?: Redis | Cluster | null;
+  prefix?: string;
+  /** Keys may name a citizen: they are stored under a keyed hash, never in clear. */
+  hashKey?: (key: string) => string;
+  /** The clock (milliseconds); tests move it. */
+  now?: () => number;
+}
+
 /**
  * Fixed-window counters per caller: `limit` events per `windowMs`. In Redis when the
  * gateway has one (shared by every instance), in memory otherwise — and in memory too
@@ -13,17 +23,21 @@ export interface RateDecision {
  */
 export class RateLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
+  private readonly redis: Redis | Cluster | null;
+  private readonly prefix: string;
+  private readonly hashKey: (key: string) => string;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly redis: Redis | Cluster | null = null,
-    private readonly prefix = 'gw:',
-    /** Keys may name a citizen: they are stored under a keyed hash, never in clear. */
-    private readonly hashKey: (key: string) => string = (key) => key,
-  ) {}
+  constructor(options: RateLimiterOptions = {}) {
+    this.redis = options.redis ?? null;
+    this.prefix = options.prefix ?? 'gw:';
+    this.hashKey = options.hashKey ?? ((key) => key);
+    this.now = options.now ?? Date.now;
+  }
 
   async consume(rawKey: string, limit: number, windowMs: number, cost = 1): Promise<RateDecision> {
     const key = this.hashKey(rawKey);
-    const now = Date.now();
+    const now = this.now();
     const window = Math.floor(now / windowMs);
     const resetAt = (window + 1) * windowMs;
     if (this.redis) {

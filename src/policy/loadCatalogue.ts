@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isEnumType, type GraphQLSchema } from 'graphql';
 import type { DocumentType } from '../../connectors/types';
-import type { AccessRules } from '../access/accessRules';
 import { AGENCY_CODE, SCOPE } from '../auth/caller';
 import { packageRoot } from '../paths';
+import { isDisclosure, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
 
 export type AgencyKind = 'STATE' | 'NON_STATE';
 
@@ -80,11 +79,10 @@ export function readCatalogueFile(file?: string | null): unknown {
  * non-state organisations; a purpose that needs consent covers one citizen only
  * (no related citizens), because each citizen consents for themselves.
  */
-export function loadCatalogue(raw: unknown, schema: GraphQLSchema, rules: AccessRules): PolicyCatalogue {
+export function loadCatalogue(raw: unknown, facts: SchemaFacts): PolicyCatalogue {
   const problems: string[] = [];
   const root = asObject(raw, 'catalogue', problems);
-  const documentEnum = schema.getType('DocumentType');
-  const documentTypes = new Set(isEnumType(documentEnum) ? documentEnum.getValues().map((v) => v.name) : []);
+  const documentTypes: ReadonlySet<string> = new Set(facts.documentTypes);
 
   const agencies = new Map<string, Agency>();
   for (const [i, a] of asArray(root.agencies, 'agencies', problems).entries()) {
@@ -138,10 +136,9 @@ export function loadCatalogue(raw: unknown, schema: GraphQLSchema, rules: Access
       const fg = asObject(value, where, problems);
       const fields = new Set<string>();
       for (const f of asArray(fg.fields, `${where}.fields`, problems)) {
-        const rule = typeof f === 'string' ? rules.rule(f) : undefined;
-        if (!rule || rule === 'INHERIT') problems.push(`${where}.fields: "${String(f)}" is not a field that discloses citizen data`);
+        const rule = typeof f === 'string' ? facts.rule(f) : undefined;
+        if (!isDisclosure(rule)) problems.push(`${where}.fields: "${String(f)}" is not a field that discloses citizen data`);
         else if (rule === 'SENSITIVE' && agency?.kind === 'NON_STATE') problems.push(`${where}.fields: sensitive ${f} cannot be granted to non-state ${agency.code}`);
-        else if (rule === 'PUBLIC' || rule === 'OWN') problems.push(`${where}.fields: "${f}" is not citizen data`);
         else fields.add(f as string);
       }
       const types = new Set<DocumentType>();
@@ -170,6 +167,19 @@ export function loadCatalogue(raw: unknown, schema: GraphQLSchema, rules: Access
   if (problems.length > 0) throw new CatalogueError(problems);
   const byKey = new Map(grants.map((g) => [`${g.agency.code}/${g.purpose.code}`, g]));
   return { version, agencies, purposes, grants, grant: (agency, purpose) => byKey.get(`${agency}/${purpose}`) };
+}
+
+/**
+ * An agency or purpose named by a record that outlives its catalogue entry (a consent,
+ * an audit record): shown by its code rather than hidden.
+ */
+export function agencyOrPlaceholder(catalogue: PolicyCatalogue, code: string): Agency {
+  return catalogue.agencies.get(code) ?? { code, name: code, kind: 'STATE' };
+}
+
+/** See {@link agencyOrPlaceholder}. */
+export function purposeOrPlaceholder(catalogue: PolicyCatalogue, code: string): Purpose {
+  return catalogue.purposes.get(code) ?? { code, title: code, legalBasis: '', consentRequired: true, retentionDays: 1 };
 }
 
 function asObject(value: unknown, at: string, problems: string[]): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
-import type { Loaders } from '../graphql/createLoaders';
+import { loadRecords, type Loaders } from '../request/createLoaders';
 
 export type MatchResult = 'MATCH' | 'MISMATCH' | 'UNKNOWN';
 
@@ -32,14 +32,6 @@ export function normalizeAddress(address: string): string {
   return normalizeName(address.replace(/[,.;–-]/g, ' '));
 }
 
-async function settle<T>(p: Promise<T>): Promise<T | Error> {
-  try {
-    return await p;
-  } catch (err) {
-    return err as Error;
-  }
-}
-
 /**
  * Compares what a bank or telco was told with the registries and answers match /
  * no match per field, never a registry value. A field whose registry has no record or
@@ -50,20 +42,17 @@ export async function verifyCitizen(input: VerifyCitizenInput, loaders: Loaders)
   const wantsPerson = input.fullName != null || input.dateOfBirth != null || input.gender != null;
   const wantsResidence = input.permanentAddress != null;
   const wantsDocuments = input.documentNumber != null;
-  const [person, residence, documents] = await Promise.all([
-    wantsPerson ? settle(loaders.person.load(input.personalId)) : undefined,
-    wantsResidence ? settle(loaders.residence.load(input.personalId)) : undefined,
-    wantsDocuments ? settle(loaders.documents.load(input.personalId)) : undefined,
+  const registries = new Set<RegistryName>([
+    ...(wantsPerson ? (['POPULATION'] as const) : []),
+    ...(wantsResidence ? (['RESIDENCE'] as const) : []),
+    ...(wantsDocuments ? (['DOCUMENTS'] as const) : []),
   ]);
+  const { person, residence, documents } = await loadRecords(loaders, input.personalId, registries);
   const fields: VerificationOutcome['fields'] = [];
-  const registries: RegistryName[] = [];
   const compare = <R>(record: R | null | Error | undefined, test: (r: R) => boolean, field: string) => {
     const result: MatchResult = !record || record instanceof Error ? 'UNKNOWN' : test(record) ? 'MATCH' : 'MISMATCH';
     fields.push({ field, result });
   };
-  if (wantsPerson) registries.push('POPULATION');
-  if (wantsResidence) registries.push('RESIDENCE');
-  if (wantsDocuments) registries.push('DOCUMENTS');
   if (input.fullName != null) compare<PersonRecord>(person, (p) => normalizeName(p.fullName) === normalizeName(input.fullName as string), 'fullName');
   if (input.dateOfBirth != null) compare<PersonRecord>(person, (p) => p.dateOfBirth === input.dateOfBirth, 'dateOfBirth');
   if (input.gender != null) compare<PersonRecord>(person, (p) => p.gender === input.gender, 'gender');
@@ -76,5 +65,5 @@ export async function verifyCitizen(input: VerifyCitizenInput, loaders: Loaders)
   }
   const results = fields.map((f) => f.result);
   const verdict: MatchResult = results.includes('MISMATCH') ? 'MISMATCH' : results.every((r) => r === 'MATCH') ? 'MATCH' : 'UNKNOWN';
-  return { verdict, fields, registries };
+  return { verdict, fields, registries: [...registries] };
 }

@@ -59,7 +59,7 @@ export function testDataset(): MockDataset {
  */
 export async function startStack(
   env: Record<string, string> = {},
-  options: { store?: 'postgres' | 'embedded'; mocks?: MockRegistries } = {},
+  options: { store?: 'postgres' | 'embedded'; mocks?: MockRegistries; now?: () => Date } = {},
 ): Promise<Stack> {
   const database = options.store === 'embedded' || env.DATABASE_URL ? null : await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
@@ -80,7 +80,7 @@ export async function startStack(
   // Logs are kept, at debug level, and checked for personal data when the stack stops.
   const logLines: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logLines.push(line) });
-  const gateway = await createGateway({ config, registryUrls: mocks.urls, logger });
+  const gateway = await createGateway({ config, registryUrls: mocks.urls, logger, now: options.now });
   const url = await gateway.listen();
   if (config.cache.webhookSecret && config.cache.mode !== 'off') {
     for (const server of Object.values(mocks.servers)) server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });

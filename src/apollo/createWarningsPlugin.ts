@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from './context';
+import type { RequestContext } from '../request/RequestContext';
 
 /** Adds the request's warnings (e.g. stale data) to `extensions.warnings` of the response. */
-export function createWarningsPlugin(): ApolloServerPlugin<GatewayContext> {
+export function createWarningsPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Connectors } from '../../connectors/createConnectors';
 import type { CallContext } from '../../connectors/RegistryClient';
-import type { HolderDocuments, PersonRecord, ResidenceRecord } from '../../connectors/types';
+import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
 import type { Caches } from '../cache/createCaches';
 import type { RegistryCache } from '../cache/RegistryCache';
 
@@ -37,4 +37,33 @@ export function createLoaders(connectors: Connectors, options: { maxBatchSize: n
     residence: loader((ids) => connectors.residence.getResidents(ids, call), options.caches?.residence),
     documents: loader((ids) => connectors.documents.getHolders(ids, call), options.caches?.documents),
   };
+}
+
+/**
+ * A citizen's records from the registries asked for: each one the record, null when the
+ * registry holds none, an Error when it failed, or undefined when not asked for.
+ */
+export interface CitizenRecords {
+  person?: PersonRecord | null | Error;
+  residence?: ResidenceRecord | null | Error;
+  documents?: HolderDocuments | null | Error;
+}
+
+/** A promise's value, or its failure as a value: one registry failing leaves the others' answers. */
+export async function settle<T>(p: Promise<T>): Promise<T | Error> {
+  try {
+    return await p;
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+/** Loads one citizen's records from the registries named, in one tick (so the loaders batch them). */
+export async function loadRecords(loaders: Loaders, id: string, registries: ReadonlySet<RegistryName>): Promise<CitizenRecords> {
+  const [person, residence, documents] = await Promise.all([
+    registries.has('POPULATION') ? settle(loaders.person.load(id)) : undefined,
+    registries.has('RESIDENCE') ? settle(loaders.residence.load(id)) : undefined,
+    registries.has('DOCUMENTS') ? settle(loaders.documents.load(id)) : undefined,
+  ]);
+  return { person, residence, documents };
 }

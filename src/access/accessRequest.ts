@@ -1,0 +1,129 @@
+import type { DocumentType } from '../../connectors/types';
+import type { AgencyCaller, CitizenCaller } from '../auth/caller';
+import type { FormDefinition, Party } from '../forms/loadForms';
+import type { SchemaFacts } from '../schemaFacts/readSchemaFacts';
+import type { OperationAnalysis } from './analyzeOperation';
+import type { AccessRequest, Read, SubjectAccess } from './decide';
+
+/** A subject of the request, with the field paths the audit records if it is refused. */
+export interface AuditedSubject extends SubjectAccess {
+  auditFields: string[];
+}
+
+/** The request for the decision, and how many citizens it may read (for the lookup limits). */
+export interface DescribedAccess {
+  request: AccessRequest & { subjects: AuditedSubject[] };
+  /** Citizens the operation can read, lists at their largest. */
+  lookups: number;
+  /** verifyCitizen calls in the operation (their own, tighter limit). */
+  verifications: number;
+}
+
+/** How a form reaches each party: the relationship followed from the subject. */
+const PARTY_EDGE: Record<Exclude<Party, 'APPLICANT'>, string> = {
+  FATHER: 'Person.father',
+  MOTHER: 'Person.mother',
+  SPOUSE: 'Person.spouse',
+  // The child's other parent is the applicant's spouse (the applicant may be either).
+  CHILD_MOTHER: 'Person.spouse',
+  CHILD_FATHER: 'Person.spouse',
+  HOUSEHOLD_HEAD: 'Household.head',
+  HOUSEHOLD_MEMBERS: 'Household.members',
+};
+/** Parties that may be the applicant themselves (read at hop 0 too). */
+const MAYBE_APPLICANT: ReadonlySet<Party> = new Set(['CHILD_MOTHER', 'CHILD_FATHER', 'HOUSEHOLD_HEAD', 'HOUSEHOLD_MEMBERS']);
+
+/** What verifyCitizen compares, as the fields it compares with. */
+export const VERIFIED_FIELDS = {
+  fullName: 'Person.fullName',
+  dateOfBirth: 'Person.dateOfBirth',
+  gender: 'Person.gender',
+  permanentAddress: 'Residence.permanentAddress',
+  documentNumber: 'Citizen.documents',
+} as const;
+
+/**
+ * Turns an analysed operation into one request for the access decision, whatever its
+ * entry points: citizens reached by the graph (`me`, `citizen`), the parties of a form
+ * (`prefill`: the subject and each relative the form names, one step away, withholding
+ * what may not be seen) and the values compared by `verifyCitizen`.
+ */
+export function describeAccess(
+  analysis: OperationAnalysis,
+  caller: CitizenCaller | AgencyCaller,
+  purpose: string | null,
+  forms: ReadonlyMap<string, FormDefinition>,
+  facts: SchemaFacts,
+): DescribedAccess {
+  const subjects: AuditedSubject[] = [];
+  let lookups = analysis.citizenBound;
+  let verifications = 0;
+  for (const c of analysis.citizens) {
+    const id = c.hop === 0 ? (c.id ?? (c.via === 'Query.me' && caller.kind === 'citizen' ? caller.personalId : undefined)) : undefined;
+    subjects.push({ hop: c.hop, ...(id ? { id } : {}), path: c.path, reads: c.reads, auditFields: [...c.fieldPaths].sort() });
+  }
+  for (const root of analysis.rootFields) {
+    if (root.coordinate === 'Query.prefill') {
+      const form = forms.get(String(root.args.formId));
+      const subjectId = (root.args.subjectId as string | null | undefined) ?? (caller.kind === 'citizen' ? caller.personalId : undefined);
+      if (!form || !subjectId) continue; // the resolver answers BAD_USER_INPUT
+      const described = formSubjects(form, subjectId, root.responseKey, facts);
+      subjects.push(...described.subjects);
+      // Who else read the records recently (provenance) is the subject's to know, and refused to others.
+      if (root.ownerReads.length > 0) subjects.push({ hop: 0, id: subjectId, path: root.responseKey, reads: root.ownerReads, auditFields: [] });
+      lookups += described.lookups;
+    } else if (root.coordinate === 'Query.verifyCitizen') {
+      const input = (root.args.input ?? {}) as Record<string, unknown>;
+      const compared = (Object.keys(VERIFIED_FIELDS) as (keyof typeof VERIFIED_FIELDS)[]).filter((k) => input[k] !== null && input[k] !== undefined);
+      subjects.push({
+        hop: 0,
+        id: String(input.personalId),
+        path: root.responseKey,
+        reads: compared.map((k) => ({ kind: 'verify', coordinate: VERIFIED_FIELDS[k], paths: [`${root.responseKey}.${k}`] })),
+        auditFields: compared.map((k) => `verify.${k}`),
+      });
+      lookups += 1;
+      verifications += 1;
+    }
+  }
+  return { request: { caller, purpose, rootFields: analysis.rootFields.map((f) => ({ coordinate: f.coordinate, path: f.responseKey })), subjects }, lookups, verifications };
+}
+
+/** The subject of a form and each relative it names, with every value the form would read about them. */
+function formSubjects(form: FormDefinition, subjectId: string, path: string, facts: SchemaFacts): { subjects: AuditedSubject[]; lookups: number } {
+  const own: Read[] = [{ kind: 'reach', coordinate: 'Query.prefill', paths: [path] }];
+  const byParty = new Map<Party, Read[]>();
+  const add = (reads: Read[], coordinate: string, key: string, documentType?: DocumentType) => {
+    reads.push({ kind: 'field', coordinate, ...(documentType ? { documentTypes: [documentType] } : {}), paths: [`${path}.${key}`] });
+  };
+  for (const field of form.fields) {
+    const sources = field.columns ?? (field.source && field.coordinate ? [{ ...field, source: field.source, coordinate: field.coordinate }] : []);
+    for (const s of sources) {
+      const type = s.source.kind === 'document' ? s.source.type : undefined;
+      if (field.party === 'APPLICANT' || MAYBE_APPLICANT.has(field.party)) add(own, s.coordinate, field.key, type);
+      if (field.party === 'APPLICANT') continue;
+      const reads = byParty.get(field.party) ?? [{ kind: 'reach', coordinate: PARTY_EDGE[field.party], paths: [`${path}.${field.key}`] } as Read];
+      add(reads, s.coordinate, field.key, type);
+      byParty.set(field.party, reads);
+    }
+  }
+  const subjects: AuditedSubject[] = [
+    { hop: 0, id: subjectId, path, reads: own, withholdDenied: true, purpose: form.purpose, auditFields: formPaths(form) },
+  ];
+  let lookups = 1;
+  const reached = new Set<string>();
+  for (const [party, reads] of byParty) {
+    subjects.push({ hop: 1, path, reads, withholdDenied: true, purpose: form.purpose, auditFields: [] });
+    // Both parents of the child are the applicant and their spouse: one relative, not two.
+    const edge = PARTY_EDGE[party as Exclude<Party, 'APPLICANT'>];
+    if (reached.has(edge)) continue;
+    reached.add(edge);
+    lookups += party === 'HOUSEHOLD_MEMBERS' ? (facts.listSize('Household.members') ?? 1) : 1;
+  }
+  return { subjects, lookups };
+}
+
+/** The field paths a form reads, as the audit records them. */
+export function formPaths(form: FormDefinition): string[] {
+  return [...new Set(form.fields.flatMap((f) => (f.columns ? f.columns.map((c) => c.path) : f.path ? [f.path] : [])))].sort();
+}

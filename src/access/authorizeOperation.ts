@@ -1,0 +1,183 @@
+import { getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { UpstreamError } from '../../connectors/UpstreamError';
+import type { OperationLimits } from '../config';
+import type { ConsentStore } from '../consent/ConsentStore';
+import { ageOn, todayInVietnam } from '../domain/dates';
+import { BadUserInputError, gatewayError, rateLimited, tooComplex, unauthenticated } from '../errors';
+import type { FormDefinition } from '../forms/loadForms';
+import type { LookupLimiter } from '../limits/createLookupLimiter';
+import type { RequestContext } from '../request/RequestContext';
+import type { SchemaFacts } from '../schemaFacts/readSchemaFacts';
+import { describeAccess, type AuditedSubject } from './accessRequest';
+import { analyzeOperation, OperationTooLargeError, type OperationAnalysis } from './analyzeOperation';
+import type { Allowed, Decide, DecisionLookups, Denied } from './decide';
+
+/** An operation that may run, and what its resolvers and audit need to know. */
+export interface AuthorizedOperation {
+  ok: true;
+  variables: Record<string, unknown>;
+  analysis: OperationAnalysis;
+  decision: Allowed;
+  subjects: AuditedSubject[];
+}
+
+/** An operation refused before anything ran: the error to answer, and what to record. */
+export interface RefusedOperation {
+  ok: false;
+  error: GraphQLError;
+  /** Citizens named by the operation, when known: each gets a record of the refusal. */
+  subjects: AuditedSubject[];
+  /** `CODE` or `CODE:RULE`, as the audit records it. */
+  reason: string;
+  /** A refusal by policy or limit is `denied`; a dependency that could not be asked, `failed`. */
+  outcome: 'denied' | 'failed';
+}
+
+export type OperationAccess = AuthorizedOperation | RefusedOperation;
+
+export interface OperationAuthorizerOptions {
+  schema: GraphQLSchema;
+  facts: SchemaFacts;
+  decide: Decide;
+  forms: ReadonlyMap<string, FormDefinition>;
+  consents: Pick<ConsentStore, 'active'>;
+  limits: OperationLimits;
+  lookups: LookupLimiter;
+  /** Lets requests without a token run introspection only (the playground's schema load, development). */
+  allowAnonymousIntrospection: boolean;
+  /** Bound on expanded selections, against fragment bombs. */
+  maxSelections?: number;
+  /** Told each time an operation is analysed (a metric): refusals that come first are cheap. */
+  onAnalysis?: () => void;
+}
+
+export interface OperationInput {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /** Variables as the client sent them. */
+  variables: Record<string, unknown> | undefined;
+  ctx: RequestContext;
+}
+
+const GUARDIAN_MAX_AGE = 14;
+
+/**
+ * Everything decided about an operation before it runs, in order: who calls (an
+ * anonymous caller is refused before the operation is analysed), the variables, what
+ * the operation would read (analysis), its limits, the single access decision, and the
+ * lookup limits. Used by every way an operation reaches the gateway; the answer is a
+ * value, so that each entry point and the audit read the same outcome.
+ */
+export function createOperationAuthorizer(options: OperationAuthorizerOptions) {
+  const refused = (error: GraphQLError, reason: string, subjects: AuditedSubject[] = [], outcome: RefusedOperation['outcome'] = 'denied'): RefusedOperation => ({
+    ok: false,
+    error,
+    subjects,
+    reason,
+    outcome,
+  });
+
+  return async function authorizeOperation(input: OperationInput): Promise<OperationAccess> {
+    const { ctx } = input;
+    const caller = ctx.caller;
+    if (caller.kind === 'anonymous' && !options.allowAnonymousIntrospection) {
+      return refused(unauthenticated('a bearer token is required (Authorization: Bearer <token>)'), 'UNAUTHENTICATED');
+    }
+    let variables: Record<string, unknown>;
+    try {
+      variables = coerceVariables(options.schema, input.operation, input.variables);
+    } catch (err) {
+      return refused(err as GraphQLError, 'BAD_USER_INPUT');
+    }
+    let analysis: OperationAnalysis;
+    try {
+      options.onAnalysis?.();
+      analysis = analyzeOperation({ schema: options.schema, facts: options.facts, document: input.document, operation: input.operation, variables, maxSelections: options.maxSelections });
+    } catch (err) {
+      if (err instanceof OperationTooLargeError) {
+        return refused(gatewayError('QUERY_TOO_COMPLEX', `Operation too complex: ${err.message}`, { limit: 'selections' }, { refuse: true }), 'QUERY_TOO_COMPLEX');
+      }
+      if (err instanceof GraphQLError) return refused(err, 'BAD_USER_INPUT');
+      throw err;
+    }
+    if (caller.kind === 'anonymous') {
+      if (analysis.introspection && analysis.rootFields.length === 0) return { ok: true, variables, analysis, decision: NOTHING, subjects: [] };
+      return refused(unauthenticated('a bearer token is required (Authorization: Bearer <token>)'), 'UNAUTHENTICATED');
+    }
+    const described = describeAccess(analysis, caller, ctx.purpose, options.forms, options.facts);
+    const subjects = described.request.subjects;
+    const over = overLimit(analysis, options.limits);
+    if (over) return refused(tooComplex(...over), 'QUERY_TOO_COMPLEX', subjects);
+
+    const decision = await options.decide(described.request, lookupsFor(ctx, options.consents));
+    if (!decision.allowed) {
+      const infrastructure = decision.code === 'STORE_UNAVAILABLE' || decision.code.startsWith('UPSTREAM_');
+      return refused(refusalError(decision), decision.rule ? `${decision.code}:${decision.rule}` : decision.code, subjects, infrastructure ? 'failed' : 'denied');
+    }
+    // Limits count citizens read, not requests: one household query costs its members.
+    const limited = await options.lookups(caller, described.lookups, described.verifications);
+    if (limited) return refused(rateLimited(limited.retryAfterSeconds, limited.what), 'RATE_LIMITED', subjects);
+    return { ok: true, variables, analysis, decision, subjects };
+  };
+}
+
+/** The decision's refusal as the error a client receives. */
+export function refusalError(d: Denied): GraphQLError {
+  if (d.code === 'BAD_USER_INPUT') return new BadUserInputError(d.message, { field: d.field, refuse: true });
+  const extensions: Record<string, unknown> = {};
+  if (d.rule) extensions.rule = d.rule;
+  if (d.denied.length > 0) extensions.denied = d.denied;
+  if (d.purpose) extensions.purpose = d.purpose;
+  if (d.field) extensions.field = d.field;
+  if (d.registry) extensions.registry = d.registry;
+  return gatewayError(d.code, d.message, extensions, { refuse: true });
+}
+
+const NOTHING: Allowed = { allowed: true, purpose: null, grant: null, documentTypes: new Map(), withholds: () => false };
+
+/** The first limit an operation exceeds, if any. */
+function overLimit(a: OperationAnalysis, l: OperationLimits): [string, number, number] | undefined {
+  const checks: [string, number, number][] = [
+    ['depth', l.depth, a.maxDepth],
+    ['aliases', l.aliases, a.aliasCount],
+    ['rootFields', l.rootFields, a.rootFields.length],
+    ['citizens', l.citizens, a.citizenBound],
+    ['cost', l.cost, a.cost],
+  ];
+  return checks.find(([, max, actual]) => actual > max);
+}
+
+/** What the decision looks up for this request: consents in the store, guardianship in the registries. */
+function lookupsFor(ctx: RequestContext, consents: Pick<ConsentStore, 'active'>): DecisionLookups {
+  return {
+    consents: (subjectId, agency, purpose) => consents.active(subjectId, agency, purpose),
+    async guardianOf(parentId, childId) {
+      try {
+        const [child, childResidence, parentResidence] = await Promise.all([
+          ctx.loaders.person.load(childId),
+          ctx.loaders.residence.load(childId),
+          ctx.loaders.residence.load(parentId),
+        ]);
+        const isParent = !!child && (child.fatherId === parentId || child.motherId === parentId);
+        const isMinor = !!child && ageOn(child.dateOfBirth, todayInVietnam(ctx.now())) < GUARDIAN_MAX_AGE;
+        const household = childResidence?.household?.id;
+        return isParent && isMinor && !!household && household === parentResidence?.household?.id;
+      } catch (err) {
+        if (err instanceof UpstreamError) return { failed: err.failure === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', registry: err.registry };
+        throw err;
+      }
+    },
+  };
+}
+
+/** Coerces variables as execution will; the first problem becomes BAD_USER_INPUT naming the variable. */
+function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Record<string, unknown> | undefined): Record<string, unknown> {
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], raw ?? {}, { maxErrors: 1 });
+  if (!result.errors) return result.coerced;
+  const error = result.errors[0] as GraphQLError;
+  const node = error.nodes?.[0];
+  const field = node?.kind === Kind.VARIABLE_DEFINITION ? node.variable.name.value : undefined;
+  const original = error.originalError;
+  const reason = original instanceof BadUserInputError ? String(original.extensions.reason) : error.message;
+  throw new BadUserInputError(reason, { field, nodes: node, refuse: true });
+}

@@ -1,0 +1,333 @@
+import type { DocumentType, RegistryName } from '../../connectors/types';
+import type { AgencyCaller, CitizenCaller } from '../auth/caller';
+import type { FieldGrant, Grant, PolicyCatalogue, Purpose } from '../policy/loadCatalogue';
+import { CITIZEN_TYPE, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
+
+/**
+ * One read of a citizen's data, as the decision judges it:
+ * - `reach`: the citizen is reached at all (their existence and relationship), through
+ *   `coordinate` (`Query.citizen`, `Person.father`, `Household.members`, ...);
+ * - `field`: a field that discloses (`Person.religion`);
+ * - `record`: navigation, provenance or `__typename` outside any such field, which
+ *   takes the rule of its `record` (Person, Residence, Household, ...);
+ * - `owner`: a fact only the data subject may see (`Provenance.fromCache`);
+ * - `verify`: a match / no-match comparison with the field, never its value.
+ */
+export interface Read {
+  kind: 'reach' | 'field' | 'record' | 'owner' | 'verify';
+  coordinate: string;
+  record?: string;
+  /** `Citizen.documents`: the types asked for; absent means "what the grant allows". */
+  documentTypes?: readonly DocumentType[];
+  /** Where it appears: response paths, or form field keys. */
+  paths: string[];
+}
+
+/** A citizen an operation reaches and what it reads about them. */
+export interface SubjectAccess {
+  /** 0: the citizen the request names; +1 for each relationship followed. */
+  hop: number;
+  /** Personal ID of a hop-0 citizen (related citizens are only known once read). */
+  id?: string;
+  /** Where the citizen appears in the response (or the root field of a form). */
+  path: string;
+  reads: Read[];
+  /**
+   * Leave denied reads out instead of refusing the operation: a prefilled form is a
+   * bundle the form chose, and the citizen types what is left.
+   */
+  withholdDenied?: boolean;
+  /** The purpose an agency must declare for this subject (a form's purpose). */
+  purpose?: string;
+}
+
+/** Everything one operation asks of citizen data, from whichever entry point. */
+export interface AccessRequest {
+  caller: CitizenCaller | AgencyCaller;
+  /** `X-Purpose`, syntactically valid, or null. */
+  purpose: string | null;
+  /** Root fields called: their roles and scopes are checked first. */
+  rootFields: readonly { coordinate: string; path: string }[];
+  subjects: readonly SubjectAccess[];
+}
+
+export interface DeniedField {
+  path: string;
+  field: string;
+}
+
+export type DenialRule =
+  | 'ROLE'
+  | 'SCOPE'
+  | 'UNKNOWN_AGENCY'
+  | 'NO_GRANT'
+  | 'PURPOSE_GRANT'
+  | 'FORM_PURPOSE'
+  | 'VERIFICATION'
+  | 'OWN_RECORD_ONLY'
+  | 'RELATIVES_BASIC_IDENTITY'
+  | 'GUARDIAN';
+
+/** The operation may go ahead; what the resolvers need to shape the answer. */
+export interface Allowed {
+  allowed: true;
+  /** The purpose acted under: the agency's, or GUARDIAN for a parent. */
+  purpose: Purpose | null;
+  grant: Grant | null;
+  /** Document types each `documents` field returns, by response path (a citizen's own: unfiltered). */
+  documentTypes: ReadonlyMap<string, readonly DocumentType[]>;
+  /** Whether a read of a withholding subject was left out (a form field left for the citizen to type). */
+  withholds(path: string, hop: number, coordinate: string, documentType?: DocumentType): boolean;
+}
+
+/** The operation is refused as a whole, before any registry call; a value, not a throw. */
+export interface Denied {
+  allowed: false;
+  code: 'FORBIDDEN' | 'PURPOSE_REQUIRED' | 'CONSENT_REQUIRED' | 'BAD_USER_INPUT' | 'STORE_UNAVAILABLE' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT';
+  /** Which rule refused it (FORBIDDEN). */
+  rule: DenialRule | null;
+  message: string;
+  /** Each denied read, by path, with the field (or relationship) that was denied. */
+  denied: DeniedField[];
+  /** The purpose the refusal is about. */
+  purpose?: string;
+  /** BAD_USER_INPUT: the input at fault. */
+  field?: string;
+  /** UPSTREAM_*: the registry that could not be asked. */
+  registry?: RegistryName;
+}
+
+export type Decision = Allowed | Denied;
+
+/** What the decision may need to look up, per request: consents and guardianship. */
+export interface DecisionLookups {
+  /** Active consents of a citizen to an agency for a purpose; throws when the store is down. */
+  consents(subjectId: string, agency: string, purpose: string): Promise<readonly { fields: readonly string[] | null }[]>;
+  /**
+   * Whether `parentId` is the guardian of `childId` for GUARDIAN reads: their parent,
+   * the child under 14, both in one household. Resolves to a failure value when a
+   * registry cannot answer.
+   */
+  guardianOf(parentId: string, childId: string): Promise<boolean | { failed: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT'; registry: RegistryName }>;
+}
+
+export interface DeciderOptions {
+  catalogue: PolicyCatalogue;
+  facts: SchemaFacts;
+}
+
+export type Decide = (request: AccessRequest, lookups: DecisionLookups) => Promise<Decision>;
+
+const GUARDIAN = 'GUARDIAN';
+
+/**
+ * The access decision: the one function that decides who may see what, for every entry
+ * point (queries, prefill, verification, federation's `_entities`). It judges each read
+ * of each citizen an operation reaches, from facts in the SDL (`@roles`,
+ * `@requiresScopes`, `@access`) and the policy catalogue (purposes, grants, consents):
+ *
+ * - **Citizens** read their own record in full — with `X-Purpose: GUARDIAN`, their child
+ *   under 14 in the same household too; of a citizen one step away (a parent, spouse,
+ *   child or household member) basic identity only (IDENTITY fields, and their being
+ *   there); nothing two steps away.
+ * - **Agencies** need a purpose in the catalogue, a grant for it, the grant's scope in
+ *   the token, and the citizen's consent when the purpose rests on it. They read the
+ *   granted fields and document types of the citizen named, and of citizens up to the
+ *   grant's `maxHops` steps away; reaching a citizen needs a grant that covers that
+ *   step; provenance and navigation need some granted field of their record.
+ *
+ * A refusal names every denied path and refuses the whole operation, except for
+ * subjects that withhold (forms), whose denied reads are left out.
+ */
+export function createDecider(options: DeciderOptions): Decide {
+  const { catalogue, facts } = options;
+  /** Record types and whether each has an IDENTITY field (what citizens see of relatives). */
+  const identityRecords = new Set<string>([CITIZEN_TYPE]);
+  for (const c of facts.citizenFields) if (facts.rule(c) === 'IDENTITY') identityRecords.add(c.slice(0, c.indexOf('.')));
+
+  return async (request, lookups) => {
+    const { caller } = request;
+    const role = caller.kind === 'citizen' ? 'CITIZEN' : 'AGENCY';
+    const wrongRole = request.rootFields.filter((f) => !(facts.roles(f.coordinate) ?? []).includes(role));
+    if (wrongRole.length > 0) {
+      return denied('FORBIDDEN', 'ROLE', `${wrongRole.map((f) => f.coordinate).join(', ')} cannot be called with ${role.toLowerCase()} tokens`, {
+        denied: wrongRole.map((f) => ({ path: f.path, field: f.coordinate })),
+      });
+    }
+    const scopes = caller.kind === 'agency' ? caller.scopes : [];
+    for (const f of request.rootFields) {
+      const missing = facts.requiredScopes(f.coordinate).filter((s) => !scopes.includes(s));
+      if (missing.length > 0) {
+        return denied('FORBIDDEN', 'SCOPE', `${f.coordinate} needs the scope "${missing.join('", "')}"`, { denied: [{ path: f.path, field: f.coordinate }] });
+      }
+    }
+    return caller.kind === 'citizen' ? decideForCitizen(request, caller, lookups) : decideForAgency(request, caller, lookups);
+  };
+
+  async function decideForCitizen(request: AccessRequest, caller: CitizenCaller, lookups: DecisionLookups): Promise<Decision> {
+    if (request.purpose !== null && request.purpose !== GUARDIAN) {
+      return denied('BAD_USER_INPUT', null, "citizen tokens declare no purpose, except GUARDIAN to read their own child's record", { field: 'X-Purpose' });
+    }
+    const others = request.subjects.filter((s) => s.hop === 0 && s.id !== undefined && s.id !== caller.personalId);
+    if (others.length > 0 && request.purpose !== GUARDIAN) {
+      return denied('FORBIDDEN', 'OWN_RECORD_ONLY', 'A citizen token may only read its own record', {
+        denied: others.map((s) => ({ path: s.path, field: s.reads.find((r) => r.kind === 'reach')?.coordinate ?? 'Query.citizen' })),
+      });
+    }
+    const withheld = new Set<string>();
+    const refused: DeniedField[] = [];
+    for (const s of request.subjects) {
+      // A form leaves out everything about a relative it may not reach.
+      const unreachable = !!s.withholdDenied && s.reads.some((r) => r.kind === 'reach' && !citizenMay(s.hop, r));
+      for (const r of s.reads) {
+        if (!unreachable && citizenMay(s.hop, r)) continue;
+        if (s.withholdDenied) withheld.add(readKey(s.path, s.hop, r.coordinate, r.documentTypes?.[0]));
+        else refused.push(...deniedFields(r));
+      }
+    }
+    if (refused.length > 0) {
+      return denied('FORBIDDEN', 'RELATIVES_BASIC_IDENTITY', 'A citizen token may read only the basic identity of their household members and close relatives', {
+        denied: refused,
+      });
+    }
+    for (const child of new Set(others.map((s) => s.id as string))) {
+      const guardian = await lookups.guardianOf(caller.personalId, child);
+      if (guardian === true) continue;
+      if (guardian !== false) return denied(guardian.failed, null, 'The registry needed to confirm guardianship cannot answer', { registry: guardian.registry });
+      return denied('FORBIDDEN', 'GUARDIAN', 'GUARDIAN lets a parent read only their own child under 14 who lives in the same household', {
+        denied: others.filter((s) => s.id === child).map((s) => ({ path: s.path, field: 'Query.citizen' })),
+      });
+    }
+    const purpose = request.purpose === GUARDIAN ? (catalogue.purposes.get(GUARDIAN) ?? null) : null;
+    return allowed(purpose, null, new Map(), withheld);
+  }
+
+  /** Own record (hop 0) in full; one step away basic identity; nothing further. */
+  function citizenMay(hop: number, r: Read): boolean {
+    if (r.kind === 'verify') return false;
+    if (hop === 0) return true;
+    if (hop > 1 || r.kind === 'owner') return false;
+    if (r.kind === 'reach') return true;
+    if (r.kind === 'record') return identityRecords.has(r.record ?? CITIZEN_TYPE);
+    return facts.rule(r.coordinate) === 'IDENTITY';
+  }
+
+  async function decideForAgency(request: AccessRequest, caller: AgencyCaller, lookups: DecisionLookups): Promise<Decision> {
+    if (request.subjects.length === 0) return allowed(null, null, new Map(), new Set());
+    if (!request.purpose) {
+      return denied('PURPOSE_REQUIRED', null, 'Agency requests that read citizen data must declare a purpose in the X-Purpose header', { field: 'X-Purpose' });
+    }
+    const purpose = catalogue.purposes.get(request.purpose);
+    if (!purpose) return denied('BAD_USER_INPUT', null, 'not a purpose in the policy catalogue (see the purposes query)', { field: 'X-Purpose' });
+    const agency = catalogue.agencies.get(caller.agency);
+    if (!agency) return denied('FORBIDDEN', 'UNKNOWN_AGENCY', `Agency ${caller.agency} is not in the policy catalogue`);
+    const grant = catalogue.grant(agency.code, purpose.code);
+    if (!grant) return denied('FORBIDDEN', 'NO_GRANT', `${agency.name} has no grant for "${purpose.title}"`, { purpose: purpose.code });
+    if (!caller.scopes.includes(grant.scope)) {
+      return denied('FORBIDDEN', 'SCOPE', `The token lacks the scope "${grant.scope}" that "${purpose.title}" requires`, { purpose: purpose.code });
+    }
+    const formPurpose = request.subjects.find((s) => s.purpose !== undefined && s.purpose !== purpose.code);
+    if (formPurpose) {
+      return denied('FORBIDDEN', 'FORM_PURPOSE', `This form is prefilled under the purpose ${formPurpose.purpose}, not ${purpose.code}`, {
+        purpose: purpose.code,
+        denied: [{ path: formPurpose.path, field: 'Query.prefill' }],
+      });
+    }
+    const verifications = request.subjects.flatMap((s) => s.reads.filter((r) => r.kind === 'verify'));
+    if (verifications.length > 0 && !grant.verification) {
+      return denied('FORBIDDEN', 'VERIFICATION', `"${purpose.title}" does not allow verification`, { purpose: purpose.code, denied: verifications.flatMap(deniedFields) });
+    }
+
+    const refused: DeniedField[] = [];
+    const withheld = new Set<string>();
+    const documentTypes = new Map<string, readonly DocumentType[]>();
+    const consentFields = new Map<string, Set<string>>();
+    for (const s of request.subjects) {
+      const scope = grantAt(grant, s.hop);
+      const unreachable = !!s.withholdDenied && s.reads.some((r) => r.kind === 'reach' && !agencyMay(grant, scope, s.hop, r));
+      for (const r of s.reads) {
+        if (unreachable || !agencyMay(grant, scope, s.hop, r)) {
+          if (s.withholdDenied) withheld.add(readKey(s.path, s.hop, r.coordinate, r.documentTypes?.[0]));
+          else refused.push(...deniedFields(r));
+          continue;
+        }
+        if (r.coordinate === 'Citizen.documents' && r.kind === 'field') {
+          for (const path of r.paths) documentTypes.set(path, r.documentTypes ?? [...(scope as FieldGrant).documentTypes]);
+        }
+        if (s.hop === 0 && s.id && (r.kind === 'field' || r.kind === 'verify')) {
+          const set = consentFields.get(s.id) ?? new Set<string>();
+          set.add(r.coordinate);
+          consentFields.set(s.id, set);
+        } else if (s.hop === 0 && s.id && !consentFields.has(s.id)) {
+          consentFields.set(s.id, new Set());
+        }
+      }
+    }
+    if (refused.length > 0) {
+      return denied('FORBIDDEN', 'PURPOSE_GRANT', `"${purpose.title}" does not allow ${agency.name} to read these fields`, { purpose: purpose.code, denied: refused });
+    }
+    if (purpose.consentRequired) {
+      for (const [subjectId, fields] of consentFields) {
+        let active;
+        try {
+          active = await lookups.consents(subjectId, agency.code, purpose.code);
+        } catch {
+          return denied('STORE_UNAVAILABLE', null, 'The consent register cannot be reached, so no citizen data is served; try again shortly');
+        }
+        const covered = active.some((c) => c.fields === null || [...fields].every((f) => (c.fields as readonly string[]).includes(f)));
+        if (!covered) return denied('CONSENT_REQUIRED', null, `The citizen has not consented to ${agency.name} reading their data for "${purpose.title}"`, { purpose: purpose.code });
+      }
+    }
+    return allowed(purpose, grant, documentTypes, withheld);
+  }
+
+  /** What a grant allows `hop` steps from the subject: the subject part, the related part, or nothing. */
+  function grantAt(grant: Grant, hop: number): FieldGrant | null {
+    if (hop === 0) return grant.subject;
+    return grant.related && hop <= grant.related.maxHops ? grant.related : null;
+  }
+
+  function agencyMay(grant: Grant, scope: FieldGrant | null, hop: number, r: Read): boolean {
+    switch (r.kind) {
+      case 'verify':
+        return hop === 0 && grant.verification;
+      case 'owner':
+        return false;
+      case 'reach':
+        return !!scope && scope.fields.size > 0;
+      case 'record': {
+        if (!scope) return false;
+        const record = r.record ?? CITIZEN_TYPE;
+        if (record === CITIZEN_TYPE) return scope.fields.size > 0;
+        return facts.fieldsOf(record).some((c) => scope.fields.has(c));
+      }
+      case 'field':
+        return !!scope && scope.fields.has(r.coordinate) && (r.documentTypes ?? []).every((t) => scope.documentTypes.has(t));
+    }
+  }
+}
+
+/** The key under which a withheld read is remembered. */
+function readKey(path: string, hop: number, coordinate: string, documentType?: DocumentType): string {
+  return `${path}|${hop}|${coordinate}|${documentType ?? ''}`;
+}
+
+function deniedFields(r: Read): DeniedField[] {
+  const field = r.documentTypes ? `${r.coordinate}(types: ${r.documentTypes.join(', ')})` : r.coordinate;
+  return r.paths.map((path) => ({ path, field }));
+}
+
+function allowed(purpose: Purpose | null, grant: Grant | null, documentTypes: Map<string, readonly DocumentType[]>, withheld: ReadonlySet<string>): Allowed {
+  return {
+    allowed: true,
+    purpose,
+    grant,
+    documentTypes,
+    withholds: (path, hop, coordinate, documentType) =>
+      withheld.has(readKey(path, hop, coordinate, documentType)) || (documentType !== undefined && withheld.has(readKey(path, hop, coordinate))),
+  };
+}
+
+function denied(code: Denied['code'], rule: DenialRule | null, message: string, extra: Partial<Pick<Denied, 'denied' | 'purpose' | 'field' | 'registry'>> = {}): Denied {
+  return { allowed: false, code, rule, message, denied: extra.denied ?? [], ...(extra.purpose ? { purpose: extra.purpose } : {}), ...(extra.field ? { field: extra.field } : {}), ...(extra.registry ? { registry: extra.registry } : {}) };
+}

@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { createOperationAuthorizer } from '../access/authorizeOperation';
+import type { GatewayConfig } from '../config';
+import type { Services } from '../createServices';
+import { createErrorFormatter } from '../errors';
+import type { GatewayContext } from '../graphql/context';
+import type { Logger } from '../logger';
+import { createAccessPlugin } from './createAccessPlugin';
+import { createAuditPlugin } from './createAuditPlugin';
+import { createInputErrorsPlugin } from './createInputErrorsPlugin';
+import { createLogPlugin } from './createLogPlugin';
+import { createWarningsPlugin } from './createWarningsPlugin';
+
+export interface ApolloOptions {
+  config: GatewayConfig;
+  services: Services;
+  logger: Logger;
+  /** The HTTP server, drained on stop. */
+  httpServer: Server;
+}
+
+/**
+ * Apollo Server with the gateway's plugins, each a thin adapter: access decided before
+ * execution, the audit written before the response leaves, warnings, the log line,
+ * metrics. Production hides schema details; nothing is registered at run time.
+ */
+export function createApolloServer(options: ApolloOptions): ApolloServer<GatewayContext> {
+  const { config, services, logger } = options;
+  const authorize = createOperationAuthorizer({
+    schema: services.schema,
+    facts: services.facts,
+    decide: services.decide,
+    forms: services.forms,
+    consents: services.consents,
+    limits: config.limits,
+    lookups: services.lookups,
+    allowAnonymousIntrospection: !config.production,
+    onAnalysis: () => services.metrics.operationAnalysed(),
+  });
+  return new ApolloServer<GatewayContext>({
+    schema: services.schema,
+    formatError: createErrorFormatter(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !config.production,
+    // Nothing is registered at run time: production runs the manifest's operations only.
+    persistedQueries: false,
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: config.limits.tokens },
+    // Production answers name no schema detail: no "did you mean" suggestions.
+    hideSchemaDetailsFromClientErrors: config.production,
+    logger: {
+      debug: () => {},
+      info: (m) => logger.info(m),
+      warn: (m) => logger.warn(m),
+      error: (m) => logger.error(m),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      ApolloServerPluginLandingPageDisabled(),
+      // Every response is `no-store` (src/http/security.ts): computing cache hints would wrap
+      // each resolver for nothing.
+      ApolloServerPluginCacheControlDisabled(),
+      createInputErrorsPlugin(),
+      createAccessPlugin(authorize),
+      services.metrics.graphqlPlugin(),
+      createWarningsPlugin(),
+      createLogPlugin(),
+      createAuditPlugin({
+        schema: services.schema,
+        facts: services.facts,
+        catalogue: services.catalogue,
+        audit: services.audit,
+        logger,
+        defaultRetentionDays: config.audit.defaultRetentionDays,
+        onWaited: (s) => services.metrics.auditWaited(s),
+      }),
+    ],
+  });
+}

@@ -1,0 +1,57 @@
+import type { Request, Response } from 'express';
+import { BadUserInputError } from '../errors';
+import { createLoaders } from '../request/createLoaders';
+import { newRequestLog } from '../request/RequestContext';
+import { registryCallContext, scopeOf } from '../request/requestScope';
+import type { Services } from '../createServices';
+import type { GatewayContext } from '../graphql/context';
+
+const PURPOSE = /^[A-Z][A-Z0-9_]{1,63}$/;
+const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
+
+export interface ContextFactoryOptions {
+  services: Services;
+  loaderMaxBatch: number;
+  attestationTtlSeconds: number;
+}
+
+/**
+ * Builds each GraphQL request's context: the caller from the bearer token (refused
+ * with UNAUTHENTICATED when the token is bad), `X-Purpose` and `X-Case-Id` checked for
+ * shape, and loaders of the request's own.
+ */
+export function createContextFactory(options: ContextFactoryOptions) {
+  const { services } = options;
+  return async ({ req, res }: { req: Request; res: Response }): Promise<GatewayContext> => {
+    const scope = scopeOf(res);
+    return {
+      requestId: res.locals.requestId as string,
+      caller: await services.authenticator.authenticate(req.headers.authorization),
+      purpose: header(req, 'x-purpose', PURPOSE, 'an upper-case purpose code such as CT01_RESIDENCE'),
+      caseId: header(req, 'x-case-id', CASE_ID, 'a dossier number of letters, digits, ".", "_", "/" or "-"'),
+      loaders: createLoaders(services.connectors, { maxBatchSize: options.loaderMaxBatch, caches: services.caches, call: registryCallContext(scope) }),
+      now: services.now,
+      citizensAt: new Map(),
+      disclosures: [],
+      warnings: [],
+      scope,
+      log: newRequestLog(),
+      catalogue: services.catalogue,
+      forms: services.forms,
+      keys: services.keys,
+      settings: { attestationTtlSeconds: options.attestationTtlSeconds },
+      consents: services.consents,
+      accessLog: services.accessLog,
+    };
+  };
+}
+
+function header(req: Request, name: string, format: RegExp, expected: string): string | null {
+  const value = req.headers[name];
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !format.test(value)) {
+    const field = name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => `${d}${c.toUpperCase()}`);
+    throw new BadUserInputError(`expected ${expected}`, { field, refuse: true });
+  }
+  return value;
+}

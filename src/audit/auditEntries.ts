@@ -1,0 +1,82 @@
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { OperationAccess } from '../access/authorizeOperation';
+import type { Purpose } from '../policy/loadCatalogue';
+import type { RequestContext } from '../request/RequestContext';
+import type { SchemaFacts } from '../schemaFacts/readSchemaFacts';
+import type { AuditEntry } from './AuditLog';
+import { collectDisclosures } from './collectDisclosures';
+
+export interface AuditInput {
+  schema: GraphQLSchema;
+  facts: SchemaFacts;
+  ctx: RequestContext;
+  /** The operation's access decision; absent when the request never reached it. */
+  access: OperationAccess | undefined;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /** The response about to leave. */
+  result: { data?: Record<string, unknown> | null; errors?: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] };
+  purposes: ReadonlyMap<string, Purpose>;
+  /** Retention of records with no purpose (a citizen reading their own record). */
+  defaultRetentionDays: number;
+}
+
+/**
+ * The audit records of one operation: one per citizen, with the field paths that left
+ * the gateway (DISCLOSED), or the refusal (DENIED, from the decision's value, for each
+ * citizen the operation named), or FAILED when nothing about the citizen left.
+ */
+export function auditEntries(input: AuditInput): AuditEntry[] {
+  const { ctx, access } = input;
+  const caller = ctx.caller;
+  if (caller.kind === 'anonymous' || !access) return [];
+  const purpose = (access.ok ? access.decision.purpose : null) ?? (ctx.purpose ? input.purposes.get(ctx.purpose) : undefined) ?? null;
+  const base = {
+    requestId: ctx.requestId,
+    callerKind: caller.kind,
+    callerId: caller.kind === 'agency' ? caller.officialId : caller.personalId,
+    agency: caller.kind === 'agency' ? caller.agency : null,
+    purpose: purpose?.code ?? ctx.purpose,
+    caseId: ctx.caseId,
+    retentionDays: purpose?.retentionDays ?? input.defaultRetentionDays,
+  };
+
+  const entries: AuditEntry[] = [];
+  if (!access.ok) {
+    const named = new Map<string, Set<string>>();
+    for (const s of access.subjects) {
+      if (s.hop !== 0 || !s.id) continue;
+      const fields = named.get(s.id) ?? new Set<string>();
+      for (const f of s.auditFields) fields.add(f);
+      named.set(s.id, fields);
+    }
+    for (const [subjectId, fields] of named) {
+      entries.push({ ...base, subjectId, fields: [...fields].sort(), registries: [], outcome: access.outcome, reason: access.reason });
+    }
+    return entries;
+  }
+  if (input.result.data) {
+    const subjects = collectDisclosures({
+      schema: input.schema,
+      facts: input.facts,
+      document: input.document,
+      operation: input.operation,
+      variables: access.variables,
+      data: input.result.data,
+      errors: input.result.errors ?? [],
+      citizensAt: ctx.citizensAt,
+    });
+    for (const s of subjects.values()) {
+      entries.push({
+        ...base,
+        subjectId: s.subjectId,
+        fields: [...s.fields].sort(),
+        registries: [...s.registries].sort(),
+        outcome: s.fields.size > 0 ? 'disclosed' : 'failed',
+        reason: s.errors.size > 0 ? [...s.errors].sort().join(',') : null,
+      });
+    }
+  }
+  for (const d of ctx.disclosures) entries.push({ ...base, ...d, outcome: 'disclosed', reason: null });
+  return entries;
+}

@@ -1,0 +1,158 @@
+import { createRemoteJWKSet } from 'jose';
+import type { BreakerState } from '../connectors/CircuitBreaker';
+import { createConnectors, type Connectors } from '../connectors/createConnectors';
+import { REGISTRY_NAMES, type RegistryName } from '../connectors/types';
+import { createDecider } from './access/decide';
+import { createAuthenticator, type Authenticator } from './auth/createAuthenticator';
+import { createDevIdentityProvider, type DevIdentityProvider } from './auth/createDevIdentityProvider';
+import { AccessLogReader } from './audit/AccessLogReader';
+import { AuditLog } from './audit/AuditLog';
+import { createCaches, type Caches } from './cache/createCaches';
+import type { GatewayConfig } from './config';
+import { ConsentStore } from './consent/ConsentStore';
+import { loadForms, type FormDefinition } from './forms/loadForms';
+import { createSchema } from './graphql/createSchema';
+import { loadKeyRing, type KeyRing } from './keys/loadKeyRing';
+import { createLookupLimiter, type LookupLimiter } from './limits/createLookupLimiter';
+import { RateLimiter } from './limits/RateLimiter';
+import type { Logger } from './logger';
+import { createMetrics, type GatewayMetrics } from './metrics';
+import { loadCatalogue, readCatalogueFile, type PolicyCatalogue } from './policy/loadCatalogue';
+import type { SchemaFacts } from './schemaFacts/readSchemaFacts';
+import { createStore, type Store } from './store/createStore';
+import type { Decide } from './access/decide';
+import type { GraphQLSchema } from 'graphql';
+
+/** Everything the gateway's requests use, created once at start-up. */
+export interface Services {
+  schema: GraphQLSchema;
+  facts: SchemaFacts;
+  catalogue: PolicyCatalogue;
+  forms: ReadonlyMap<string, FormDefinition>;
+  decide: Decide;
+  metrics: GatewayMetrics;
+  store: Store;
+  consents: ConsentStore;
+  accessLog: AccessLogReader;
+  keys: KeyRing;
+  audit: AuditLog;
+  connectors: Connectors;
+  registryUrls: Record<RegistryName, string>;
+  caches: Caches;
+  lookups: LookupLimiter;
+  authenticator: Authenticator;
+  /** The embedded identity provider, in development without AUTH_JWKS_URL. */
+  identityProvider?: DevIdentityProvider;
+  breakers(): Record<RegistryName, BreakerState>;
+  now: () => Date;
+  /** Closes what the services hold open (store, cache, registry connections). */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the services from the configuration: the schema and what it declares, the
+ * policy catalogue and forms (all validated; a bad one stops start-up), the store,
+ * keys, audit trail, registry connectors, caches, limits and authentication.
+ */
+export async function createServices(
+  config: GatewayConfig,
+  logger: Logger,
+  options: { registryUrls?: Partial<Record<RegistryName, string>>; now?: () => Date } = {},
+): Promise<Services> {
+  const { registryUrls } = options;
+  const { schema, facts } = createSchema();
+  const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts);
+  const forms = loadForms(facts, catalogue);
+  const decide = createDecider({ catalogue, facts });
+  const metrics = createMetrics();
+  const now = options.now ?? (() => new Date());
+  const millis = () => now().getTime();
+  const urls = Object.fromEntries(
+    REGISTRY_NAMES.map((name) => {
+      const url = registryUrls?.[name] ?? config.registries[name].url;
+      if (!url) throw new Error(`no URL for the ${name} registry: set ${name}_URL or start the embedded mocks`);
+      return [name, url];
+    }),
+  ) as Record<RegistryName, string>;
+
+  const store = await createStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'store connection error'),
+  });
+  const consents = new ConsentStore(store, now);
+  const accessLog = new AccessLogReader(store);
+  const keys = await loadKeyRing({
+    dir: config.signingKeyDir,
+    createIfMissing: !config.production,
+    // Audit checkpoints must verify for as long as the records are kept; attestations expire sooner.
+    publishRetiredForSeconds: Math.max(config.attestationTtlSeconds, config.audit.defaultRetentionDays * 86_400),
+    now,
+  });
+  const audit = new AuditLog(store, keys, { ...config.audit, now, onCommit: (n) => metrics.auditCommitted(n) });
+
+  const connectors = createConnectors({
+    registries: Object.fromEntries(REGISTRY_NAMES.map((n) => [n, { ...config.registries[n], url: urls[n] }])) as Parameters<typeof createConnectors>[0]['registries'],
+    breaker: config.breaker,
+    retryBaseDelayMs: config.retryBaseDelayMs,
+    maxBatch: config.loaderMaxBatch,
+    observer: metrics.upstream,
+    onBreakerStateChange: (registry, state) => logger.warn({ registry, state }, 'circuit breaker changed state'),
+  });
+  let lastRedisError = 0;
+  const caches = createCaches({
+    config: config.cache,
+    observer: metrics.cache,
+    onRedisStatus: (up) => {
+      metrics.setCacheUp(up);
+      logger.warn({ up }, up ? 'cache backend connected' : 'cache backend unavailable; serving from the registries');
+    },
+    onRedisError: (err: Error) => {
+      // ioredis reports every failed reconnect; once a minute in the logs is enough.
+      if (Date.now() - lastRedisError > 60_000) logger.warn({ err: { name: err.name, message: err.message } }, 'cache backend error');
+      lastRedisError = Date.now();
+    },
+    onEphemeralKeys: () => logger.warn('CACHE_HMAC_SECRET/CACHE_ENCRYPTION_KEYS not set: cache keys are random for this process, instances will not share entries'),
+    now: millis,
+  });
+  const rateLimiter = new RateLimiter({ redis: caches.redisClient(), prefix: config.cache.prefix, hashKey: (key) => caches.hashKey(key), now: millis });
+  const lookups = createLookupLimiter(rateLimiter, { ...config.lookupRateLimit, verify: config.verifyRateLimit });
+  const breakers = () => Object.fromEntries(REGISTRY_NAMES.map((n) => [n, connectors.clients[n].breaker.state()])) as Record<RegistryName, BreakerState>;
+  metrics.watchBreakers(breakers);
+
+  let identityProvider: DevIdentityProvider | undefined;
+  let authenticator: Authenticator;
+  if (config.auth.mode === 'embedded') {
+    identityProvider = await createDevIdentityProvider({ issuer: config.auth.issuer, audience: config.auth.audience });
+    authenticator = createAuthenticator({ ...config.auth, keySet: identityProvider.keySet, now });
+  } else {
+    authenticator = createAuthenticator({ ...config.auth, keySet: createRemoteJWKSet(new URL(config.auth.jwksUrl)), now });
+  }
+
+  return {
+    schema,
+    facts,
+    catalogue,
+    forms,
+    decide,
+    metrics,
+    store,
+    consents,
+    accessLog,
+    keys,
+    audit,
+    connectors,
+    registryUrls: urls,
+    caches,
+    lookups,
+    authenticator,
+    identityProvider,
+    breakers,
+    now,
+    async close() {
+      await store.close();
+      await caches.close();
+      for (const name of REGISTRY_NAMES) connectors.clients[name].close();
+    },
+  };
+}

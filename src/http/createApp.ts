@@ -1,0 +1,106 @@
+import express, { type RequestHandler } from 'express';
+import type { BreakerState } from '../../connectors/CircuitBreaker';
+import type { RegistryName } from '../../connectors/types';
+import type { DevIdentityProvider } from '../auth/createDevIdentityProvider';
+import type { Caches } from '../cache/createCaches';
+import type { GatewayConfig } from '../config';
+import { graphqlErrorBody, routeErrorBody } from '../errors';
+import type { KeyRing } from '../keys/loadKeyRing';
+import type { Logger } from '../logger';
+import type { GatewayMetrics } from '../metrics';
+import type { PersistedOperation } from '../persisted/manifest';
+import { persistedOperationsOnly } from '../persisted/persistedOperations';
+import { requestScope } from '../request/requestScope';
+import type { Store } from '../store/createStore';
+import { createRequestLogger } from './createRequestLogger';
+import { createDemoRouter } from './demo';
+import { createDevRouter } from './devRoutes';
+import { createHealthRouter } from './healthRoutes';
+import { jsonErrors, requireJsonBody } from './jsonBodies';
+import { createPlaygroundRouter } from './playground';
+import { refuseAnonymous } from './refuseAnonymous';
+import { createRegistryEventsRouter } from './registryEvents';
+import { requestId } from './requestId';
+import { corsAllowlist, securityHeaders } from './security';
+
+export interface AppOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  store: Store;
+  caches: Caches;
+  keys: KeyRing;
+  registryUrls: Record<RegistryName, string>;
+  breakers: () => Record<RegistryName, BreakerState>;
+  identityProvider?: DevIdentityProvider;
+  persisted: ReadonlyMap<string, PersistedOperation> | null;
+  /** The GraphQL server's handler, given the request logger to attach each request's context to. */
+  graphql: (logger: ReturnType<typeof createRequestLogger>) => RequestHandler;
+  /** False while starting or draining. */
+  accepting: () => boolean;
+  draining: () => boolean;
+}
+
+/**
+ * The HTTP surface: `/graphql` first (it takes nearly all traffic), then health,
+ * registry events, JWKS and — in development only — the dev routes, playground and
+ * demo. Every middleware is a small file of `src/http/`.
+ */
+export function createApp(options: AppOptions): express.Express {
+  const { config, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  // Responses name citizens and are not cacheable: hashing each body for an ETag is wasted work.
+  // Static playground files keep theirs (sendFile sets its own).
+  app.set('etag', false);
+  const requestLogger = createRequestLogger(logger);
+
+  app.use(requestId);
+  app.use(requestScope);
+  app.use(securityHeaders({ production: config.production }));
+  app.use(corsAllowlist(config.corsOrigins));
+  app.use((_req, res, next) => {
+    if (!options.draining()) return next();
+    res.setHeader('connection', 'close');
+    res.status(503).json(graphqlErrorBody('UNAVAILABLE', 'The gateway is shutting down'));
+  });
+  // Development only; the playground answers a browser's GET /graphql before Apollo does.
+  if (!config.production) {
+    app.use(createDevRouter({ identityProvider: options.identityProvider, registries: options.registryUrls, logger }));
+    app.use(createPlaygroundRouter());
+    app.use(createDemoRouter());
+  }
+  app.use(
+    '/graphql',
+    requestLogger.middleware,
+    requireJsonBody,
+    express.json({ limit: config.limits.bodyBytes }),
+    ...(options.persisted ? [persistedOperationsOnly(options.persisted)] : []),
+    refuseAnonymous({ allowIntrospection: !config.production, maxTokens: config.limits.tokens }),
+    options.graphql(requestLogger),
+  );
+  app.use(
+    createHealthRouter({
+      metrics: options.metrics,
+      breakers: options.breakers,
+      checks: [
+        { name: 'config', check: async () => true },
+        { name: 'store', check: () => options.store.writable() },
+      ],
+      accepting: options.accepting,
+      cache: () => options.caches.status(),
+    }),
+  );
+  if (config.cache.webhookSecret && options.caches.kind !== 'off') {
+    app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches: options.caches, logger }));
+  }
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=300');
+    res.json(options.keys.jwks());
+  });
+  app.use((_req, res) => {
+    res.status(404).json(routeErrorBody('NOT_FOUND', 'No such route'));
+  });
+  app.use(jsonErrors(logger));
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { graphqlErrorBody, statusOf } from '../errors';
+import type { Logger } from '../logger';
+
+/** GraphQL-over-HTTP POSTs must be JSON: anything else is refused before parsing (CSRF, spec). */
+export const requireJsonBody: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST') return next();
+  const [type, ...params] = (req.headers['content-type'] ?? '').split(';').map((s) => s.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='));
+  if (type !== 'application/json' || (charset && charset !== 'charset=utf-8')) {
+    res.status(415).json(graphqlErrorBody('BAD_REQUEST', 'POST /graphql needs Content-Type: application/json (UTF-8)'));
+    return;
+  }
+  next();
+};
+
+/** Body-parser and other middleware errors as JSON, with no stack and no echo of the body. */
+export function jsonErrors(logger: Logger): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    const type = (err as { type?: string }).type;
+    const send = (status: number, code: 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR', message: string) => {
+      if (res.headersSent) return;
+      res.status(status).json(graphqlErrorBody(code, message));
+    };
+    if (type === 'entity.parse.failed') return send(400, 'BAD_REQUEST', 'The request body is not valid JSON');
+    if (type === 'entity.too.large') return send(413, 'BAD_REQUEST', 'The request body is too large');
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(415, 'BAD_REQUEST', 'Unsupported body encoding');
+    logger.error({ err: { name: (err as Error).name } }, 'unhandled HTTP error');
+    send(statusOf('INTERNAL_SERVER_ERROR'), 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  };
+}

@@ -1,0 +1,182 @@
+import type { DocumentType } from '../connectors/types';
+import { createDecider, type AccessRequest, type Read } from '../src/access/decide';
+import type { AgencyCaller, CitizenCaller } from '../src/auth/caller';
+import { createSchema } from '../src/graphql/createSchema';
+import { loadCatalogue, readCatalogueFile, type Grant } from '../src/policy/loadCatalogue';
+
+/**
+ * The access decision as a table, without HTTP: for every grant of the shipped
+ * catalogue, every distance from the subject, and every class of read — each field
+ * that discloses, each document type, reaching a citizen, navigation and provenance
+ * of each record, facts for the subject only, verification — the decision must be
+ * what the grant says. The expectations are computed here from the grant alone.
+ */
+const { facts } = createSchema();
+const catalogue = loadCatalogue(readCatalogueFile(), facts);
+const decide = createDecider({ catalogue, facts });
+const SUBJECT = '001088000012';
+const consenting = { consents: async () => [{ fields: null }], guardianOf: async () => true };
+const RECORDS = ['Citizen', 'Person', 'Residence', 'Household', 'HouseholdMember'];
+const OWNER_ONLY = ['Provenance.fetchedAt', 'Provenance.fromCache', 'Provenance.ageSeconds'];
+const HOPS = [0, 1, 2, 3];
+
+/** Every class of read at one distance, with a label for the table. */
+function readsAt(): [string, Read][] {
+  const reads: [string, Read][] = [['reach', { kind: 'reach', coordinate: 'Person.father', paths: ['p'] }]];
+  for (const c of facts.citizenFields) reads.push([`field ${c}`, { kind: 'field', coordinate: c, paths: ['p'] }]);
+  for (const t of facts.documentTypes) reads.push([`documents ${t}`, { kind: 'field', coordinate: 'Citizen.documents', documentTypes: [t], paths: ['p'] }]);
+  for (const r of RECORDS) reads.push([`record ${r}`, { kind: 'record', coordinate: `${r}.__typename`, record: r, paths: ['p'] }]);
+  for (const c of OWNER_ONLY) reads.push([`owner ${c}`, { kind: 'owner', coordinate: c, paths: ['p'] }]);
+  reads.push(['verify', { kind: 'verify', coordinate: 'Person.fullName', paths: ['p'] }]);
+  return reads;
+}
+
+/** What a grant allows at a distance: the expectation, from the grant and nothing else. */
+function grantAllows(g: Grant, hop: number, label: string, read: Read): boolean {
+  const at = hop === 0 ? g.subject : g.related && hop <= g.related.maxHops ? g.related : null;
+  const fields = at?.fields ?? new Set<string>();
+  if (read.kind === 'verify') return hop === 0 && g.verification;
+  if (read.kind === 'owner') return false;
+  if (read.kind === 'reach') return fields.size > 0;
+  if (read.kind === 'record') return read.record === 'Citizen' ? fields.size > 0 : [...fields].some((f) => f.startsWith(`${read.record}.`));
+  if (label.startsWith('documents')) return fields.has('Citizen.documents') && !!at?.documentTypes.has(read.documentTypes?.[0] as DocumentType);
+  return fields.has(read.coordinate);
+}
+
+/** What a citizen may see at a distance from themselves: everything of their own, basic identity one step away. */
+function citizenAllows(hop: number, read: Read): boolean {
+  if (read.kind === 'verify') return false;
+  if (hop === 0) return true;
+  if (hop > 1 || read.kind === 'owner') return false;
+  if (read.kind === 'reach') return true;
+  if (read.kind === 'record') return ['Citizen', 'Person', 'HouseholdMember'].includes(read.record as string);
+  return facts.rule(read.coordinate) === 'IDENTITY';
+}
+
+const agencyRequest = (g: Grant, hop: number, read: Read, scopes = [g.scope]): AccessRequest => ({
+  caller: { kind: 'agency', officialId: 'canbo.01', agency: g.agency.code, scopes } satisfies AgencyCaller,
+  purpose: g.purpose.code,
+  rootFields: [{ coordinate: read.kind === 'verify' ? 'Query.verifyCitizen' : 'Query.citizen', path: 'c' }],
+  subjects: [{ hop, ...(hop === 0 ? { id: SUBJECT } : {}), path: 'c', reads: [read] }],
+});
+
+describe('the access decision, grant by grant, step by step, read by read', () => {
+  it.each(catalogue.grants.map((g) => [`${g.agency.code} / ${g.purpose.code}`, g] as const))('%s: exactly what the grant says', async (_name, grant) => {
+    const wrong: string[] = [];
+    for (const hop of HOPS) {
+      for (const [label, read] of readsAt()) {
+        const decision = await decide(agencyRequest(grant, hop, read), consenting);
+        const expected = grantAllows(grant, hop, label, read);
+        if (decision.allowed !== expected) wrong.push(`hop ${hop}, ${label}: ${decision.allowed ? 'allowed' : 'denied'}, expected ${expected ? 'allowed' : 'denied'}`);
+        if (!decision.allowed && !expected) {
+          const rule = read.kind === 'verify' && !grant.verification ? 'VERIFICATION' : 'PURPOSE_GRANT';
+          if (decision.rule !== rule) wrong.push(`hop ${hop}, ${label}: rule ${decision.rule}, expected ${rule}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('lets a citizen read all of their own record, basic identity one step away, nothing further', async () => {
+    const caller: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
+    const wrong: string[] = [];
+    for (const hop of HOPS) {
+      for (const [label, read] of readsAt()) {
+        const request: AccessRequest = {
+          caller,
+          purpose: null,
+          rootFields: [{ coordinate: 'Query.me', path: 'me' }],
+          subjects: [{ hop, ...(hop === 0 ? { id: SUBJECT } : {}), path: 'me', reads: [read] }],
+        };
+        const decision = await decide(request, consenting);
+        const expected = citizenAllows(hop, read);
+        if (decision.allowed !== expected) wrong.push(`hop ${hop}, ${label}: ${decision.allowed ? 'allowed' : 'denied'}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('refuses a verification-only bank everything but verification, reaching the subject included', async () => {
+    const vcb = catalogue.grant('VCB', 'KYC_VERIFICATION') as Grant;
+    for (const coordinate of ['Query.citizen', 'Person.spouse', 'Person.children', 'Household.members']) {
+      const decision = await decide(agencyRequest(vcb, coordinate === 'Query.citizen' ? 0 : 1, { kind: 'reach', coordinate, paths: ['c.x'] }), consenting);
+      expect(decision).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'PURPOSE_GRANT', denied: [{ path: 'c.x', field: coordinate }] });
+    }
+    const provenance = await decide(agencyRequest(vcb, 0, { kind: 'record', coordinate: 'Provenance.asOf', record: 'Person', paths: ['c.person.provenance.asOf'] }), consenting);
+    expect(provenance.allowed).toBe(false);
+    expect((await decide(agencyRequest(vcb, 0, { kind: 'verify', coordinate: 'Person.fullName', paths: ['v'] }), consenting)).allowed).toBe(true);
+  });
+
+  it('asks for the purpose, the grant, the scope and the consent, in that order', async () => {
+    const hospital = catalogue.grant('BV_BACHMAI', 'HEALTH_INSURANCE') as Grant;
+    const read: Read = { kind: 'field', coordinate: 'Person.fullName', paths: ['c.person.fullName'] };
+    const base = agencyRequest(hospital, 0, read);
+    expect(await decide({ ...base, purpose: null }, consenting)).toMatchObject({ allowed: false, code: 'PURPOSE_REQUIRED' });
+    expect(await decide({ ...base, purpose: 'CURIOSITY' }, consenting)).toMatchObject({ allowed: false, code: 'BAD_USER_INPUT', field: 'X-Purpose' });
+    expect(await decide({ ...base, purpose: 'PASSPORT' }, consenting)).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'NO_GRANT' });
+    expect(await decide(agencyRequest(hospital, 0, read, ['other.scope']), consenting)).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'SCOPE' });
+    const noConsent = { ...consenting, consents: async () => [] };
+    expect(await decide(base, noConsent)).toMatchObject({ allowed: false, code: 'CONSENT_REQUIRED', purpose: 'HEALTH_INSURANCE' });
+    const narrow = { ...consenting, consents: async () => [{ fields: ['Person.dateOfBirth'] }] };
+    expect(await decide(base, narrow)).toMatchObject({ allowed: false, code: 'CONSENT_REQUIRED' });
+    const down = { ...consenting, consents: async () => Promise.reject(new Error('store down')) };
+    expect(await decide(base, down)).toMatchObject({ allowed: false, code: 'STORE_UNAVAILABLE' });
+  });
+
+  it('withholds what a form may not show instead of refusing it, and everything about a relative it may not reach', async () => {
+    const citizen: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
+    const decision = await decide(
+      {
+        caller: citizen,
+        purpose: null,
+        rootFields: [{ coordinate: 'Query.prefill', path: 'prefill' }],
+        subjects: [
+          { hop: 0, id: SUBJECT, path: 'prefill', reads: [{ kind: 'field', coordinate: 'Person.religion', paths: ['prefill.tonGiao'] }], withholdDenied: true },
+          {
+            hop: 1,
+            path: 'prefill',
+            withholdDenied: true,
+            reads: [
+              { kind: 'reach', coordinate: 'Person.spouse', paths: ['prefill.voChong'] },
+              { kind: 'field', coordinate: 'Person.fullName', paths: ['prefill.voChong.hoTen'] },
+              { kind: 'field', coordinate: 'Person.ethnicity', paths: ['prefill.voChong.danToc'] },
+            ],
+          },
+        ],
+      },
+      consenting,
+    );
+    expect(decision.allowed).toBe(true);
+    if (!decision.allowed) return;
+    expect(decision.withholds('prefill', 0, 'Person.religion')).toBe(false);
+    expect(decision.withholds('prefill', 1, 'Person.fullName')).toBe(false);
+    expect(decision.withholds('prefill', 1, 'Person.ethnicity')).toBe(true);
+  });
+
+  it('refuses a citizen reading another citizen, except their young child with GUARDIAN, confirmed by the registries', async () => {
+    const caller: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
+    const other = '079203000123';
+    const request = (purpose: string | null): AccessRequest => ({
+      caller,
+      purpose,
+      rootFields: [{ coordinate: 'Query.citizen', path: 'citizen' }],
+      subjects: [{ hop: 0, id: other, path: 'citizen', reads: [{ kind: 'reach', coordinate: 'Query.citizen', paths: ['citizen'] }] }],
+    });
+    expect(await decide(request(null), consenting)).toMatchObject({ allowed: false, rule: 'OWN_RECORD_ONLY' });
+    expect(await decide(request('GUARDIAN'), consenting)).toMatchObject({ allowed: true });
+    expect(await decide(request('GUARDIAN'), { ...consenting, guardianOf: async () => false })).toMatchObject({ allowed: false, rule: 'GUARDIAN' });
+    const failing = { ...consenting, guardianOf: async () => ({ failed: 'UPSTREAM_TIMEOUT' as const, registry: 'POPULATION' as const }) };
+    expect(await decide(request('GUARDIAN'), failing)).toMatchObject({ allowed: false, code: 'UPSTREAM_TIMEOUT', registry: 'POPULATION' });
+    expect(await decide(request('CT01_RESIDENCE'), consenting)).toMatchObject({ allowed: false, code: 'BAD_USER_INPUT', field: 'X-Purpose' });
+  });
+
+  it('checks roles and root-field scopes declared in the SDL before anything else', async () => {
+    const citizen: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
+    const agency: AgencyCaller = { kind: 'agency', officialId: 'canbo.01', agency: 'CA_HN', scopes: ['residence.process'] };
+    const accessLog = { coordinate: 'Query.accessLog', path: 'accessLog' };
+    expect(await decide({ caller: citizen, purpose: null, rootFields: [accessLog], subjects: [] }, consenting)).toMatchObject({ allowed: false, rule: 'ROLE' });
+    expect(await decide({ caller: agency, purpose: null, rootFields: [accessLog], subjects: [] }, consenting)).toMatchObject({ allowed: false, rule: 'SCOPE' });
+    const supervisor = { ...agency, scopes: ['audit.read'] };
+    expect(await decide({ caller: supervisor, purpose: null, rootFields: [accessLog], subjects: [] }, consenting)).toMatchObject({ allowed: true });
+  });
+});
