@@ -103,7 +103,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     publishRetiredForSeconds: Math.max(config.attestationTtlSeconds, config.audit.defaultRetentionDays * 86_400),
     now,
   });
-  const audit = new AuditLog(store, keys, { ...config.audit, now, onCommit: (n) => metrics.auditCommitted(n) });
+  const audit = new AuditLog(store, keys, {
+    ...config.audit,
+    now,
+    onCommit: (n) => metrics.auditCommitted(n),
+    onCheckpointFileError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'signed audit checkpoint not copied to the checkpoint file'),
+  });
 
   const urls = Object.fromEntries(
     REGISTRY_NAMES.map((name) => {
@@ -268,7 +273,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       breakers,
       checks: [
         { name: 'config', check: async () => true },
-        { name: 'store', check: () => store.writable() },
+        // The audit trail's own probe: the store is writable and the chain lock can be taken in time.
+        { name: 'store', check: () => audit.canCommit() },
       ],
       accepting: () => phase === 'started',
       cache: () => caches.status(),
