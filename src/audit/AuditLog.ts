@@ -166,14 +166,32 @@ export class AuditLog {
   /**
    * Whether a record appended now can commit: the queue has room and a probe
    * transaction (the chain lock taken, a write to the trail's table) commits within the
-   * batch deadline. One probe at a time: while one is pending, callers share it.
+   * batch deadline. A probe still pending from an earlier call is waited on again
+   * rather than joined by another, so a hung store holds one probe, not one per call.
    */
-  canCommit(): Promise<boolean> {
-    if (this.queuedRecords >= this.maxQueued) return Promise.resolve(false);
-    this.probing ??= this.probe().finally(() => {
-      this.probing = null;
+  async canCommit(): Promise<boolean> {
+    if (this.queuedRecords >= this.maxQueued) return false;
+    this.probing ??= this.store
+      .transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+        await tx.query('UPDATE audit_log SET seq = seq WHERE false');
+      })
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(() => {
+        this.probing = null;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.deadlineMs);
     });
-    return this.probing;
+    const ok = await Promise.race([this.probing, deadline]);
+    clearTimeout(timer);
+    this.committing = ok;
+    if (!ok) this.lastFailureAt = this.now();
+    return ok;
   }
 
   /** Blanks the personal columns of records past their retention; returns how many. */
@@ -260,31 +278,6 @@ export class AuditLog {
       }, this.deadlineMs);
     });
     return Promise.race([writing, deadline]).finally(() => clearTimeout(timer));
-  }
-
-  private async probe(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), this.deadlineMs);
-    });
-    const attempt = this.store
-      .transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-        await tx.query('UPDATE audit_log SET seq = seq WHERE false');
-      })
-      .then(
-        () => true,
-        () => false,
-      );
-    const ok = await Promise.race([attempt, deadline]);
-    clearTimeout(timer);
-    if (ok) {
-      this.committing = true;
-    } else {
-      this.committing = false;
-      this.lastFailureAt = this.now();
-    }
-    return ok;
   }
 
   private async head(tx: Queryable): Promise<{ seq: number; hash: string }> {

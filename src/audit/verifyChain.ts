@@ -108,7 +108,7 @@ export async function verifyChain(db: Queryable, keys: KeyRing, options: VerifyO
   for (const c of await db.query<{ seq: string; hash: string; jws: string }>('SELECT seq::text AS seq, hash, jws FROM audit_checkpoints ORDER BY audit_checkpoints.seq')) {
     const seq = Number(c.seq);
     const checked = await readCheckpoint(c.jws, keys, seq, c.hash, chainId, legacyUntil);
-    if (typeof checked === 'string') later(seq, checked);
+    if (typeof checked === 'string') later(seq, `its signed checkpoint ${checked}`);
     else checkpoints.set(seq, checked);
   }
   const [{ top } = { top: '0' }] = await db.query<{ top: string }>('SELECT coalesce(max(seq), 0)::text AS top FROM audit_log');
@@ -127,7 +127,7 @@ export async function verifyChain(db: Queryable, keys: KeyRing, options: VerifyO
       const seq = Number(claims.seq);
       const checked = await readCheckpoint(line.jws, keys, seq, String(claims.hash), chainId, legacyUntil);
       if (typeof checked === 'string') {
-        later(seq, `its checkpoint in ${options.checkpointFile}: ${checked}`);
+        later(seq, `its signed checkpoint in ${options.checkpointFile} ${checked}`);
         continue;
       }
       report.fileCheckpoints++;
@@ -212,23 +212,23 @@ export async function verifyChain(db: Queryable, keys: KeyRing, options: VerifyO
   return report;
 }
 
-/** Checks a signed checkpoint; its claims, or what is wrong with it. */
+/** Checks a signed checkpoint; its claims, or what is wrong with it (said of "its signed checkpoint"). */
 async function readCheckpoint(jws: string, keys: KeyRing, seq: number, hash: string, chainId: string, legacyUntil: number): Promise<Checkpoint | string> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(jws, keys.keySet, { algorithms: ['ES256'], typ: CHECKPOINT_TYPE }));
   } catch {
-    return 'its signed checkpoint does not verify with the gateway keys';
+    return 'does not verify with the gateway keys';
   }
-  if (payload.seq !== seq || payload.hash !== hash) return 'its checkpoint row differs from what was signed';
+  if (payload.seq !== seq || payload.hash !== hash) return 'differs from the row that holds it';
   if (payload.chain === undefined) {
     // Scheme 1 checkpoints carry no more than seq and hash, and none can follow the upgrade.
-    if (seq > legacyUntil) return 'its checkpoint is of the old kind but was signed after the upgrade';
+    if (seq > legacyUntil) return 'is of the old kind but was signed after the upgrade';
     return { hash, at: Number(payload.iat) * 1000, every: null, everyMs: null, version: 1 };
   }
-  if (payload.chain !== chainId) return 'its checkpoint was signed for another chain';
-  if (payload.legacyUntil !== legacyUntil) return `its checkpoint puts the upgrade point at record ${String(payload.legacyUntil)}, the database at ${legacyUntil}`;
-  if (typeof payload.at !== 'number' || typeof payload.every !== 'number' || typeof payload.everyMs !== 'number') return 'its checkpoint claims are malformed';
+  if (payload.chain !== chainId) return 'was signed for another chain';
+  if (payload.legacyUntil !== legacyUntil) return `puts the upgrade point at record ${String(payload.legacyUntil)}, the database at ${legacyUntil}`;
+  if (typeof payload.at !== 'number' || typeof payload.every !== 'number' || typeof payload.everyMs !== 'number') return 'has malformed claims';
   return { hash, at: payload.at, every: payload.every, everyMs: payload.everyMs, version: 2 };
 }
 
