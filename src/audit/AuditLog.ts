@@ -166,8 +166,8 @@ export class AuditLog {
   /**
    * Whether a record appended now can commit: the queue has room and a probe
    * transaction (the chain lock taken, a write to the trail's table) commits within the
-   * batch deadline. A probe still pending from an earlier call is waited on again
-   * rather than joined by another, so a hung store holds one probe, not one per call.
+   * batch deadline. While a probe is still pending, later calls wait on that one
+   * instead of starting another, so a hung store holds one probe, not one per call.
    */
   async canCommit(): Promise<boolean> {
     if (this.queuedRecords >= this.maxQueued) return false;
