@@ -19,7 +19,7 @@ export interface GatewayConfig {
   policyCatalogue: string | null;
   /** Directory of the gateway's signing keys (audit checkpoints, attestations). */
   signingKeyDir: string;
-  audit: { checkpointEveryRecords: number; checkpointEveryMs: number; pruneEveryMs: number; defaultRetentionDays: number };
+  audit: AuditConfig;
   /** How long a prefill attestation is valid; retired signing keys stay published this long. */
   attestationTtlSeconds: number;
   /** verifyCitizen calls per official per window. */
@@ -44,6 +44,19 @@ export interface GatewayConfig {
   auth: AuthConfig;
   mocks: MockConfig;
   cache: CacheConfig;
+}
+
+export interface AuditConfig {
+  checkpointEveryRecords: number;
+  checkpointEveryMs: number;
+  pruneEveryMs: number;
+  defaultRetentionDays: number;
+  /** Longest one transaction of audit records may take before its requests are refused. */
+  batchDeadlineMs: number;
+  /** Most records waiting to be written; past it, disclosures are refused at once. */
+  maxQueuedRecords: number;
+  /** Append-only copy of every signed checkpoint, outside the database; null for none. */
+  checkpointFile: string | null;
 }
 
 export interface OperationLimits {
@@ -208,6 +221,9 @@ export function loadConfig(env: Env): GatewayConfig {
       checkpointEveryMs: r.int('AUDIT_CHECKPOINT_MS', 60_000, 100, 86_400_000),
       pruneEveryMs: r.int('AUDIT_PRUNE_MS', 3_600_000, 1000, 86_400_000),
       defaultRetentionDays: r.int('AUDIT_DEFAULT_RETENTION_DAYS', 1825, 1, 36_500),
+      batchDeadlineMs: r.int('AUDIT_BATCH_DEADLINE_MS', 2000, 50, 60_000),
+      maxQueuedRecords: r.int('AUDIT_MAX_QUEUE', 5000, 1, 1_000_000),
+      checkpointFile: null,
     },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, env.NODE_ENV === 'test' ? 'silent' : 'info'),
     registries,
@@ -231,10 +247,27 @@ export function loadConfig(env: Env): GatewayConfig {
     },
   };
   config.cache = readCacheConfig(r, production);
-  const keyDir = r.string('SIGNING_KEY_DIR', null, production);
-  config.signingKeyDir = keyDir ? path.resolve(keyDir) : path.join(config.dataDir, 'keys');
+  config.signingKeyDir = keyDirectory(r, config.dataDir, production);
+  const checkpointFile = r.string('AUDIT_CHECKPOINT_FILE', null);
+  config.audit.checkpointFile = checkpointFile === 'off' ? null : checkpointFile ? path.resolve(checkpointFile) : path.join(config.dataDir, 'audit-checkpoints.jsonl');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function keyDirectory(r: Reader, dataDir: string, production: boolean): string {
+  const keyDir = r.string('SIGNING_KEY_DIR', null, production);
+  return keyDir ? path.resolve(keyDir) : path.join(dataDir, 'keys');
+}
+
+/**
+ * Only what the key tools need: the key directory (`SIGNING_KEY_DIR`, else
+ * `DATA_DIR/keys`; required in production). Throws a {@link ConfigError} when it is missing.
+ */
+export function loadKeyDirectory(env: Env): string {
+  const r = new Reader(env);
+  const dir = keyDirectory(r, path.resolve(r.string('DATA_DIR', '.data') as string), env.NODE_ENV === 'production');
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return dir;
 }
 
 const FRESHNESS_DEFAULTS: Record<RegistryName, number> = { POPULATION: 300, RESIDENCE: 120, DOCUMENTS: 600 };

@@ -74,7 +74,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config,
     logger,
     metrics: services.metrics,
-    store: services.store,
+    audit: services.audit,
     caches: services.caches,
     keys: services.keys,
     registryUrls: services.registryUrls,

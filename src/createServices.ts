@@ -89,7 +89,12 @@ export async function createServices(
     publishRetiredForSeconds: Math.max(config.attestationTtlSeconds, config.audit.defaultRetentionDays * 86_400),
     now,
   });
-  const audit = new AuditLog(store, keys, { ...config.audit, now, onCommit: (n) => metrics.auditCommitted(n) });
+  const audit = new AuditLog(store, keys, {
+    ...config.audit,
+    now,
+    onCommit: (n) => metrics.auditCommitted(n),
+    onCheckpointFileError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'signed audit checkpoint not copied to the checkpoint file'),
+  });
 
   const connectors = createConnectors({
     registries: Object.fromEntries(REGISTRY_NAMES.map((n) => [n, { ...config.registries[n], url: urls[n] }])) as Parameters<typeof createConnectors>[0]['registries'],

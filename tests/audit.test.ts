@@ -160,7 +160,7 @@ describe('the audit trail', () => {
       ),
     );
     expect(results.every((r) => r.status === 200)).toBe(true);
-    const report = await verifyChain(stack.gateway.store, stack.gateway.keys.keySet);
+    const report = await verifyChain(stack.gateway.store, stack.gateway.keys);
     expect(report).toMatchObject({ ok: true });
     expect(report.checkpoints).toBeGreaterThan(0);
     const [count] = await stack.gateway.store.query<{ n: string }>('SELECT count(*)::text AS n, max(seq)::text AS top FROM audit_log');
@@ -181,7 +181,7 @@ describe('the audit trail', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).append([entry(`turns-c-${i}`)])));
     const written = await stack.gateway.store.query<{ request_id: string }>("SELECT request_id FROM audit_log WHERE request_id LIKE 'turns-%'");
     expect(written).toHaveLength(6 * 3 + 20);
-    expect(await verifyChain(stack.gateway.store, stack.gateway.keys.keySet)).toMatchObject({ ok: true });
+    expect(await verifyChain(stack.gateway.store, stack.gateway.keys)).toMatchObject({ ok: true });
   });
 
   it('does not link to a batch whose commit failed', async () => {
@@ -202,7 +202,7 @@ describe('the audit trail', () => {
       await log.append([entry('after-failed-commit')]);
       const written = await stack.gateway.store.query<{ request_id: string }>("SELECT request_id FROM audit_log WHERE request_id IN ('fails-at-commit', 'after-failed-commit')");
       expect(written).toEqual([{ request_id: 'after-failed-commit' }]);
-      expect(await verifyChain(stack.gateway.store, stack.gateway.keys.keySet)).toMatchObject({ ok: true });
+      expect(await verifyChain(stack.gateway.store, stack.gateway.keys)).toMatchObject({ ok: true });
     } finally {
       await stack.gateway.store.exec('DROP TRIGGER refuse_marked ON audit_log; DROP FUNCTION refuse_marked();');
     }
@@ -343,7 +343,7 @@ describe('retention', () => {
       { subject_id: null, caller_id: null, fields: null, pruned_at: expect.any(Date) },
     ]);
     expect(rows[2]?.subject_id).toBe(subject);
-    expect(await verifyChain(stack.gateway.store, stack.gateway.keys.keySet)).toMatchObject({ ok: true, records: 3, pruned: 2 });
+    expect(await verifyChain(stack.gateway.store, stack.gateway.keys)).toMatchObject({ ok: true, records: 3, pruned: 2 });
 
     const citizen = await stack.citizenToken(subject);
     const log = await stack.graphql('{ myAccessLog { edges { node { caseId } } } }', { token: citizen });
@@ -352,6 +352,6 @@ describe('retention', () => {
 
   it('still detects a deleted record among pruned ones', async () => {
     await stack.gateway.store.query('DELETE FROM audit_log WHERE seq = 2');
-    expect((await verifyChain(stack.gateway.store, stack.gateway.keys.keySet)).firstBroken).toEqual({ seq: 2, problem: 'records 2..2 are missing' });
+    expect((await verifyChain(stack.gateway.store, stack.gateway.keys)).firstBroken).toEqual({ seq: 2, problem: 'records 2..2 are missing' });
   });
 });

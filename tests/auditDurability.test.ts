@@ -63,7 +63,7 @@ describe('PostgreSQL stopped', () => {
     }
     expect(res.body.data?.citizen?.person?.fullName).toEqual(expect.any(String));
     expect(await readyz()).toBe(200);
-    expect(await verifyChain(stack.gateway.store, stack.gateway.keys.keySet)).toMatchObject({ ok: true });
+    expect(await verifyChain(stack.gateway.store, stack.gateway.keys)).toMatchObject({ ok: true });
     const down = await stack.gateway.store.query("SELECT 1 FROM audit_log WHERE request_id = 'pg-down'");
     expect(down).toEqual([]);
   });
@@ -104,7 +104,7 @@ describe('gateway processes on one PostgreSQL', () => {
     const store = await createStore({ databaseUrl: db.url, dataDir: keyDir });
     try {
       const keys = await loadKeyRing({ dir: keyDir, createIfMissing: false });
-      const report = await verifyChain(store, keys.keySet);
+      const report = await verifyChain(store, keys);
       const rows = await store.query<{ request_id: string; outcome: string }>('SELECT request_id, outcome FROM audit_log');
       return { report, byRequest: new Map(rows.map((r) => [r.request_id, r.outcome])) };
     } finally {
@@ -184,7 +184,7 @@ describe('the embedded store', () => {
     for (const id of [...stack.dataset.people.keys()].slice(0, 5)) {
       expect((await ask(stack.url, token, id, `embedded-${id}`)).body.data).toBeDefined();
     }
-    const report = await verifyChain(stack.gateway.store, stack.gateway.keys.keySet);
+    const report = await verifyChain(stack.gateway.store, stack.gateway.keys);
     expect(report).toMatchObject({ ok: true, records: 5 });
   });
 });

@@ -57,7 +57,7 @@ describe('fuzzing the GraphQL endpoint', () => {
       'query($id: PersonalId!) { citizen(id: $id) { person { fullName } } }',
       'query($id: PersonalId!, $t: [DocumentType!]) { citizen(id: $id) { documents(types: $t) { number } } }',
       'query($f: ID!, $s: PersonalId) { prefill(formId: $f, subjectId: $s) { missing } }',
-      'query($a: String!, $s: [SubmittedField!]!) { verifyPrefill(attestation: $a, submitted: $s) { valid } }',
+      'query($a: String!, $s: [SubmittedField!]!, $f: ID!, $id: PersonalId!) { verifyPrefill(attestation: $a, submitted: $s, formId: $f, subjectId: $id) { valid } }',
       'query($first: Int, $after: String) { accessLog(first: $first, after: $after) { edges { cursor } } }',
     ];
     await fc.assert(

@@ -185,11 +185,11 @@ describe('attestations', () => {
 
   const submitted = (fields: Field[]) =>
     fields.map((f) => (f.rows ? { key: f.key, rows: f.rows.map((r) => ({ cells: r.cells.map((c) => ({ key: c.key, value: c.value })) })) } : { key: f.key, value: f.value }));
-  const verify = async (attestation: string, fields: unknown) =>
-    (await stack.graphql('query($a: String!, $s: [SubmittedField!]!) { verifyPrefill(attestation: $a, submitted: $s) { valid reason formId subjectId alteredLockedFields issuedAt expiresAt } }', {
-      token,
-      variables: { a: attestation, s: fields },
-    })).body.data?.verifyPrefill as { valid: boolean; reason: string | null; alteredLockedFields: string[] };
+  const verify = async (attestation: string, fields: unknown, expected: { formId?: string; subjectId?: string } = {}) =>
+    (await stack.graphql(
+      'query($a: String!, $s: [SubmittedField!]!, $f: ID!, $p: PersonalId!) { verifyPrefill(attestation: $a, submitted: $s, formId: $f, subjectId: $p) { valid reason formId subjectId alteredLockedFields issuedAt expiresAt } }',
+      { token, variables: { a: attestation, s: fields, f: expected.formId ?? 'CT01', p: expected.subjectId ?? prefill.subjectId } },
+    )).body.data?.verifyPrefill as { valid: boolean; reason: string | null; alteredLockedFields: string[] };
 
   it('verifies independently, with nothing but the published JWKS', async () => {
     const jwks = await (await fetch(`${stack.url}/.well-known/jwks.json`)).json();
@@ -220,6 +220,62 @@ describe('attestations', () => {
       .map((f) => (f.key === 'hoTen' ? { ...f, value: 'Nguyễn Văn Khác' } : f))
       .filter((f) => f.key !== 'soDinhDanh');
     expect(await verify(prefill.attestation, fields)).toMatchObject({ valid: false, reason: 'LOCKED_FIELDS_ALTERED', alteredLockedFields: ['hoTen', 'soDinhDanh'] });
+  });
+
+  it('refuses a submission that repeats a field key, whichever copy is forged', async () => {
+    const fields = submitted(prefill.fields);
+    const genuine = fields.find((f) => f.key === 'hoTen') as { key: string; value: string | null };
+    const forged = { key: 'hoTen', value: 'Nguyễn Văn Khác' };
+    expect(await verify(prefill.attestation, [forged, ...fields])).toMatchObject({ valid: false, reason: 'MALFORMED' });
+    expect(await verify(prefill.attestation, [...fields, forged])).toMatchObject({ valid: false, reason: 'MALFORMED' });
+    // Even two copies of the genuine value: the submission is not well formed.
+    expect(await verify(prefill.attestation, [...fields, genuine])).toMatchObject({ valid: false, reason: 'MALFORMED' });
+  });
+
+  it('refuses a table that lists an attested row more often than it was attested', async () => {
+    const fields = submitted(prefill.fields);
+    const table = fields.find((f) => f.key === 'thanhVienCungThayDoi') as { key: string; rows: { cells: { key: string; value: string | null }[] }[] };
+    const first = table.rows[0] as (typeof table.rows)[number];
+    const thrice = fields.map((f) => (f === table ? { ...table, rows: [first, first, first] } : f));
+    expect(await verify(prefill.attestation, thrice)).toMatchObject({ valid: false, reason: 'LOCKED_FIELDS_ALTERED', alteredLockedFields: ['thanhVienCungThayDoi'] });
+    const twice = fields.map((f) => (f === table ? { ...table, rows: [...table.rows, first] } : f));
+    expect(await verify(prefill.attestation, twice)).toMatchObject({ valid: false, alteredLockedFields: ['thanhVienCungThayDoi'] });
+    const reordered = fields.map((f) => (f === table ? { ...table, rows: [...table.rows].reverse() } : f));
+    expect((await verify(prefill.attestation, reordered)).valid).toBe(true);
+  });
+
+  it('refuses a table row that repeats a cell key, whichever copy is forged', async () => {
+    const fields = submitted(prefill.fields);
+    const table = fields.find((f) => f.key === 'thanhVienCungThayDoi') as { key: string; rows: { cells: { key: string; value: string | null }[] }[] };
+    const first = table.rows[0] as (typeof table.rows)[number];
+    const forgedCell = { key: 'ngaySinh', value: '01/01/2000' };
+    for (const cells of [[forgedCell, ...first.cells], [...first.cells, forgedCell]]) {
+      const withDuplicate = fields.map((f) => (f === table ? { ...table, rows: [{ cells }] } : f));
+      expect(await verify(prefill.attestation, withDuplicate)).toMatchObject({ valid: false, reason: 'MALFORMED' });
+    }
+  });
+
+  it('refuses the high-S twin of a genuine signature, which plain ES256 verification accepts', async () => {
+    const order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const [h, p, sig] = prefill.attestation.split('.') as [string, string, string];
+    const bytes = Buffer.from(sig, 'base64url');
+    const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+    // The gateway signs in low-S form only.
+    expect(s <= order / 2n).toBe(true);
+    const twin = `${h}.${p}.${Buffer.concat([bytes.subarray(0, 32), Buffer.from((order - s).toString(16).padStart(64, '0'), 'hex')]).toString('base64url')}`;
+    const jwks = await (await fetch(`${stack.url}/.well-known/jwks.json`)).json();
+    await expect(jwtVerify(twin, createLocalJWKSet(jwks), { algorithms: ['ES256'] })).resolves.toBeDefined();
+    expect(await verify(twin, submitted(prefill.fields))).toMatchObject({ valid: false, reason: 'BAD_SIGNATURE' });
+  });
+
+  it('refuses an attestation of another form or another citizen than the portal names', async () => {
+    const fields = submitted(prefill.fields);
+    expect(await verify(prefill.attestation, fields, { formId: 'TK01' })).toMatchObject({ valid: false, reason: 'FORM_MISMATCH', formId: null, subjectId: null });
+    const other = stack.persona('married-couple');
+    expect(await verify(prefill.attestation, fields, { subjectId: other })).toMatchObject({ valid: false, reason: 'SUBJECT_MISMATCH', formId: null, subjectId: null });
+    // A genuine attestation for another citizen, presented for this one.
+    const theirs = (await stack.graphql(PREFILL, { token: await stack.citizenToken(other), variables: { f: 'CT01' } })).body.data?.prefill as typeof prefill;
+    expect(await verify(theirs.attestation, submitted(theirs.fields))).toMatchObject({ valid: false, reason: 'SUBJECT_MISMATCH' });
   });
 
   it('rejects an expired attestation', async () => {

@@ -119,9 +119,9 @@ describe('signing key rotation', () => {
     const after = await loadKeyRing({ dir, createIfMissing: false, publishRetiredForSeconds: 600 });
     expect(after.activeKid).not.toBe(before.activeKid);
     expect(after.jwks().keys.map((k) => k.kid)).toEqual(expect.arrayContaining([before.activeKid, after.activeKid]));
-    expect((await verifyAttestation(after, forms, attestation, [{ key: 'hoTen', value: 'Nguyễn Văn An' }])).valid).toBe(true);
+    expect((await verifyAttestation(after, forms, attestation, [{ key: 'hoTen', value: 'Nguyễn Văn An' }], { formId: 'CT01', subjectId: '001088000012' })).valid).toBe(true);
     const later = await loadKeyRing({ dir, createIfMissing: false, publishRetiredForSeconds: 600, now: () => new Date(Date.now() + 601_000) });
     expect(later.jwks().keys.map((k) => k.kid)).toEqual([after.activeKid]);
-    expect((await verifyAttestation(later, forms, attestation, [])).reason).toBe('UNKNOWN_KEY');
+    expect((await verifyAttestation(later, forms, attestation, [], { formId: 'CT01', subjectId: '001088000012' })).reason).toBe('UNKNOWN_KEY');
   });
 });

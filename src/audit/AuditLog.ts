@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { KeyRing } from '../keys/loadKeyRing';
 import type { Queryable, Store } from '../store/createStore';
-import { contentHash, GENESIS, linkHash, type AuditContent } from './hashChain';
+import { StoreUnavailableError } from '../store/StoreUnavailableError';
+import { createCheckpointFile, type CheckpointFile } from './createCheckpointFile';
+import { CHECKPOINT_TYPE, contentHash, GENESIS, HASH_VERSION, keptHash, linkInput, personalHash, type CheckpointClaims } from './hashChain';
 
 /** One record to write: an operation's dealings with one subject. */
 export interface AuditEntry {
@@ -27,9 +30,26 @@ export interface AuditLogOptions {
   checkpointEveryMs?: number;
   /** Most records written in one transaction. */
   maxBatch?: number;
+  /** Longest one transaction may take to commit; past it, its requests are refused. */
+  batchDeadlineMs?: number;
+  /** Most records waiting for a transaction; past it, `append` refuses at once. */
+  maxQueuedRecords?: number;
+  /** Append-only file that receives a copy of each signed checkpoint; null for none. */
+  checkpointFile?: string | null;
   now?: () => Date;
   /** Told of each committed transaction and how many records it held (metrics). */
   onCommit?: (records: number) => void;
+  /** Told when a committed checkpoint could not be copied to the checkpoint file. */
+  onCheckpointFileError?: (err: Error) => void;
+}
+
+/** What the writer last saw of the store, for readiness and metrics. */
+export interface AuditStatus {
+  /** False from a failed or overdue transaction until a later one (or a probe) succeeds. */
+  committing: boolean;
+  queuedRecords: number;
+  lastCommitAt: Date | null;
+  lastFailureAt: Date | null;
 }
 
 interface Waiting {
@@ -38,27 +58,33 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
+interface Signed {
+  claims: CheckpointClaims;
+  jws: string;
+}
+
 /** Arbitrary but fixed: one writer at a time, across every process sharing the database. */
 const CHAIN_LOCK = 74_200_002;
 const INSERT_INTO = `
-  INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose,
-                         case_id, subject_id, fields, registries, outcome, reason, content_hash, prev_hash, hash)`;
+  INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
+                         fields, registries, outcome, reason, content_hash, prev_hash, hash, hash_version, personal_hash, personal_salt, chain_kid)`;
 // The rows travel as one JSON array: the statement text is the same whatever the batch
 // size (parsed and planned once), and serialising is one native JSON.stringify rather than
-// escaping seventeen PostgreSQL array literals.
+// escaping twenty-one PostgreSQL array literals.
 const ROWS = `
   SELECT seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
-         fields, registries, outcome, reason, content_hash, prev_hash, hash
+         fields, registries, outcome, reason, content_hash, prev_hash, hash, hash_version, personal_hash, personal_salt, chain_kid
     FROM jsonb_to_recordset($1::jsonb)
       AS t(seq bigint, recorded_at timestamptz, retain_until timestamptz, request_id text, caller_kind text, caller_id text,
            agency text, purpose text, case_id text, subject_id text, fields text[], registries text[], outcome text, reason text,
-           content_hash text, prev_hash text, hash text)`;
+           content_hash text, prev_hash text, hash text, hash_version smallint, personal_hash text, personal_salt text, chain_kid text)`;
 /** Inside a transaction that already holds the chain lock. */
 const INSERT_BATCH = `${INSERT_INTO}${ROWS}`;
 /** One statement, its own transaction: takes the chain lock ($2) before its first row is inserted. */
 const INSERT_AFTER_LOCK = `WITH chain_lock AS (SELECT pg_advisory_xact_lock($2::bigint))${INSERT_INTO}${ROWS}
     CROSS JOIN chain_lock`;
 const UNIQUE_VIOLATION = '23505';
+const SALT_BYTES = 16;
 
 /**
  * The append-only, hash-chained audit trail. Appends from concurrent requests are
@@ -66,18 +92,38 @@ const UNIQUE_VIOLATION = '23505';
  * chain head, links the new records to it and inserts them in one statement, so the
  * chain stays single and gapless with any number of gateway processes. `append`
  * resolves only once the records are committed: the caller may then disclose.
+ *
+ * Each link is an HMAC under the gateway's chain key, and when a checkpoint is due the
+ * batch commits together with its signed checkpoint, which is then copied to the
+ * checkpoint file: the cadence `audit:verify` expects holds even across a crash.
+ *
+ * Every transaction has a deadline and the queue a bound: a store that hangs or falls
+ * behind turns into quick refusals (the request answers STORE_UNAVAILABLE), never
+ * into requests that wait without end.
  */
 export class AuditLog {
   private readonly queue: Waiting[] = [];
+  private queuedRecords = 0;
   private draining = false;
-  private lastCheckpointSeq = 0;
-  private lastCheckpointAt = 0;
+  /** This process's last signature: the next is due from it. */
+  private lastCheckpoint = { seq: 0, at: Number.NEGATIVE_INFINITY };
   /** The chain head as this process last wrote it; null when unknown (start, failure, another writer). */
   private known: { seq: number; hash: string } | null = null;
+  /** Moves on when a transaction is given up: its late completion must not set `known`. */
+  private generation = 0;
+  private chain: { id: string; legacyUntil: number } | null = null;
+  private committing = true;
+  private lastCommitAt: Date | null = null;
+  private lastFailureAt: Date | null = null;
+  private probing: Promise<boolean> | null = null;
   private readonly now: () => Date;
   private readonly every: { records: number; ms: number };
   private readonly maxBatch: number;
+  private readonly deadlineMs: number;
+  private readonly maxQueued: number;
+  private readonly file: CheckpointFile | null;
   private readonly onCommit: (records: number) => void;
+  private readonly onFileError: (err: Error) => void;
 
   constructor(
     private readonly store: Store,
@@ -87,23 +133,74 @@ export class AuditLog {
     this.now = options.now ?? (() => new Date());
     this.every = { records: options.checkpointEveryRecords ?? 500, ms: options.checkpointEveryMs ?? 60_000 };
     this.maxBatch = options.maxBatch ?? 200;
+    this.deadlineMs = options.batchDeadlineMs ?? 2000;
+    this.maxQueued = options.maxQueuedRecords ?? 5000;
+    this.file = options.checkpointFile ? createCheckpointFile(options.checkpointFile) : null;
     this.onCommit = options.onCommit ?? (() => {});
+    this.onFileError = options.onCheckpointFileError ?? (() => {});
   }
 
-  /** Writes the records of one operation; resolves when they are durable. */
+  /**
+   * Writes the records of one operation; resolves when they are durable. Rejects at
+   * once with a StoreUnavailableError when the queue is full, and at the latest when
+   * the transaction carrying them passes its deadline.
+   */
   append(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
+    // One operation larger than the bound is still taken when nothing waits: it could never be written otherwise.
+    if (this.queuedRecords > 0 && this.queuedRecords + entries.length > this.maxQueued) {
+      return Promise.reject(new StoreUnavailableError(`audit queue full (${this.queuedRecords} records waiting)`));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ entries, resolve, reject });
+      this.queuedRecords += entries.length;
       if (!this.draining) void this.drain();
     });
   }
 
+  /** What the writer last saw: whether transactions are committing, and how much waits. */
+  status(): AuditStatus {
+    return { committing: this.committing, queuedRecords: this.queuedRecords, lastCommitAt: this.lastCommitAt, lastFailureAt: this.lastFailureAt };
+  }
+
+  /**
+   * Whether a record appended now can commit: the queue has room and a probe
+   * transaction (the chain lock taken, a write to the trail's table) commits within the
+   * batch deadline. While a probe is still pending, later calls wait on that one
+   * instead of starting another, so a hung store holds one probe, not one per call.
+   */
+  async canCommit(): Promise<boolean> {
+    if (this.queuedRecords >= this.maxQueued) return false;
+    this.probing ??= this.store
+      .transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+        await tx.query('UPDATE audit_log SET seq = seq WHERE false');
+      })
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(() => {
+        this.probing = null;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.deadlineMs);
+    });
+    const ok = await Promise.race([this.probing, deadline]);
+    clearTimeout(timer);
+    this.committing = ok;
+    if (!ok) this.lastFailureAt = this.now();
+    return ok;
+  }
+
   /** Blanks the personal columns of records past their retention; returns how many. */
   async prune(): Promise<number> {
+    // personal_hash stays: it is what the content hash still needs of what is blanked.
     const rows = await this.store.query<{ seq: string }>(
       `UPDATE audit_log
-          SET request_id = NULL, caller_id = NULL, case_id = NULL, subject_id = NULL, fields = NULL, reason = NULL, pruned_at = $1
+          SET request_id = NULL, caller_id = NULL, case_id = NULL, subject_id = NULL, fields = NULL, reason = NULL,
+              personal_salt = NULL, pruned_at = $1
         WHERE retain_until < $1 AND pruned_at IS NULL
         RETURNING seq::text AS seq`,
       [this.now()],
@@ -111,13 +208,14 @@ export class AuditLog {
     return rows.length;
   }
 
-  /** Signs the current chain head now (also done periodically while writing). */
+  /** Signs the current chain head now (also done with the batches that make one due). */
   async checkpoint(): Promise<void> {
-    await this.store.transaction(async (tx) => {
+    const signed = await this.store.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
       const head = await this.head(tx);
-      if (head.seq > 0) await this.sign(tx, head.seq, head.hash);
+      return head.seq > 0 ? this.sign(tx, head) : null;
     });
+    if (signed) await this.published(signed);
   }
 
   /**
@@ -136,18 +234,50 @@ export class AuditLog {
           batch.push(next);
           size += next.entries.length;
         }
+        this.queuedRecords -= size;
+        const entries = batch.flatMap((w) => w.entries);
         try {
-          const entries = batch.flatMap((w) => w.entries);
-          await this.write(entries);
+          await this.writeWithinDeadline(entries);
+          this.committing = true;
+          this.lastCommitAt = this.now();
           this.onCommit(entries.length);
           for (const w of batch) w.resolve();
         } catch (err) {
           for (const w of batch) w.reject(err);
+          if (err instanceof StoreUnavailableError) {
+            // Those waiting would meet the same store: they are refused now rather than after another deadline.
+            this.committing = false;
+            this.lastFailureAt = this.now();
+            const waiting = this.queue.splice(0);
+            this.queuedRecords = 0;
+            for (const w of waiting) w.reject(err);
+          }
         }
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  /**
+   * One transaction, given `deadlineMs` to commit. Past it the waiters are refused; the
+   * transaction itself cannot be called back and may still commit later — a record for
+   * a response that was withheld, which errs on the safe side. It must not then set
+   * the head this process links to, hence the generation.
+   */
+  private writeWithinDeadline(entries: AuditEntry[]): Promise<void> {
+    const generation = this.generation;
+    const writing = this.write(entries, generation);
+    writing.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        this.generation++;
+        this.known = null;
+        reject(new StoreUnavailableError(`audit transaction not committed within ${this.deadlineMs} ms`));
+      }, this.deadlineMs);
+    });
+    return Promise.race([writing, deadline]).finally(() => clearTimeout(timer));
   }
 
   private async head(tx: Queryable): Promise<{ seq: number; hash: string }> {
@@ -160,64 +290,54 @@ export class AuditLog {
    * head this process last wrote, inserted under the chain lock (taken inside the
    * statement, so every writer still takes turns). If another process has moved the head
    * meanwhile, the first sequence number is already taken and the primary key refuses
-   * the whole statement; the records are then linked again to the head read under the lock.
+   * the whole statement; the records are then linked again to the head read under the
+   * lock. A batch that makes a checkpoint due takes the second way too, so that the
+   * records and their checkpoint commit together or not at all.
    */
-  private async write(entries: AuditEntry[]): Promise<void> {
+  private async write(entries: AuditEntry[], generation: number): Promise<void> {
     const known = this.known;
     this.known = null;
-    if (known) {
+    const recordedAt = this.now();
+    if (known && !this.checkpointDue(known.seq + entries.length, recordedAt)) {
       try {
-        const linked = this.link(known, entries);
+        const linked = this.link(known, entries, recordedAt);
         await this.store.query(INSERT_AFTER_LOCK, [linked.rows, CHAIN_LOCK]);
-        this.known = linked.head;
-        // The records are committed: a checkpoint that fails now must not fail their
-        // requests. It stays due and is retried with the next batch.
-        if (this.checkpointDue(linked.head.seq)) await this.sign(this.store, linked.head.seq, linked.head.hash).catch(() => {});
+        if (generation === this.generation) this.known = linked.head;
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
       }
     }
-    const head = await this.store.transaction(async (tx) => {
+    const { head, signed } = await this.store.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-      const linked = this.link(await this.head(tx), entries);
+      const linked = this.link(await this.head(tx), entries, recordedAt);
       await tx.query(INSERT_BATCH, [linked.rows]);
-      if (this.checkpointDue(linked.head.seq)) await this.sign(tx, linked.head.seq, linked.head.hash);
-      return linked.head;
+      return { head: linked.head, signed: this.checkpointDue(linked.head.seq, recordedAt) ? await this.sign(tx, linked.head) : null };
     });
-    // Only once committed: a batch whose COMMIT failed is no head to link to.
-    this.known = head;
+    // Only once committed: a batch whose COMMIT failed is no head to link to, and no checkpoint.
+    if (generation === this.generation) this.known = head;
+    if (signed) await this.published(signed);
   }
 
   /** Chains the records after `head`: the rows as JSON, and the new head. */
-  private link(head: { seq: number; hash: string }, entries: AuditEntry[]): { rows: string; head: { seq: number; hash: string } } {
+  private link(head: { seq: number; hash: string }, entries: AuditEntry[], recordedAt: Date): { rows: string; head: { seq: number; hash: string } } {
     let { seq, hash: prev } = head;
-    const recordedAt = this.now();
+    const kid = this.keys.chain.activeKid;
+    const salts = randomBytes(SALT_BYTES * entries.length);
     const rows: object[] = [];
-    for (const e of entries) {
+    const recorded = recordedAt.toISOString();
+    for (const [i, e] of entries.entries()) {
       seq++;
-      const content: AuditContent = {
-        seq,
-        recordedAt: recordedAt.toISOString(),
-        retainUntil: new Date(recordedAt.getTime() + e.retentionDays * 86_400_000).toISOString(),
-        requestId: e.requestId,
-        callerKind: e.callerKind,
-        callerId: e.callerId,
-        agency: e.agency,
-        purpose: e.purpose,
-        caseId: e.caseId,
-        subjectId: e.subjectId,
-        fields: e.fields,
-        registries: e.registries,
-        outcome: e.outcome,
-        reason: e.reason,
-      };
-      const ch = contentHash(content);
-      const hash = linkHash(prev, seq, ch);
+      const retainUntil = new Date(recordedAt.getTime() + e.retentionDays * 86_400_000).toISOString();
+      const salt = salts.subarray(i * SALT_BYTES, (i + 1) * SALT_BYTES).toString('hex');
+      const kept = keptHash({ seq, recordedAt: recorded, retainUntil, callerKind: e.callerKind, agency: e.agency, purpose: e.purpose, registries: e.registries, outcome: e.outcome });
+      const personal = personalHash({ salt, requestId: e.requestId, callerId: e.callerId, caseId: e.caseId, subjectId: e.subjectId, fields: e.fields, reason: e.reason });
+      const content = contentHash(kept, personal);
+      const hash = this.keys.chain.mac(kid, linkInput(prev, seq, content)) as string;
       rows.push({
         seq,
-        recorded_at: content.recordedAt,
-        retain_until: content.retainUntil,
+        recorded_at: recorded,
+        retain_until: retainUntil,
         request_id: e.requestId,
         caller_kind: e.callerKind,
         caller_id: e.callerId,
@@ -229,24 +349,46 @@ export class AuditLog {
         registries: e.registries,
         outcome: e.outcome,
         reason: e.reason,
-        content_hash: ch,
+        content_hash: content,
         prev_hash: prev,
         hash,
+        hash_version: HASH_VERSION,
+        personal_hash: personal,
+        personal_salt: salt,
+        chain_kid: kid,
       });
       prev = hash;
     }
     return { rows: JSON.stringify(rows), head: { seq, hash: prev } };
   }
 
-  private checkpointDue(seq: number): boolean {
-    return seq - this.lastCheckpointSeq >= this.every.records || Date.now() - this.lastCheckpointAt >= this.every.ms;
+  private checkpointDue(seq: number, at: Date): boolean {
+    return seq - this.lastCheckpoint.seq >= this.every.records || at.getTime() - this.lastCheckpoint.at >= this.every.ms;
   }
 
-  private async sign(tx: Queryable, seq: number, hash: string): Promise<void> {
-    const signedAt = this.now();
-    const jws = await this.keys.sign({ seq, hash }, { typ: 'audit-checkpoint+jwt' });
-    await tx.query('INSERT INTO audit_checkpoints (seq, hash, signed_at, jws) VALUES ($1, $2, $3, $4) ON CONFLICT (seq) DO NOTHING', [seq, hash, signedAt, jws]);
-    this.lastCheckpointSeq = seq;
-    this.lastCheckpointAt = Date.now();
+  private async chainIdentity(tx: Queryable): Promise<{ id: string; legacyUntil: number }> {
+    if (!this.chain) {
+      const row = (await tx.query<{ id: string; legacy_until: string }>('SELECT chain_id::text AS id, legacy_until::text AS legacy_until FROM audit_chain'))[0];
+      if (!row) throw new Error('the audit_chain row is missing: the store was not migrated, or it was deleted');
+      this.chain = { id: row.id, legacyUntil: Number(row.legacy_until) };
+    }
+    return this.chain;
+  }
+
+  private async sign(tx: Queryable, head: { seq: number; hash: string }): Promise<Signed> {
+    const chain = await this.chainIdentity(tx);
+    const at = this.now().getTime();
+    const claims: CheckpointClaims = { seq: head.seq, hash: head.hash, at, chain: chain.id, legacyUntil: chain.legacyUntil, every: this.every.records, everyMs: this.every.ms };
+    const jws = await this.keys.sign({ ...claims }, { typ: CHECKPOINT_TYPE });
+    await tx.query('INSERT INTO audit_checkpoints (seq, hash, signed_at, jws) VALUES ($1, $2, $3, $4) ON CONFLICT (seq) DO NOTHING', [head.seq, head.hash, new Date(at), jws]);
+    return { claims, jws };
+  }
+
+  /** After its commit: the next checkpoint is due from this one, and a copy leaves the database. */
+  private async published(signed: Signed): Promise<void> {
+    const { claims, jws } = signed;
+    if (claims.seq >= this.lastCheckpoint.seq) this.lastCheckpoint = { seq: claims.seq, at: claims.at };
+    // The records are committed: a copy that cannot be written must not fail their requests.
+    await this.file?.append({ seq: claims.seq, hash: claims.hash, at: new Date(claims.at).toISOString(), jws }).catch((err: unknown) => this.onFileError(err as Error));
   }
 }

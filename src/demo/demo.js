@@ -70,7 +70,7 @@
       .then(function (r) { return r.json(); })
       .then(function (t) {
         state.token = t.token;
-        return gql('query($f: ID!) { forms { id title legalBasis } prefill(formId: $f) { formId attestation missing fields { key label value editable status provenance { registry asOf fromCache } rows { cells { key label value } } } } }', { f: formId });
+        return gql('query($f: ID!) { forms { id title legalBasis } prefill(formId: $f) { formId subjectId attestation missing fields { key label value editable status provenance { registry asOf fromCache } rows { cells { key label value } } } } }', { f: formId });
       })
       .then(function (res) {
         if (res.errors) { $('status').textContent = res.errors[0].message; return; }
@@ -109,7 +109,7 @@
 
   function submit(event) {
     event.preventDefault();
-    gql('query($a: String!, $s: [SubmittedField!]!) { verifyPrefill(attestation: $a, submitted: $s) { valid reason alteredLockedFields } }', { a: state.prefill.attestation, s: submitted() })
+    gql('query($a: String!, $s: [SubmittedField!]!, $f: ID!, $p: PersonalId!) { verifyPrefill(attestation: $a, submitted: $s, formId: $f, subjectId: $p) { valid reason alteredLockedFields } }', { a: state.prefill.attestation, s: submitted(), f: state.prefill.formId, p: state.prefill.subjectId })
       .then(function (res) {
         var v = res.data && res.data.verifyPrefill;
         var out = $('result');

@@ -1,5 +1,6 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { KeyRing } from '../keys/loadKeyRing';
+import { isLowS } from '../keys/lowS';
 import type { FormDefinition } from './loadForms';
 import type { PrefillResult } from './prefill';
 
@@ -14,7 +15,21 @@ export interface SubmittedField {
   rows?: { cells: { key: string; value?: string | null }[] }[] | null;
 }
 
-export type VerificationFailure = 'EXPIRED' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'MALFORMED' | 'UNKNOWN_FORM' | 'LOCKED_FIELDS_ALTERED';
+export type VerificationFailure =
+  | 'EXPIRED'
+  | 'UNKNOWN_KEY'
+  | 'BAD_SIGNATURE'
+  | 'MALFORMED'
+  | 'UNKNOWN_FORM'
+  | 'FORM_MISMATCH'
+  | 'SUBJECT_MISMATCH'
+  | 'LOCKED_FIELDS_ALTERED';
+
+/** What the portal is processing: an attestation of any other form or citizen is refused. */
+export interface ExpectedPrefill {
+  formId: string;
+  subjectId: string;
+}
 
 export interface PrefillCheck {
   valid: boolean;
@@ -49,12 +64,31 @@ function failure(reason: VerificationFailure): PrefillCheck {
   return { valid: false, reason, formId: null, subjectId: null, issuedAt: null, expiresAt: null, alteredLockedFields: [] };
 }
 
+/** A table row in one canonical form: its cells sorted by key. */
+function canonicalRow(row: Record<string, string | null>): string {
+  return JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k] ?? null]));
+}
+
+/** True when any key repeats: a second value for a key would otherwise hide behind the first. */
+function hasDuplicates(keys: string[]): boolean {
+  return new Set(keys).size !== keys.length;
+}
+
 /**
- * Checks a submitted form against its attestation: the signature and expiry, then
- * every locked field. A locked value changed or dropped is named; editable fields may
- * change; a table may lose rows but not gain or alter any.
+ * Checks a submitted form against its attestation: the signature (low-S ES256 only)
+ * and expiry, that it attests the form and citizen the portal expects, then every
+ * locked field. A locked value changed or dropped is named; editable fields may change;
+ * a table may lose rows but not gain, repeat or alter any. A submission that repeats a
+ * field key or a cell key within a row is MALFORMED: which of the copies a portal would
+ * keep is not ours to guess.
  */
-export async function verifyAttestation(keys: KeyRing, forms: ReadonlyMap<string, FormDefinition>, attestation: string, submitted: SubmittedField[]): Promise<PrefillCheck> {
+export async function verifyAttestation(
+  keys: KeyRing,
+  forms: ReadonlyMap<string, FormDefinition>,
+  attestation: string,
+  submitted: SubmittedField[],
+  expected: ExpectedPrefill,
+): Promise<PrefillCheck> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(attestation, keys.keySet, { algorithms: ['ES256'], typ: ATTESTATION_TYPE, requiredClaims: ['exp', 'iat', 'sub'] }));
@@ -64,9 +98,16 @@ export async function verifyAttestation(keys: KeyRing, forms: ReadonlyMap<string
     if (err instanceof joseErrors.JWSSignatureVerificationFailed) return failure('BAD_SIGNATURE');
     return failure('MALFORMED');
   }
+  // The gateway signs in low-S form only; the high-S twin of a signature is a copy passed off as another token.
+  if (!isLowS(attestation)) return failure('BAD_SIGNATURE');
+  if (payload.form !== expected.formId) return failure('FORM_MISMATCH');
+  if (payload.sub !== expected.subjectId) return failure('SUBJECT_MISMATCH');
   const form = forms.get(String(payload.form));
   const values = (payload.values ?? {}) as Record<string, AttestedValue>;
   if (!form) return failure('UNKNOWN_FORM');
+  if (hasDuplicates(submitted.map((s) => s.key)) || submitted.some((s) => (s.rows ?? []).some((r) => hasDuplicates(r.cells.map((c) => c.key))))) {
+    return failure('MALFORMED');
+  }
   const byKey = new Map(submitted.map((s) => [s.key, s]));
   const altered: string[] = [];
   for (const field of form.fields) {
@@ -74,10 +115,16 @@ export async function verifyAttestation(keys: KeyRing, forms: ReadonlyMap<string
     if (attested === undefined) continue;
     const given = byKey.get(field.key);
     if (Array.isArray(attested)) {
-      const canonical = (row: Record<string, string | null>) => JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k] ?? null]));
-      const allowed = new Set(attested.map(canonical));
-      const rows = (given?.rows ?? []).map((r) => Object.fromEntries(r.cells.map((c) => [c.key, c.value ?? null])));
-      if (!given || rows.some((r) => !allowed.has(canonical(r)))) altered.push(field.key);
+      // A multiset: each attested row may be submitted at most as often as it was attested.
+      const left = new Map<string, number>();
+      for (const row of attested) left.set(canonicalRow(row), (left.get(canonicalRow(row)) ?? 0) + 1);
+      const rows = (given?.rows ?? []).map((r) => canonicalRow(Object.fromEntries(r.cells.map((c) => [c.key, c.value ?? null]))));
+      const fits = rows.every((row) => {
+        const n = left.get(row) ?? 0;
+        left.set(row, n - 1);
+        return n > 0;
+      });
+      if (!given || !fits) altered.push(field.key);
     } else if (!field.editable && (given?.value ?? null) !== attested) {
       altered.push(field.key);
     }

@@ -395,10 +395,16 @@ export type Person = {
 };
 
 export type PrefillCheckFailure =
+  /** The signature does not verify, or is not in the low-S form the gateway signs in. */
   | 'BAD_SIGNATURE'
   | 'EXPIRED'
+  /** The attestation is of another form than the one the portal named. */
+  | 'FORM_MISMATCH'
   | 'LOCKED_FIELDS_ALTERED'
+  /** Not a compact JWS of an attestation, or a submission that repeats a field key or a cell key. */
   | 'MALFORMED'
+  /** The attestation is about another citizen than the one the portal named. */
+  | 'SUBJECT_MISMATCH'
   | 'UNKNOWN_FORM'
   | 'UNKNOWN_KEY';
 
@@ -508,7 +514,11 @@ export type Query = {
    * Rate-limited per official.
    */
   verifyCitizen: VerificationResult;
-  /** Checks a submitted form against the attestation of its prefill. */
+  /**
+   * Checks a submitted form against the attestation of its prefill. `formId` and
+   * `subjectId` are the form and citizen the portal is processing: an attestation of any
+   * other is refused (FORM_MISMATCH, SUBJECT_MISMATCH).
+   */
   verifyPrefill: PrefillVerification;
 };
 
@@ -544,6 +554,8 @@ export type QueryVerifyCitizenArgs = {
 
 export type QueryVerifyPrefillArgs = {
   attestation: Scalars['String']['input'];
+  formId: Scalars['ID']['input'];
+  subjectId: Scalars['PersonalId']['input'];
   submitted: Array<SubmittedField>;
 };
 
@@ -1043,7 +1055,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   prefill?: Resolver<ResolversTypes['FormPrefill'], ParentType, ContextType, RequireFields<QueryPrefillArgs, 'formId'>>;
   purposes?: Resolver<Array<ResolversTypes['Purpose']>, ParentType, ContextType>;
   verifyCitizen?: Resolver<ResolversTypes['VerificationResult'], ParentType, ContextType, RequireFields<QueryVerifyCitizenArgs, 'input'>>;
-  verifyPrefill?: Resolver<ResolversTypes['PrefillVerification'], ParentType, ContextType, RequireFields<QueryVerifyPrefillArgs, 'attestation' | 'submitted'>>;
+  verifyPrefill?: Resolver<ResolversTypes['PrefillVerification'], ParentType, ContextType, RequireFields<QueryVerifyPrefillArgs, 'attestation' | 'formId' | 'subjectId' | 'submitted'>>;
 };
 
 export type ResidenceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Residence'] = ResolversParentTypes['Residence']> = {

@@ -49,10 +49,10 @@ export const formQueries: Pick<QueryResolvers<GatewayContext>, 'forms' | 'prefil
     return { formId: form.id, subjectId: subject, fields: result.fields, missing: result.missing, attestation: jws, expiresAt };
   },
 
-  verifyPrefill: async (_parent, { attestation, submitted }, ctx) => {
+  verifyPrefill: async (_parent, { attestation, submitted, formId, subjectId }, ctx) => {
     if (attestation.length > 100_000) throw new BadUserInputError('an attestation is at most 100000 characters', { field: 'attestation' });
     if (submitted.length > 500) throw new BadUserInputError('at most 500 fields', { field: 'submitted' });
-    return verifyAttestation(ctx.keys, ctx.forms, attestation, submitted);
+    return verifyAttestation(ctx.keys, ctx.forms, attestation, submitted, { formId, subjectId });
   },
 
   verifyCitizen: async (_parent, { input }, ctx) => {

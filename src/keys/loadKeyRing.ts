@@ -12,6 +12,10 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
+import { loadChainKeys, rotateChainKeys, type ChainKeys } from './loadChainKeys';
+import { toLowS } from './lowS';
+
+export type { ChainKeys };
 
 /** One signing key as kept on disk: a private ES256 JWK and its life. */
 interface StoredKey {
@@ -24,12 +28,14 @@ interface StoredKey {
 
 export interface KeyRing {
   readonly activeKid: string;
-  /** Signs claims as a compact JWS (ES256, `kid` in the header). */
+  /** Signs claims as a compact JWS (ES256, `kid` in the header, low-S signature). */
   sign(claims: Record<string, unknown>, options: { typ: string; expiresInSeconds?: number }): Promise<string>;
   /** Public keys of every key still kept: the active one and retired ones. */
   jwks(): JSONWebKeySet;
   /** For verifying the gateway's own signatures. */
   keySet: JWTVerifyGetKey;
+  /** The secret keys of the audit chain's links (never published). */
+  chain: ChainKeys;
 }
 
 export class KeyRingError extends Error {
@@ -68,12 +74,12 @@ async function newKey(dir: string, now: Date): Promise<StoredKey> {
 }
 
 /**
- * The gateway's signing keys, kept as files in one directory (a mounted secret in
- * production, `DATA_DIR/keys` in development). The newest unretired key signs;
- * retired keys stay published while anything they signed may still be presented
- * (`publishRetiredForSeconds`), so that rotation never invalidates a live attestation.
- * Keys are read at start: restart (or roll) the gateway after a rotation. In
- * development an empty directory gets a fresh key; in production it is an error.
+ * The gateway's signing keys and audit chain keys, kept as files in one directory (a
+ * mounted secret in production, `DATA_DIR/keys` in development). The newest unretired
+ * signing key signs; retired keys stay published while anything they signed may still
+ * be presented (`publishRetiredForSeconds`), so that rotation never invalidates a live
+ * attestation. Keys are read at start: restart (or roll) the gateway after a rotation.
+ * In development an empty directory gets fresh keys; in production it is an error.
  */
 export async function loadKeyRing(options: {
   dir: string;
@@ -91,6 +97,7 @@ export async function loadKeyRing(options: {
   const active = keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   if (!active) throw new KeyRingError(`every signing key in ${options.dir} is retired; rotate to make a new one`);
   const privateKey = (await importJWK(active.privateJwk, 'ES256')) as CryptoKey;
+  const chain = loadChainKeys({ dir: options.dir, createIfMissing: options.createIfMissing, now });
   const horizon = options.publishRetiredForSeconds;
   const published = keys.filter((k) => !k.retiredAt || horizon === undefined || Date.parse(k.retiredAt) + horizon * 1000 > now().getTime());
   const publicKeys: JSONWebKeySet = {
@@ -104,15 +111,23 @@ export async function loadKeyRing(options: {
     async sign(claims, o) {
       let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: active.kid, typ: o.typ }).setIssuedAt();
       if (o.expiresInSeconds) jwt = jwt.setExpirationTime(Math.floor(now().getTime() / 1000) + o.expiresInSeconds);
-      return jwt.sign(privateKey);
+      return toLowS(await jwt.sign(privateKey));
     },
     jwks: () => publicKeys,
     keySet: createLocalJWKSet(publicKeys),
+    chain,
   };
 }
 
-/** Retires the active key and makes a new one; the old one stays published. */
-export async function rotateKeys(dir: string, now: Date = new Date()): Promise<{ retired: string[]; active: string }> {
+/**
+ * Retires the active signing key and audit chain key and makes new ones (or the first
+ * ones, in an empty directory). The old signing key stays published; the old chain
+ * key stays in the directory to verify the links it made.
+ */
+export async function rotateKeys(
+  dir: string,
+  now: Date = new Date(),
+): Promise<{ retired: string[]; active: string; chain: { retired: string[]; active: string } }> {
   const keys = readKeys(dir);
   const retired: string[] = [];
   for (const k of keys.filter((x) => !x.retiredAt)) {
@@ -121,5 +136,5 @@ export async function rotateKeys(dir: string, now: Date = new Date()): Promise<{
     retired.push(k.kid);
   }
   const fresh = await newKey(dir, now);
-  return { retired, active: fresh.kid };
+  return { retired, active: fresh.kid, chain: rotateChainKeys(dir, now) };
 }
