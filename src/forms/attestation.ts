@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import type { KeyRing } from '../keys/loadKeyRing';
 import { isLowS } from '../keys/lowS';
 import type { FormDefinition } from './loadForms';
@@ -57,7 +57,9 @@ export function attestedValues(result: PrefillResult): Record<string, AttestedVa
  */
 export async function signAttestation(keys: KeyRing, result: PrefillResult, ttlSeconds: number): Promise<{ jws: string; expiresAt: Date }> {
   const jws = await keys.sign({ form: result.formId, sub: result.subjectId, values: attestedValues(result) }, { typ: ATTESTATION_TYPE, expiresInSeconds: ttlSeconds });
-  return { jws, expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
+  // The expiry signed into it, read back rather than computed again with another clock.
+  const { exp } = decodeJwt(jws);
+  return { jws, expiresAt: new Date((exp as number) * 1000) };
 }
 
 function failure(reason: VerificationFailure): PrefillCheck {

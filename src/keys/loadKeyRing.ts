@@ -109,8 +109,9 @@ export async function loadKeyRing(options: {
   return {
     activeKid: active.kid,
     async sign(claims, o) {
-      let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: active.kid, typ: o.typ }).setIssuedAt();
-      if (o.expiresInSeconds) jwt = jwt.setExpirationTime(Math.floor(now().getTime() / 1000) + o.expiresInSeconds);
+      const at = Math.floor(now().getTime() / 1000);
+      let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: active.kid, typ: o.typ }).setIssuedAt(at);
+      if (o.expiresInSeconds) jwt = jwt.setExpirationTime(at + o.expiresInSeconds);
       return toLowS(await jwt.sign(privateKey));
     },
     jwks: () => publicKeys,
