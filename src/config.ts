@@ -8,6 +8,12 @@ import type { RegistryName } from '../connectors/types';
  */
 export interface GatewayConfig {
   nodeEnv: string;
+  /**
+   * Development was asked for explicitly (`NODE_ENV=development`, as `npm start` sets):
+   * the embedded identity provider, mock registries, `/dev` routes, playground, demo and
+   * anonymous introspection. Never in any other mode, whatever else is set.
+   */
+  development: boolean;
   production: boolean;
   host: string;
   port: number;
@@ -129,17 +135,27 @@ type Env = Readonly<Record<string, string | undefined>>;
 const SUPPORTED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Reads the whole configuration; throws a {@link ConfigError} listing every bad key. */
+/** Hosts of this machine: development binds and reaches nothing else. */
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/;
+
+/**
+ * Reads the whole configuration; throws a {@link ConfigError} listing every bad key.
+ * Outside development (`NODE_ENV=development`, explicitly) the identity provider and
+ * the registries must be named: nothing falls back to the embedded ones.
+ */
 export function loadConfig(env: Env): GatewayConfig {
   const r = new Reader(env);
-  const nodeEnv = env.NODE_ENV ?? 'development';
+  const nodeEnv = env.NODE_ENV ?? '';
   const production = nodeEnv === 'production';
+  const development = nodeEnv === 'development';
+  /** Why a setting with an embedded default in development is required here. */
+  const required = development ? false : production ? 'in production' : `unless NODE_ENV=development (NODE_ENV is ${nodeEnv ? `"${nodeEnv}"` : 'unset'})`;
 
   const timeout = r.int('REGISTRY_TIMEOUT_MS', 2000, 10, 120_000);
   const retries = r.int('REGISTRY_RETRIES', 2, 0, 5);
   const maxConnections = r.int('REGISTRY_MAX_CONNECTIONS', 64, 1, 4096);
   const registry = (name: RegistryName) => ({
-    url: r.url(`${name}_URL`, production),
+    url: r.url(`${name}_URL`, required),
     timeoutMs: r.int(`${name}_TIMEOUT_MS`, timeout, 10, 120_000),
     retries: r.int(`${name}_RETRIES`, retries, 0, 5),
     maxConnections: r.int(`${name}_MAX_CONNECTIONS`, maxConnections, 1, 4096),
@@ -152,14 +168,14 @@ export function loadConfig(env: Env): GatewayConfig {
   }
   const clockToleranceSec = r.int('AUTH_CLOCK_TOLERANCE_SEC', 30, 0, 300);
   const verifiedCacheSec = r.int('AUTH_VERIFIED_CACHE_SEC', 60, 0, 600);
-  const jwksUrl = r.url('AUTH_JWKS_URL', production);
+  const jwksUrl = r.url('AUTH_JWKS_URL', required);
   let auth: AuthConfig;
   if (jwksUrl) {
     auth = {
       mode: 'remote',
       jwksUrl,
-      issuer: r.string('AUTH_ISSUER', null, true) ?? '',
-      audience: r.string('AUTH_AUDIENCE', null, true) ?? '',
+      issuer: r.string('AUTH_ISSUER', null, 'with AUTH_JWKS_URL') ?? '',
+      audience: r.string('AUTH_AUDIENCE', null, 'with AUTH_JWKS_URL') ?? '',
       algorithms,
       clockToleranceSec,
       verifiedCacheSec,
@@ -176,20 +192,14 @@ export function loadConfig(env: Env): GatewayConfig {
     };
   }
 
-  const latencyText = env.MOCK_LATENCY_MS ?? '5-20';
-  const latencyMatch = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(latencyText);
-  const latency = latencyMatch
-    ? { minMs: Number(latencyMatch[1]), maxMs: Number(latencyMatch[2] ?? latencyMatch[1]) }
-    : { minMs: 0, maxMs: 0 };
-  if (!latencyMatch || latency.maxMs < latency.minMs) r.problem(`MOCK_LATENCY_MS must look like "5-20" or "10", got "${latencyText}"`);
-
   const config: GatewayConfig = {
     nodeEnv,
+    development,
     production,
     host: r.string('HOST', production ? '0.0.0.0' : '127.0.0.1') as string,
     port: r.int('PORT', 4000, 0, 65535),
     dataDir: path.resolve(r.string('DATA_DIR', '.data') as string),
-    databaseUrl: r.postgresUrl('DATABASE_URL', production),
+    databaseUrl: r.postgresUrl('DATABASE_URL', production ? 'in production' : false),
     policyCatalogue: r.string('POLICY_CATALOGUE', null),
     signingKeyDir: '',
     attestationTtlSeconds: r.int('ATTESTATION_TTL_S', 86_400, 60, 30 * 86_400),
@@ -235,17 +245,17 @@ export function loadConfig(env: Env): GatewayConfig {
     loaderMaxBatch: r.int('LOADER_MAX_BATCH', 100, 1, 200),
     auth,
     cache: undefined as unknown as CacheConfig,
-    mocks: {
-      seed: r.string('MOCK_SEED', 'vn-registry-gateway') as string,
-      size: r.int('MOCK_CITIZENS', 20_000, 100, 2_000_000),
-      latency,
-      ports: {
-        POPULATION: r.int('MOCK_POPULATION_PORT', 4101, 0, 65535),
-        RESIDENCE: r.int('MOCK_RESIDENCE_PORT', 4102, 0, 65535),
-        DOCUMENTS: r.int('MOCK_DOCUMENTS_PORT', 4103, 0, 65535),
-      },
-    },
+    mocks: readMockConfig(r, env),
   };
+  if (development) {
+    // Development mints tokens for anyone: it binds to this machine and reads mock registries only.
+    if (!LOOPBACK.test(config.host)) r.problem(`HOST "${config.host}" is not a loopback address: NODE_ENV=development mints tokens for anyone and only listens on this machine`);
+    for (const [name, reg] of Object.entries(registries)) {
+      if (reg.url && !LOOPBACK.test(new URL(reg.url).hostname)) {
+        r.problem(`${name}_URL points at another machine: NODE_ENV=development mints tokens for anyone and reads only registries on this machine (the embedded mocks, or npm run mocks)`);
+      }
+    }
+  }
   config.cache = readCacheConfig(r, production);
   config.signingKeyDir = keyDirectory(r, config.dataDir, production);
   const checkpointFile = r.string('AUDIT_CHECKPOINT_FILE', null);
@@ -268,6 +278,62 @@ export function loadKeyDirectory(env: Env): string {
   const dir = keyDirectory(r, path.resolve(r.string('DATA_DIR', '.data') as string), env.NODE_ENV === 'production');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return dir;
+}
+
+/** What the audit tools (`npm run audit:verify`, `audit:prune`) need, and nothing else. */
+export interface AuditToolConfig {
+  databaseUrl: string | null;
+  dataDir: string;
+  signingKeyDir: string;
+  audit: Pick<GatewayConfig['audit'], 'checkpointEveryRecords' | 'checkpointEveryMs' | 'checkpointFile'>;
+}
+
+/**
+ * Only the store, keys and checkpoint settings: the audit tools run beside a gateway
+ * (or against its backups) without its registries or identity provider.
+ */
+export function loadAuditToolConfig(env: Env): AuditToolConfig {
+  const r = new Reader(env);
+  const production = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(r.string('DATA_DIR', '.data') as string);
+  const checkpointFile = r.string('AUDIT_CHECKPOINT_FILE', null);
+  const config: AuditToolConfig = {
+    databaseUrl: r.postgresUrl('DATABASE_URL', production ? 'in production' : false),
+    dataDir,
+    signingKeyDir: keyDirectory(r, dataDir, production),
+    audit: {
+      checkpointEveryRecords: r.int('AUDIT_CHECKPOINT_EVERY', 500, 1, 1_000_000),
+      checkpointEveryMs: r.int('AUDIT_CHECKPOINT_MS', 60_000, 100, 86_400_000),
+      checkpointFile: checkpointFile === 'off' ? null : checkpointFile ? path.resolve(checkpointFile) : path.join(dataDir, 'audit-checkpoints.jsonl'),
+    },
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** What `npm run mocks` needs: the mock registries' data, latency, ports and host. */
+export function loadMockConfig(env: Env): MockConfig & { host: string } {
+  const r = new Reader(env);
+  const config = { host: r.string('HOST', '127.0.0.1') as string, ...readMockConfig(r, env) };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+function readMockConfig(r: Reader, env: Env): MockConfig {
+  const latencyText = env.MOCK_LATENCY_MS ?? '5-20';
+  const latencyMatch = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(latencyText);
+  const latency = latencyMatch ? { minMs: Number(latencyMatch[1]), maxMs: Number(latencyMatch[2] ?? latencyMatch[1]) } : { minMs: 0, maxMs: 0 };
+  if (!latencyMatch || latency.maxMs < latency.minMs) r.problem(`MOCK_LATENCY_MS must look like "5-20" or "10", got "${latencyText}"`);
+  return {
+    seed: r.string('MOCK_SEED', 'vn-registry-gateway') as string,
+    size: r.int('MOCK_CITIZENS', 20_000, 100, 2_000_000),
+    latency,
+    ports: {
+      POPULATION: r.int('MOCK_POPULATION_PORT', 4101, 0, 65535),
+      RESIDENCE: r.int('MOCK_RESIDENCE_PORT', 4102, 0, 65535),
+      DOCUMENTS: r.int('MOCK_DOCUMENTS_PORT', 4103, 0, 65535),
+    },
+  };
 }
 
 const FRESHNESS_DEFAULTS: Record<RegistryName, number> = { POPULATION: 300, RESIDENCE: 120, DOCUMENTS: 600 };
@@ -327,10 +393,11 @@ class Reader {
     this.problems.push(message);
   }
 
-  string(key: string, fallback: string | null, required = false): string | null {
+  /** `required`: true, or when it is required ("in production"). */
+  string(key: string, fallback: string | null, required: boolean | string = false): string | null {
     const v = this.env[key];
     if (v === undefined || v === '') {
-      if (required) this.problem(`${key} is required`);
+      if (required) this.problem(`${key} is required${typeof required === 'string' ? ` ${required}` : ''}`);
       return fallback;
     }
     return v;
@@ -346,10 +413,10 @@ class Reader {
     return Number(v);
   }
 
-  url(key: string, required: boolean): string | null {
+  url(key: string, required: string | false): string | null {
     const v = this.env[key];
     if (v === undefined || v === '') {
-      if (required) this.problem(`${key} is required in production`);
+      if (required) this.problem(`${key} is required ${required}`);
       return null;
     }
     try {
@@ -362,10 +429,10 @@ class Reader {
     }
   }
 
-  postgresUrl(key: string, required: boolean): string | null {
+  postgresUrl(key: string, required: string | false): string | null {
     const v = this.env[key];
     if (v === undefined || v === '') {
-      if (required) this.problem(`${key} is required in production`);
+      if (required) this.problem(`${key} is required ${required}`);
       return null;
     }
     if (!/^postgres(ql)?:\/\/\S+$/.test(v)) {

@@ -84,7 +84,8 @@ export async function createServices(
   const accessLog = new AccessLogReader(store);
   const keys = await loadKeyRing({
     dir: config.signingKeyDir,
-    createIfMissing: !config.production,
+    // Keys are provisioned like any secret; only development makes its own.
+    createIfMissing: config.development,
     // Audit checkpoints must verify for as long as the records are kept; attestations expire sooner.
     publishRetiredForSeconds: Math.max(config.attestationTtlSeconds, config.audit.defaultRetentionDays * 86_400),
     now,

@@ -152,11 +152,12 @@ describe('production mode', () => {
   });
 
   it('refuses registry connection bounds that are not a positive integer', () => {
+    const dev = { NODE_ENV: 'development' };
     for (const value of ['0', '-1', '1e9', 'many', '64.5']) {
-      expect(() => loadConfig({ REGISTRY_MAX_CONNECTIONS: value })).toThrow(/REGISTRY_MAX_CONNECTIONS must be an integer between 1 and 4096/);
+      expect(() => loadConfig({ ...dev, REGISTRY_MAX_CONNECTIONS: value })).toThrow(/REGISTRY_MAX_CONNECTIONS must be an integer between 1 and 4096/);
     }
-    expect(() => loadConfig({ RESIDENCE_MAX_CONNECTIONS: '0' })).toThrow(/RESIDENCE_MAX_CONNECTIONS/);
-    expect(loadConfig({ REGISTRY_MAX_CONNECTIONS: '8', DOCUMENTS_MAX_CONNECTIONS: '2' }).registries).toMatchObject({
+    expect(() => loadConfig({ ...dev, RESIDENCE_MAX_CONNECTIONS: '0' })).toThrow(/RESIDENCE_MAX_CONNECTIONS/);
+    expect(loadConfig({ ...dev, REGISTRY_MAX_CONNECTIONS: '8', DOCUMENTS_MAX_CONNECTIONS: '2' }).registries).toMatchObject({
       POPULATION: { maxConnections: 8 },
       DOCUMENTS: { maxConnections: 2 },
     });
@@ -192,5 +193,75 @@ describe('production mode', () => {
       body: JSON.stringify({ query: '{ me { id } }' }),
     });
     expect(await json(res)).toEqual({ data: { me: { id } } });
+  });
+});
+
+describe('development only when asked for', () => {
+  const registries = { POPULATION_URL: 'https://dancu.example.gov.vn', RESIDENCE_URL: 'https://cutru.example.gov.vn', DOCUMENTS_URL: 'https://giayto.example.gov.vn' };
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it.each([
+    ['NODE_ENV=staging', { NODE_ENV: 'staging' }],
+    ['NODE_ENV unset', {}],
+    ['NODE_ENV=test', { NODE_ENV: 'test' }],
+  ])('refuses to start with %s, real registries and no identity provider, naming what is missing', (_name, mode) => {
+    expect(problems({ ...mode, ...registries, HOST: '0.0.0.0' })).toEqual([expect.stringMatching(/^AUTH_JWKS_URL is required unless NODE_ENV=development/)]);
+  });
+
+  it('refuses to start outside development with neither registries nor identity provider, listing every one', () => {
+    expect(problems({ NODE_ENV: 'staging' }).map((p) => p.split(' ')[0])).toEqual(['POPULATION_URL', 'RESIDENCE_URL', 'DOCUMENTS_URL', 'AUTH_JWKS_URL']);
+  });
+
+  it.each([
+    ['listens beyond this machine', { HOST: '0.0.0.0' }, /HOST "0.0.0.0" is not a loopback address/],
+    ['reads a registry on another machine', { POPULATION_URL: 'https://dancu.example.gov.vn' }, /POPULATION_URL points at another machine/],
+  ])('refuses development that %s', (_name, env, message) => {
+    expect(problems({ NODE_ENV: 'development', ...env })).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('accepts development against mock registries on this machine', () => {
+    expect(problems({ NODE_ENV: 'development', POPULATION_URL: 'http://127.0.0.1:4101', HOST: 'localhost' })).toEqual([]);
+  });
+
+  describe('a gateway in another mode, fully configured', () => {
+    let mocks: MockRegistries;
+    let idp: TestIdentityProvider;
+    let gateway: Gateway;
+    let url: string;
+    let database: TestDatabase;
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      const dataset = testDataset();
+      mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 0, maxMs: 1 } });
+      idp = await startTestIdentityProvider();
+      const keyDir = mkdtempSync(path.join(tmpdir(), 'gw-keys-'));
+      await rotateKeys(keyDir);
+      const config = loadConfig({ NODE_ENV: 'staging', PORT: '0', LOG_LEVEL: 'silent', ...externalServices(mocks, idp, database.url), SIGNING_KEY_DIR: keyDir });
+      gateway = await createGateway({ config });
+      url = await gateway.listen();
+    });
+    afterAll(async () => {
+      await gateway.stop();
+      await mocks.stop();
+      await idp.stop();
+      await database.drop();
+    });
+
+    it.each(['/dev/token', '/dev/personas', '/dev/registries', '/playground/graphiql.min.js', '/demo/'])('has no %s', async (route) => {
+      const res = await fetch(`${url}${route}`, { method: route === '/dev/token' ? 'POST' : 'GET', headers: { 'content-type': 'application/json' }, body: route === '/dev/token' ? '{"role":"agency","sub":"x","agency":"CA_HN","scopes":["residence.process"]}' : undefined });
+      expect(res.status).toBe(404);
+    });
+
+    it('refuses introspection without a token', async () => {
+      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }) });
+      expect(res.status).toBe(401);
+    });
   });
 });

@@ -37,7 +37,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Gateway
     consents: services.consents,
     limits: config.limits,
     lookups: services.lookups,
-    allowAnonymousIntrospection: !config.production,
+    allowAnonymousIntrospection: config.development,
     onAnalysis: () => services.metrics.operationAnalysed(),
   });
   return new ApolloServer<GatewayContext>({

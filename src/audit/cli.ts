@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadAuditToolConfig } from '../config';
 import { loadKeyRing } from '../keys/loadKeyRing';
 import { createStore } from '../store/createStore';
 import { AuditLog } from './AuditLog';
@@ -17,7 +17,7 @@ async function main(command: string | undefined): Promise<number> {
     process.stderr.write('usage: audit verify | audit prune\n');
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadAuditToolConfig(process.env);
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const keys = await loadKeyRing({ dir: config.signingKeyDir, createIfMissing: false });

@@ -57,15 +57,15 @@ export function createApp(options: AppOptions): express.Express {
 
   app.use(requestId);
   app.use(requestScope);
-  app.use(securityHeaders({ production: config.production }));
+  app.use(securityHeaders({ production: config.production, development: config.development }));
   app.use(corsAllowlist(config.corsOrigins));
   app.use((_req, res, next) => {
     if (!options.draining()) return next();
     res.setHeader('connection', 'close');
     res.status(503).json(graphqlErrorBody('UNAVAILABLE', 'The gateway is shutting down'));
   });
-  // Development only; the playground answers a browser's GET /graphql before Apollo does.
-  if (!config.production) {
+  // Development only (asked for explicitly); the playground answers a browser's GET /graphql before Apollo does.
+  if (config.development) {
     app.use(createDevRouter({ identityProvider: options.identityProvider, registries: options.registryUrls, logger }));
     app.use(createPlaygroundRouter());
     app.use(createDemoRouter());
@@ -76,7 +76,7 @@ export function createApp(options: AppOptions): express.Express {
     requireJsonBody,
     express.json({ limit: config.limits.bodyBytes }),
     ...(options.persisted ? [persistedOperationsOnly(options.persisted)] : []),
-    refuseAnonymous({ allowIntrospection: !config.production, maxTokens: config.limits.tokens }),
+    refuseAnonymous({ allowIntrospection: config.development, maxTokens: config.limits.tokens }),
     options.graphql(requestLogger),
   );
   app.use(

@@ -16,7 +16,7 @@ const REGISTRY_TITLES: Record<RegistryName, string> = {
   DOCUMENTS: 'Kho dữ liệu giấy tờ đã cấp',
 };
 
-/** Development-only routes; never mounted when NODE_ENV=production. */
+/** Development-only routes; mounted only when development was asked for (NODE_ENV=development). */
 export function createDevRouter(options: DevRoutesOptions): Router {
   const router = Router();
   const fail = (res: express.Response, status: number, code: string, message: string) => {

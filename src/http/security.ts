@@ -4,14 +4,14 @@ import type { RequestHandler } from 'express';
  * Headers on every response. The API itself serves JSON only, so its policy is the
  * strictest; the development pages (playground, demo) load their own scripts and styles.
  */
-export function securityHeaders(options: { production: boolean }): RequestHandler {
+export function securityHeaders(options: { production: boolean; development: boolean }): RequestHandler {
   return (req, res, next) => {
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('cross-origin-resource-policy', 'same-origin');
     res.setHeader('permissions-policy', 'camera=(), microphone=(), geolocation=()');
-    const page = !options.production && (req.path.startsWith('/playground') || req.path.startsWith('/demo') || (req.path === '/graphql' && req.method === 'GET'));
+    const page = options.development && (req.path.startsWith('/playground') || req.path.startsWith('/demo') || (req.path === '/graphql' && req.method === 'GET'));
     res.setHeader(
       'content-security-policy',
       page

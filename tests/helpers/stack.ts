@@ -64,7 +64,7 @@ export async function startStack(
   const database = options.store === 'embedded' || env.DATABASE_URL ? null : await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
   const fullEnv: Record<string, string> = {
-    NODE_ENV: 'test',
+    NODE_ENV: 'development',
     PORT: '0',
     MOCK_LATENCY_MS: '1-3',
     DATA_DIR: dataDir,
