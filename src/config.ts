@@ -111,9 +111,25 @@ export interface CacheConfig {
   webhookSecret: string | null;
 }
 
+interface AuthCommon {
+  issuer: string;
+  audience: string;
+  algorithms: string[];
+  clockToleranceSec: number;
+  /** How long a verified token is trusted without checking its signature again. */
+  verifiedCacheSec: number;
+  /** Tokens issued (`iat`) longer ago than this are refused; 0: no bound beyond `exp`. */
+  maxTokenAgeSec: number;
+}
+
 export type AuthConfig =
-  | { mode: 'embedded'; issuer: string; audience: string; algorithms: string[]; clockToleranceSec: number; verifiedCacheSec: number }
-  | { mode: 'remote'; jwksUrl: string; issuer: string; audience: string; algorithms: string[]; clockToleranceSec: number; verifiedCacheSec: number };
+  | ({ mode: 'embedded' } & AuthCommon)
+  | ({
+      mode: 'remote';
+      jwksUrl: string;
+      /** How long the provider's key set is trusted before it is fetched again. */
+      jwksMaxAgeSec: number;
+    } & AuthCommon);
 
 export interface MockConfig {
   seed: string;
@@ -168,6 +184,7 @@ export function loadConfig(env: Env): GatewayConfig {
   }
   const clockToleranceSec = r.int('AUTH_CLOCK_TOLERANCE_SEC', 30, 0, 300);
   const verifiedCacheSec = r.int('AUTH_VERIFIED_CACHE_SEC', 60, 0, 600);
+  const maxTokenAgeSec = r.int('AUTH_MAX_TOKEN_AGE_SEC', 0, 0, 86_400);
   const jwksUrl = r.url('AUTH_JWKS_URL', required);
   let auth: AuthConfig;
   if (jwksUrl) {
@@ -176,9 +193,11 @@ export function loadConfig(env: Env): GatewayConfig {
       jwksUrl,
       issuer: r.string('AUTH_ISSUER', null, 'with AUTH_JWKS_URL') ?? '',
       audience: r.string('AUTH_AUDIENCE', null, 'with AUTH_JWKS_URL') ?? '',
+      jwksMaxAgeSec: r.int('AUTH_JWKS_MAX_AGE_SEC', 60, 1, 3600),
       algorithms,
       clockToleranceSec,
       verifiedCacheSec,
+      maxTokenAgeSec,
     };
   } else {
     if (env.AUTH_ISSUER || env.AUTH_AUDIENCE) r.problem('AUTH_ISSUER/AUTH_AUDIENCE are set but AUTH_JWKS_URL is not');
@@ -189,6 +208,7 @@ export function loadConfig(env: Env): GatewayConfig {
       algorithms: ['ES256'],
       clockToleranceSec,
       verifiedCacheSec,
+      maxTokenAgeSec,
     };
   }
 

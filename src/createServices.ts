@@ -1,10 +1,10 @@
-import { createRemoteJWKSet } from 'jose';
 import type { BreakerState } from '../connectors/CircuitBreaker';
 import { createConnectors, type Connectors } from '../connectors/createConnectors';
 import { REGISTRY_NAMES, type RegistryName } from '../connectors/types';
 import { createDecider } from './access/decide';
 import { createAuthenticator, type Authenticator } from './auth/createAuthenticator';
 import { createDevIdentityProvider, type DevIdentityProvider } from './auth/createDevIdentityProvider';
+import { createRemoteKeySet } from './auth/createRemoteKeySet';
 import { AccessLogReader } from './audit/AccessLogReader';
 import { AuditLog } from './audit/AuditLog';
 import { createCaches, type Caches } from './cache/createCaches';
@@ -132,7 +132,8 @@ export async function createServices(
     identityProvider = await createDevIdentityProvider({ issuer: config.auth.issuer, audience: config.auth.audience });
     authenticator = createAuthenticator({ ...config.auth, keySet: identityProvider.keySet, now });
   } else {
-    authenticator = createAuthenticator({ ...config.auth, keySet: createRemoteJWKSet(new URL(config.auth.jwksUrl)), now });
+    const keySet = createRemoteKeySet({ url: new URL(config.auth.jwksUrl), maxAgeMs: config.auth.jwksMaxAgeSec * 1000, timeoutMs: 5000, cooldownMs: 10_000, now: millis });
+    authenticator = createAuthenticator({ ...config.auth, keySet, now });
   }
 
   return {

@@ -292,3 +292,54 @@ describe('remembering verified tokens', () => {
     expect(await auth.authenticate(bearer(token))).toEqual({ kind: 'agency', officialId: 'canbo.01', agency: 'CA_HN', scopes: ['citizen.read'] });
   });
 });
+
+describe('keys the identity provider withdraws, and old tokens', () => {
+  let idp: TestIdentityProvider;
+  let stack: Stack;
+  let citizenId: string;
+  /** How far the gateway's clock is ahead of the wall clock. */
+  let ahead = 0;
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider();
+    stack = await startStack(
+      { AUTH_JWKS_URL: idp.jwksUrl, AUTH_ISSUER: TEST_ISSUER, AUTH_AUDIENCE: TEST_AUDIENCE, AUTH_JWKS_MAX_AGE_SEC: '60', AUTH_VERIFIED_CACHE_SEC: '60', AUTH_MAX_TOKEN_AGE_SEC: '600' },
+      { now: () => new Date(Date.now() + ahead) },
+    );
+    citizenId = stack.persona('household-of-five');
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await idp.stop();
+  });
+  const me = (token: string) => stack.graphql('{ me { id } }', { token });
+
+  it('stops verifying new tokens signed with a withdrawn key once the key set is past its age, and forgets tokens it had verified', async () => {
+    const before = await idp.sign({ sub: citizenId, jti: 'before' }, { expiresIn: '1h' });
+    expect((await me(before)).status).toBe(200);
+    idp.withdrawTrustedKey();
+    // Within the key set's age the provider is not asked again.
+    ahead += 30_000;
+    const during = await idp.sign({ sub: citizenId, jti: 'during' }, { expiresIn: '1h' });
+    expect((await me(during)).status).toBe(200);
+    // Past it, the key set is fetched again and the withdrawn key is gone.
+    ahead += 31_000;
+    const fetched = idp.fetches();
+    const after = await idp.sign({ sub: citizenId, jti: 'after' }, { expiresIn: '1h' });
+    const refused = await me(after);
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.extensions?.reason).toMatch(/no key of the identity provider matches/);
+    expect(idp.fetches()).toBeGreaterThan(fetched);
+    // A token verified before is not trusted past AUTH_VERIFIED_CACHE_SEC either.
+    expect((await me(before)).status).toBe(401);
+    // Tokens from the new key work.
+    const renewed = await idp.sign({ sub: citizenId }, { key: idp.strangerKey, kid: 'trusted-2' });
+    expect((await me(renewed)).status).toBe(200);
+  });
+
+  it('refuses a token issued longer ago than AUTH_MAX_TOKEN_AGE_SEC, though not expired', async () => {
+    const token = await idp.sign({ sub: citizenId, iat: Math.floor((Date.now() + ahead) / 1000) - 700 }, { key: idp.strangerKey, kid: 'trusted-2', expiresIn: '1h' });
+    const res = await me(token);
+    expect(res.status).toBe(401);
+    expect(res.body.errors?.[0]?.extensions?.reason).toMatch(/issued too long ago/);
+  });
+});

@@ -17,6 +17,8 @@ export interface AuthenticatorOptions {
    * keeps working.
    */
   verifiedCacheSec?: number;
+  /** Tokens issued longer ago than this are refused (`iat` required); 0 or absent: no bound beyond `exp`. */
+  maxTokenAgeSec?: number;
   /** Most tokens remembered; the oldest go first. */
   verifiedCacheSize?: number;
   /** The clock; tests move it. */
@@ -68,7 +70,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           audience: options.audience,
           algorithms: options.algorithms,
           clockTolerance: options.clockToleranceSec,
-          requiredClaims: ['exp', 'sub'],
+          requiredClaims: options.maxTokenAgeSec ? ['exp', 'sub', 'iat'] : ['exp', 'sub'],
+          ...(options.maxTokenAgeSec ? { maxTokenAge: options.maxTokenAgeSec } : {}),
           currentDate: new Date(at),
         }));
       } catch (err) {
@@ -77,7 +80,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const caller = deepFreeze(callerFrom(payload));
       if (cacheMs > 0) {
         // jose accepted it, so exp is a number; the tolerance it allowed still applies.
-        const until = Math.min(at + cacheMs, ((payload.exp as number) + options.clockToleranceSec) * 1000);
+        const expiry = ((payload.exp as number) + options.clockToleranceSec) * 1000;
+        const tooOld = options.maxTokenAgeSec ? ((payload.iat as number) + options.maxTokenAgeSec + options.clockToleranceSec) * 1000 : Infinity;
+        const until = Math.min(at + cacheMs, expiry, tooOld);
         if (verified.size >= cacheSize) verified.delete(verified.keys().next().value as string);
         verified.set(token, { caller, until });
       }
@@ -92,7 +97,7 @@ function deepFreeze(caller: Caller): Caller {
 }
 
 function reasonFor(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (err instanceof joseErrors.JWTExpired) return err.claim === 'iat' ? 'the token was issued too long ago; sign in again' : 'the token has expired';
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     switch (err.claim) {
       case 'iss':
