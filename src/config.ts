@@ -106,6 +106,8 @@ export interface CacheConfig {
   encryptionKeys: CacheKey[];
   memoryMaxEntries: number;
   commandTimeoutMs: number;
+  /** Consecutive failed Redis calls after which Redis is skipped, and for how long before a probe. */
+  breaker: { failureThreshold: number; resetTimeoutMs: number };
   freshness: Record<RegistryName, Freshness>;
   /** Shared secret of registries' change webhooks; null disables the endpoint. */
   webhookSecret: string | null;
@@ -395,6 +397,7 @@ function readCacheConfig(r: Reader, production: boolean): CacheConfig {
     encryptionKeys: keys,
     memoryMaxEntries: r.int('CACHE_MEMORY_MAX_ENTRIES', 50_000, 1, 10_000_000),
     commandTimeoutMs: r.int('REDIS_COMMAND_TIMEOUT_MS', 100, 5, 10_000),
+    breaker: { failureThreshold: r.int('REDIS_BREAKER_FAILURES', 3, 1, 1000), resetTimeoutMs: r.int('REDIS_BREAKER_RESET_MS', 5000, 50, 600_000) },
     freshness: { POPULATION: freshness('POPULATION'), RESIDENCE: freshness('RESIDENCE'), DOCUMENTS: freshness('DOCUMENTS') },
     webhookSecret: r.string('REGISTRY_WEBHOOK_SECRET', null),
   };

@@ -15,7 +15,7 @@ import { createSchema } from './graphql/createSchema';
 import { loadKeyRing, type KeyRing } from './keys/loadKeyRing';
 import { createLookupLimiter, type LookupLimiter } from './limits/createLookupLimiter';
 import { RateLimiter } from './limits/RateLimiter';
-import type { Logger } from './logger';
+import { createThrottledLog, type Logger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import { loadCatalogue, readCatalogueFile, type PolicyCatalogue } from './policy/loadCatalogue';
 import type { SchemaFacts } from './schemaFacts/readSchemaFacts';
@@ -105,26 +105,24 @@ export async function createServices(
     observer: metrics.upstream,
     onBreakerStateChange: (registry, state) => logger.warn({ registry, state }, 'circuit breaker changed state'),
   });
-  let lastRedisError = 0;
+  const redisErrorLog = createThrottledLog(60_000, millis);
+  const redisStatusLog = createThrottledLog(60_000, millis);
   const caches = createCaches({
     config: config.cache,
     observer: metrics.cache,
-    onRedisStatus: (up) => {
-      metrics.setCacheUp(up);
-      logger.warn({ up }, up ? 'cache backend connected' : 'cache backend unavailable; serving from the registries');
-    },
-    onRedisError: (err: Error) => {
-      // ioredis reports every failed reconnect; once a minute in the logs is enough.
-      if (Date.now() - lastRedisError > 60_000) logger.warn({ err: { name: err.name, message: err.message } }, 'cache backend error');
-      lastRedisError = Date.now();
-    },
+    // A flapping or reconnecting Redis reports on every attempt; once a minute in the logs is enough.
+    onRedisStatus: (up) =>
+      redisStatusLog((suppressed) => logger.warn({ up, suppressed }, up ? 'cache backend usable again' : 'cache backend unavailable; serving from the registries')),
+    onRedisError: (err: Error) => redisErrorLog((suppressed) => logger.warn({ err: { name: err.name, message: err.message }, suppressed }, 'cache backend error')),
+    onRedisSkipped: () => metrics.cacheSkipped(),
     onEphemeralKeys: () => logger.warn('CACHE_HMAC_SECRET/CACHE_ENCRYPTION_KEYS not set: cache keys are random for this process, instances will not share entries'),
     now: millis,
   });
-  const rateLimiter = new RateLimiter({ redis: caches.redisClient(), prefix: config.cache.prefix, hashKey: (key) => caches.hashKey(key), now: millis });
+  const rateLimiter = new RateLimiter({ shared: caches.sharedCounter(), prefix: config.cache.prefix, hashKey: (key) => caches.hashKey(key), now: millis });
   const lookups = createLookupLimiter(rateLimiter, { ...config.lookupRateLimit, verify: config.verifyRateLimit });
   const breakers = () => Object.fromEntries(REGISTRY_NAMES.map((n) => [n, connectors.clients[n].breaker.state()])) as Record<RegistryName, BreakerState>;
   metrics.watchBreakers(breakers);
+  metrics.watchCache(() => caches.status().up);
 
   let identityProvider: DevIdentityProvider | undefined;
   let authenticator: Authenticator;

@@ -10,8 +10,10 @@ export interface GatewayMetrics {
   registry: Registry;
   upstream: UpstreamObserver;
   cache: CacheObserver;
-  /** Whether Redis answers, for the gauge. */
-  setCacheUp(up: boolean): void;
+  /** Reads at scrape time whether the cache backend can be used (connected, breaker closed). */
+  watchCache(up: () => boolean): void;
+  /** A cache call skipped while the backend keeps failing. */
+  cacheSkipped(): void;
   /** An audit transaction committed with this many records. */
   auditCommitted(records: number): void;
   /** How long an operation waited for its audit records to be durable. */
@@ -96,8 +98,20 @@ export function createMetrics(): GatewayMetrics {
     registers: [registry],
   });
   const auditRecords = new Counter({ name: 'gateway_audit_records_total', help: 'Audit records written.', registers: [registry] });
-  const cacheUp = new Gauge({ name: 'gateway_cache_up', help: 'Whether the cache backend answers (1) or not (0).', registers: [registry] });
-  cacheUp.set(1);
+  let cacheUp: () => boolean = () => true;
+  new Gauge({
+    name: 'gateway_cache_up',
+    help: 'Whether the cache backend can be used (1) or not (0): connected and not skipped by its breaker.',
+    registers: [registry],
+    collect() {
+      this.set(cacheUp() ? 1 : 0);
+    },
+  });
+  const cacheSkipped = new Counter({
+    name: 'gateway_cache_skipped_total',
+    help: 'Cache backend calls not made because it kept failing (breaker open): the gateway went on without it at once.',
+    registers: [registry],
+  });
   let readBreakers: () => Partial<Record<RegistryName, BreakerState>> = () => ({});
   new Gauge({
     name: 'gateway_breaker_state',
@@ -127,7 +141,10 @@ export function createMetrics(): GatewayMetrics {
       roundTrip: (operation) => cacheRoundTrips.inc({ operation }),
       error: (operation) => cacheErrors.inc({ operation }),
     },
-    setCacheUp: (up) => cacheUp.set(up ? 1 : 0),
+    watchCache(up) {
+      cacheUp = up;
+    },
+    cacheSkipped: () => cacheSkipped.inc(),
     auditWaited: (seconds) => auditWait.observe(seconds),
     auditCommitted: (records) => {
       auditTransactions.inc();

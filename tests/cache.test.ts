@@ -286,3 +286,59 @@ describe('cache building blocks', () => {
     expect(await m.getMany(['a', 'b', 'c'])).toEqual(['1', null, '3']);
   });
 });
+
+describe('a frozen Redis (connected, answering nothing)', () => {
+  let redis: RedisSetup;
+  let stack: Stack;
+  /** How far the gateway's clock is ahead of the wall clock. */
+  let ahead = 0;
+  beforeAll(async () => {
+    redis = await startRedis();
+    stack = await startStack(
+      {
+        CACHE_MODE: 'redis',
+        ...redis.env,
+        CACHE_HMAC_SECRET: randomBytes(32).toString('base64'),
+        CACHE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        REDIS_BREAKER_FAILURES: '3',
+        REDIS_BREAKER_RESET_MS: '60000',
+      },
+      { now: () => new Date(Date.now() + ahead) },
+    );
+  });
+  afterAll(async () => {
+    redis?.thaw();
+    await stack?.stop();
+    await redis?.destroy();
+  });
+
+  it('is skipped after a few timeouts, reported down, and used again once a probe succeeds', async () => {
+    const token = await stack.agencyToken();
+    const ask = (persona: string) =>
+      stack.graphql('query($id: PersonalId!) { citizen(id: $id) { person { fullName } household { id } documents { type } } }', { token, variables: { id: stack.persona(persona) }, headers });
+    expect((await ask('minor')).status).toBe(200);
+    expect(await metric(stack, 'gateway_cache_up', '')).toBe(1);
+
+    redis.freeze();
+    const skippedBefore = await metric(stack, 'gateway_cache_skipped_total', '');
+    // Every answer comes from the registries; the breaker opens after three timeouts, then Redis is not asked.
+    for (const persona of ['married-couple', 'divorced', 'passport-holder', 'no-documents', 'household-of-four']) {
+      const res = await ask(persona);
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toBeUndefined();
+    }
+    expect((await metric(stack, 'gateway_cache_skipped_total', '')) - skippedBefore).toBeGreaterThan(5);
+    expect(await metric(stack, 'gateway_cache_up', '')).toBe(0);
+    expect(((await (await fetch(`${stack.url}/readyz`)).json()) as { cache: unknown }).cache).toEqual({ kind: 'redis', up: false });
+
+    redis.thaw();
+    // Past the breaker's reset time one call probes Redis, and it is used again.
+    ahead += 61_000;
+    await ask('minor');
+    expect(await metric(stack, 'gateway_cache_up', '')).toBe(1);
+    await stack.resetRegistryCalls();
+    await ask('minor');
+    await ask('minor');
+    expect((await stack.registryCalls()).POPULATION).toBe(0);
+  });
+});

@@ -136,15 +136,15 @@ export class RegistryCache<T extends Cached> {
     const own = ids.filter((id) => !this.inflight.has(id));
     if (own.length > 0) {
       const startedAt = this.now();
-      const batch = fetch(own).then(async (found) => {
-        await this.store(own, found, startedAt);
-        return found;
-      });
+      const batch = fetch(own);
+      // Written back in the background: the cache never delays an answer. Until it is
+      // written, identical misses keep sharing the fetch rather than asking again.
+      const written = batch.then((found) => this.store(own, found, startedAt)).catch(() => {});
       for (const id of own) {
         const one = batch.then((found) => found.get(id) ?? null);
         this.inflight.set(id, one);
         one.then(
-          () => this.inflight.delete(id),
+          () => written.then(() => this.inflight.delete(id)),
           () => this.inflight.delete(id),
         );
       }

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { CircuitBreaker, type BreakerState } from '../../connectors/CircuitBreaker';
 
 /**
  * Where sealed cache entries live. Two implementations: a bounded in-process LRU (the
@@ -16,6 +17,20 @@ export interface CacheBackend {
   /** Whether the backend answers now. */
   up(): boolean;
   close(): Promise<void>;
+}
+
+/** A counter shared by every gateway instance (rate limits), where there is a shared backend. */
+export interface SharedCounter {
+  /** Adds `by` to the counter and returns its new value; the counter expires `ttlMs` after it was created. */
+  increment(key: string, by: number, ttlMs: number): Promise<number>;
+}
+
+/** Thrown instead of calling Redis while its breaker is open: the caller goes on without it at once. */
+export class CacheSkippedError extends Error {
+  override readonly name = 'CacheSkippedError';
+  constructor() {
+    super('the cache backend is skipped while it keeps failing');
+  }
 }
 
 /** A bounded LRU with per-entry expiry, for one process. */
@@ -72,15 +87,25 @@ export interface RedisBackendOptions {
   /** Commands fail after this long instead of waiting: Redis is never worth a slow request. */
   commandTimeoutMs: number;
   channel: string;
+  /** Consecutive failed calls (a timeout of a frozen Redis included) after which Redis is skipped. */
+  breakerFailures?: number;
+  /** How long Redis is skipped before one call probes it again. */
+  breakerResetMs?: number;
   onError?: (err: Error) => void;
+  /** Told when whether Redis can be used changes (connection or breaker). */
   onStatus?: (up: boolean) => void;
+  /** Told of each call not made because the breaker is open. */
+  onSkipped?: () => void;
+  now?: () => number;
 }
 
 /**
  * Redis or Redis Cluster through ioredis. Fails fast: no offline queue, a command
- * timeout, no per-command retries; reconnects by itself in the background.
+ * timeout, no per-command retries; reconnects by itself in the background. A hung
+ * Redis (connected but silent) is treated as down: after a few failed calls in a row a
+ * breaker skips it without waiting, and lets one call through now and then to probe it.
  */
-export class RedisBackend implements CacheBackend {
+export class RedisBackend implements CacheBackend, SharedCounter {
   readonly kind: 'redis' | 'redis-cluster';
   private readonly client: Redis | Cluster;
   /** The command connection, shared with other users of Redis (rate limits). */
@@ -89,8 +114,16 @@ export class RedisBackend implements CacheBackend {
   }
   private readonly subscriber: Redis | Cluster;
   private readonly handlers: ((message: string) => void)[] = [];
+  private readonly breaker: CircuitBreaker;
+  private lastUp: boolean | null = null;
 
   constructor(private readonly options: RedisBackendOptions) {
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.breakerFailures ?? 3,
+      resetTimeoutMs: options.breakerResetMs ?? 5000,
+      now: options.now,
+      onStateChange: () => this.reportStatus(),
+    });
     const reconnect = (times: number) => Math.min(times * 200, 2000);
     const base: RedisOptions = {
       commandTimeout: options.commandTimeoutMs,
@@ -111,8 +144,8 @@ export class RedisBackend implements CacheBackend {
       this.subscriber = new Redis(options.url, { ...base, enableAutoPipelining: false, enableOfflineQueue: true, commandTimeout: undefined });
     }
     for (const c of [this.client, this.subscriber]) c.on('error', (err: Error) => options.onError?.(err));
-    this.client.on('ready', () => options.onStatus?.(true));
-    this.client.on('close', () => options.onStatus?.(false));
+    this.client.on('ready', () => this.reportStatus());
+    this.client.on('close', () => this.reportStatus());
     // Subscribing again after a reconnect is done by ioredis (autoResubscribe).
     this.subscriber.subscribe(options.channel).catch((err: Error) => options.onError?.(err));
     this.subscriber.on('message', (_channel: string, message: string) => {
@@ -121,19 +154,32 @@ export class RedisBackend implements CacheBackend {
   }
 
   getMany(keys: string[]): Promise<(string | null)[]> {
-    return Promise.all(keys.map((k) => this.client.get(k)));
+    return this.guarded(() => Promise.all(keys.map((k) => this.client.get(k))));
   }
 
   async setMany(items: { key: string; value: string; ttlMs: number }[]): Promise<void> {
-    await Promise.all(items.map((i) => this.client.set(i.key, i.value, 'PX', Math.max(1, Math.round(i.ttlMs)))));
+    await this.guarded(() => Promise.all(items.map((i) => this.client.set(i.key, i.value, 'PX', Math.max(1, Math.round(i.ttlMs))))));
   }
 
   async deleteMany(keys: string[]): Promise<void> {
-    await Promise.all(keys.map((k) => this.client.unlink(k)));
+    await this.guarded(() => Promise.all(keys.map((k) => this.client.unlink(k))));
   }
 
   async publish(message: string): Promise<void> {
-    await this.client.publish(this.options.channel, message);
+    await this.guarded(() => this.client.publish(this.options.channel, message));
+  }
+
+  increment(key: string, by: number, ttlMs: number): Promise<number> {
+    return this.guarded(async () => {
+      const count = await this.client.incrby(key, by);
+      if (count === by) await this.client.pexpire(key, ttlMs);
+      return count;
+    });
+  }
+
+  /** The breaker's state, for readiness. */
+  breakerState(): BreakerState {
+    return this.breaker.state();
   }
 
   onMessage(handler: (message: string) => void): void {
@@ -141,7 +187,30 @@ export class RedisBackend implements CacheBackend {
   }
 
   up(): boolean {
-    return this.client.status === 'ready';
+    return this.client.status === 'ready' && this.breaker.state() === 'closed';
+  }
+
+  /** One call through the breaker: skipped at once while it is open. */
+  private async guarded<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.breaker.tryAcquire()) {
+      this.options.onSkipped?.();
+      throw new CacheSkippedError();
+    }
+    try {
+      const result = await call();
+      this.breaker.succeeded();
+      return result;
+    } catch (err) {
+      this.breaker.failed();
+      throw err;
+    }
+  }
+
+  private reportStatus(): void {
+    const up = this.up();
+    if (up === this.lastUp) return;
+    this.lastUp = up;
+    this.options.onStatus?.(up);
   }
 
   async close(): Promise<void> {

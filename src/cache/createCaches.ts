@@ -1,6 +1,6 @@
 import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
 import type { CacheConfig } from '../config';
-import { MemoryBackend, RedisBackend, type CacheBackend } from './backends';
+import { MemoryBackend, RedisBackend, type CacheBackend, type SharedCounter } from './backends';
 import { CacheCrypto, ephemeralCacheCrypto } from './CacheCrypto';
 import { RegistryCache, type CacheObserver } from './RegistryCache';
 
@@ -14,8 +14,8 @@ export interface Caches {
   status(): { kind: string; up: boolean };
   /** A keyed hash for other keys that may name a citizen (rate-limit counters). */
   hashKey(key: string): string;
-  /** The Redis client, for other shared counters (rate limits); null without Redis. */
-  redisClient(): import('ioredis').Redis | import('ioredis').Cluster | null;
+  /** Counters shared by every instance (rate limits), through Redis and its breaker; null without Redis. */
+  sharedCounter(): SharedCounter | null;
   close(): Promise<void>;
 }
 
@@ -24,6 +24,8 @@ export interface CachesOptions {
   observer: CacheObserver;
   onRedisError?: (err: Error) => void;
   onRedisStatus?: (up: boolean) => void;
+  /** Told of each Redis call skipped while Redis keeps failing. */
+  onRedisSkipped?: () => void;
   /** Told when keys are used with random per-process secrets (instances will not share). */
   onEphemeralKeys?: () => void;
   /** The clock (milliseconds): freshness and the memory backend's expiry; tests move it. */
@@ -43,7 +45,7 @@ export function createCaches(options: CachesOptions): Caches {
       byRegistry: () => null,
       status: () => ({ kind: 'off', up: true }),
       hashKey: (key) => crypto.mac(key),
-      redisClient: () => null,
+      sharedCounter: () => null,
       close: async () => {},
     };
   }
@@ -54,8 +56,12 @@ export function createCaches(options: CachesOptions): Caches {
           clusterNodes: config.clusterNodes,
           commandTimeoutMs: config.commandTimeoutMs,
           channel: `${config.prefix}invalidate`,
+          breakerFailures: config.breaker.failureThreshold,
+          breakerResetMs: config.breaker.resetTimeoutMs,
           onError: options.onRedisError,
           onStatus: options.onRedisStatus,
+          onSkipped: options.onRedisSkipped,
+          now: options.now,
         })
       : new MemoryBackend(config.memoryMaxEntries, options.now);
   let crypto: CacheCrypto;
@@ -88,7 +94,7 @@ export function createCaches(options: CachesOptions): Caches {
     byRegistry: (name) => all[name] as unknown as RegistryCache<{ provenance: PersonRecord['provenance'] }>,
     status: () => ({ kind: backend.kind, up: backend.up() }),
     hashKey: (key) => crypto.mac(key),
-    redisClient: () => (backend instanceof RedisBackend ? backend.redis : null),
+    sharedCounter: () => (backend instanceof RedisBackend ? backend : null),
     close: () => backend.close(),
   };
 }

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { SharedCounter } from '../cache/backends';
 
 export interface RateDecision {
   allowed: boolean;
@@ -7,8 +7,8 @@ export interface RateDecision {
 }
 
 export interface RateLimiterOptions {
-  /** Shared counters; null counts in this process only. */
-  redis?: Redis | Cluster | null;
+  /** Counters shared by every instance (Redis); null counts in this process only. */
+  shared?: SharedCounter | null;
   prefix?: string;
   /** Keys may name a citizen: they are stored under a keyed hash, never in clear. */
   hashKey?: (key: string) => string;
@@ -23,13 +23,13 @@ export interface RateLimiterOptions {
  */
 export class RateLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  private readonly redis: Redis | Cluster | null;
+  private readonly shared: SharedCounter | null;
   private readonly prefix: string;
   private readonly hashKey: (key: string) => string;
   private readonly now: () => number;
 
   constructor(options: RateLimiterOptions = {}) {
-    this.redis = options.redis ?? null;
+    this.shared = options.shared ?? null;
     this.prefix = options.prefix ?? 'gw:';
     this.hashKey = options.hashKey ?? ((key) => key);
     this.now = options.now ?? Date.now;
@@ -40,14 +40,12 @@ export class RateLimiter {
     const now = this.now();
     const window = Math.floor(now / windowMs);
     const resetAt = (window + 1) * windowMs;
-    if (this.redis) {
+    if (this.shared) {
       try {
-        const redisKey = `${this.prefix}rl:${key}:${window}`;
-        const count = await this.redis.incrby(redisKey, cost);
-        if (count === cost) await this.redis.pexpire(redisKey, windowMs + 1000);
+        const count = await this.shared.increment(`${this.prefix}rl:${key}:${window}`, cost, windowMs + 1000);
         return { allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)) };
       } catch {
-        // Redis unavailable: fall through to this process's own counters.
+        // Redis unavailable or skipped: fall through to this process's own counters.
       }
     }
     const current = this.windows.get(key);

@@ -42,7 +42,15 @@ export interface RedisSetup {
   dump(): Map<string, string>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: the node keeps its connections open and answers nothing (a hung Redis). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
   destroy(): Promise<void>;
+}
+
+function signal(nodes: Map<number, ChildProcess>, sig: NodeJS.Signals): void {
+  for (const child of nodes.values()) child.kill(sig);
 }
 
 async function startNodes(ports: number[], dir: string, extra: (port: number) => string[]): Promise<Map<number, ChildProcess>> {
@@ -56,6 +64,8 @@ async function startNodes(ports: number[], dir: string, extra: (port: number) =>
 }
 
 async function stopNodes(nodes: Map<number, ChildProcess>): Promise<void> {
+  // A frozen node ignores everything but SIGKILL; let it go on so that it exits cleanly.
+  signal(nodes, 'SIGCONT');
   await Promise.all(
     [...nodes.values()].map(
       (child) =>
@@ -90,6 +100,8 @@ export async function startRedis(): Promise<RedisSetup> {
     start: async () => {
       nodes = await startNodes([port], dir, () => []);
     },
+    freeze: () => signal(nodes, 'SIGSTOP'),
+    thaw: () => signal(nodes, 'SIGCONT'),
     destroy: async () => {
       await stopNodes(nodes);
       rmSync(dir, { recursive: true, force: true });
@@ -121,6 +133,8 @@ export async function startRedisCluster(): Promise<RedisSetup> {
       nodes = await startNodes(ports, dir, clusterArgs);
       await ready();
     },
+    freeze: () => signal(nodes, 'SIGSTOP'),
+    thaw: () => signal(nodes, 'SIGCONT'),
     destroy: async () => {
       await stopNodes(nodes);
       rmSync(dir, { recursive: true, force: true });
