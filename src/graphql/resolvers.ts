@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { consentStatus } from '../consent/ConsentStore';
 import { contradictionWithRecord, parsePersonalId } from '../domain/personalId';
 import { BadUserInputError, notFound } from '../errors';
-import type { Resolvers } from '../generated/graphql';
+import type { DocumentType, Resolvers } from '../generated/graphql';
 import type { GatewayContext } from './context';
 import { accessLogEntry, accessLogQueries } from './accessLogResolvers';
 import { consentMutations } from './consentMutations';
@@ -147,7 +147,8 @@ export const resolvers: Resolvers = {
 
   FieldGrant: {
     fields: (f) => [...f.fields].sort(),
-    documentTypes: (f) => [...f.documentTypes].sort(),
+    // The catalogue admits only the schema's document types (loadCatalogue checks them).
+    documentTypes: (f) => [...f.documentTypes].sort() as DocumentType[],
   },
 
   Consent: {
