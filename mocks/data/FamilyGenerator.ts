@@ -53,8 +53,11 @@ export function inInstitutionName(fullName: string): string {
   return fullName.charAt(0).toLowerCase() + fullName.slice(1);
 }
 
+const legacyByCode = new Map(LEGACY_PROVINCES.map((l) => [l.code, l]));
+
+/** The 63-province unit with this code. */
 export function legacy(code: string): LegacyProvince {
-  const p = LEGACY_PROVINCES.find((l) => l.code === code);
+  const p = legacyByCode.get(code);
   if (!p) throw new Error(`unknown legacy province code: ${code}`);
   return p;
 }
