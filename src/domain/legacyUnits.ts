@@ -284,6 +284,17 @@ export function legacySourcesOf(provinceCode: string, communeName: string): read
   return mergedByKey.get(`${provinceCode}|${foldUnitName(communeName)}`)?.sources ?? [];
 }
 
+/** Each legacy commune's entries, by legacy province code and folded commune name. */
+const bySourceCommune = new Map<string, { merged: MergedCommune; source: LegacyCommune; foldedDistrict: string }[]>();
+for (const merged of MERGED_COMMUNES) {
+  for (const source of merged.sources) {
+    const key = `${source.provinceCode}|${foldUnitName(source.commune)}`;
+    const entries = bySourceCommune.get(key) ?? [];
+    entries.push({ merged, source, foldedDistrict: foldUnitName(source.district) });
+    bySourceCommune.set(key, entries);
+  }
+}
+
 /**
  * The post-2025 communes an address written in legacy units now belongs to. The district may be
  * left out (many old addresses omit it); when given it must match. Empty when the province or
@@ -293,16 +304,12 @@ export function legacySourcesOf(provinceCode: string, communeName: string): read
 export function mergedCommunesOf(address: { province: string; district?: string | null; commune: string }): readonly MergedCommuneMatch[] {
   const province = legacyProvinceByName(address.province);
   if (!province) return [];
-  const commune = foldUnitName(address.commune);
   const district = address.district ? foldUnitName(address.district) : null;
   const out: MergedCommuneMatch[] = [];
-  for (const merged of MERGED_COMMUNES) {
-    for (const s of merged.sources) {
-      if (s.provinceCode !== province.code || foldUnitName(s.commune) !== commune) continue;
-      if (district !== null && foldUnitName(s.district) !== district) continue;
-      if (!out.some((o) => o.provinceCode === merged.provinceCode && o.name === merged.name)) {
-        out.push({ provinceCode: merged.provinceCode, name: merged.name, partial: s.partial });
-      }
+  for (const { merged, source, foldedDistrict } of bySourceCommune.get(`${province.code}|${foldUnitName(address.commune)}`) ?? []) {
+    if (district !== null && foldedDistrict !== district) continue;
+    if (!out.some((o) => o.provinceCode === merged.provinceCode && o.name === merged.name)) {
+      out.push({ provinceCode: merged.provinceCode, name: merged.name, partial: source.partial });
     }
   }
   return out;
