@@ -18,12 +18,17 @@ function vnDate(iso: string): string {
   return iso.split('-').reverse().join('/');
 }
 
+/** Thừa Thiên Huế became the centrally-run city of Huế on this day (Nghị quyết 175/2024/QH15). */
+const HUE_CITY_SINCE = '2025-01-01';
+
 /**
  * The province an address belonged to on a date, as named in an institution's name: the
  * 63-province unit before 2025-07-01, the merged one after ("tỉnh Nam Định" / "tỉnh Ninh Bình").
  */
 function provinceOn(address: MockAddress, on: string): string {
-  return inInstitutionName(on < UNITS_AS_OF ? address.legacy.provinceName : address.provinceName);
+  if (on >= UNITS_AS_OF) return inInstitutionName(address.provinceName);
+  if (address.legacy.provinceCode === '46' && on < HUE_CITY_SINCE) return 'tỉnh Thừa Thiên Huế';
+  return inInstitutionName(address.legacy.provinceName);
 }
 
 /** Where someone's permanent residence was on a date (the last one before, for a date after their death). */
@@ -34,7 +39,7 @@ function residenceOn(residence: MockResidence | undefined, on: string): MockAddr
 
 /** The court that decided a divorce: the district court before 2025-07-01, a regional court after (Nghị quyết 81/2025/UBTVQH15). */
 function divorceCourt(home: MockAddress, on: string): string {
-  if (on < UNITS_AS_OF) return `Tòa án nhân dân ${inInstitutionName(home.legacy.districtName)}, ${inInstitutionName(home.legacy.provinceName)}`;
+  if (on < UNITS_AS_OF) return `Tòa án nhân dân ${inInstitutionName(home.legacy.districtName)}, ${provinceOn(home, on)}`;
   const p = provinceByCode(home.provinceCode);
   const area = (Number(home.communeCode.slice(2)) % 6) + 1;
   return `Tòa án nhân dân khu vực ${area} - ${home.provinceCode === '79' ? 'Thành phố Hồ Chí Minh' : (p?.name ?? home.provinceName)}`;
@@ -162,9 +167,9 @@ export function issueDocuments(rng: Random, asOf: string, gen: FamilyGenerator, 
   // One marriage certificate per couple, held by both spouses; a divorce record for each divorce.
   for (const c of gen.couples) {
     const home = residenceOn(residences.get(c.husband.id), c.marriedOn) ?? residenceOn(residences.get(c.wife.id), c.marriedOn);
-    const place = home ? (c.marriedOn < UNITS_AS_OF ? home.legacy.provinceName : home.provinceName) : legacyFullName(legacy(c.homeCode));
+    const place = home ? provinceOn(home, c.marriedOn) : inInstitutionName(legacyFullName(legacy(c.homeCode)));
     const number = `${rng.int(1, 300)}/${c.marriedOn.slice(0, 4)}`;
-    const issuingAuthority = `Ủy ban nhân dân ${rng.pick(['xã', 'phường'])} ${rng.pick(PLACE_WORDS)}, ${inInstitutionName(place)}`;
+    const issuingAuthority = `Ủy ban nhân dân ${rng.pick(['xã', 'phường'])} ${rng.pick(PLACE_WORDS)}, ${place}`;
     const divorce = divorceRecord(rng, c, residences);
     for (const spouse of [c.husband, c.wife]) {
       const held = documents.get(spouse.id) as MockDocument[];
