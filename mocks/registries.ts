@@ -289,6 +289,8 @@ export function createResidenceRegistry(d: MockDataset, options: RegistryOptions
           if (!r?.permanent) continue;
           if (r.current === r.permanent.address) r.current = address;
           r.permanent = { ...r.permanent, address };
+          // A correction of the current registration, not a move: the open history entry follows it.
+          r.history = r.history.map((x) => (x.kind === 'PERMANENT' && x.to === null ? { ...x, address } : x));
           r.updatedAt = now;
         }
         notify(h.members.map((m) => m.personalId));

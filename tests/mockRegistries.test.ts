@@ -121,7 +121,7 @@ describe('mock registries over HTTP', () => {
       const res = await fetch(`${base}${path}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
-    type WireAddress = { commune: { code: string | null; name: string }; district: { code: null; name: string } | null; province: { code: string | null; name: string }; unitsAsOf: string | null };
+    type WireAddress = { line: string; commune: { code: string | null; name: string }; district: { code: null; name: string } | null; province: { code: string | null; name: string }; unitsAsOf: string | null };
     type WireRegistration = { kind: string; address: WireAddress; from: string; to: string | null };
     type WireDocument = { documentId: string; kind: string; title: string; issuingAuthority: string; issuedOn: string; status: string; statusChangedOn: string | null; statusReason: string | null; refersTo: string | null };
 
@@ -204,6 +204,15 @@ describe('mock registries over HTTP', () => {
       expect(received.signature).toBe(signRegistryEvent(secret, received.body));
       expect(JSON.parse(received.body)).toMatchObject({ registry: 'population', ids: [p.id, p.spouseId] });
       await new Promise<void>((r) => (server as Server).close(() => r()));
+    });
+
+    it('keeps the current registration of the history in step with an address correction on admin PATCH', async () => {
+      const id = persona('household-of-four');
+      const household = d.residences.get(id)?.householdId as string;
+      expect((await patch(mocks.urls.RESIDENCE, `/__admin/households/${household}`, { line: 'Số 9, ngõ 2, đường Lê Lợi' })).status).toBe(200);
+      const { body } = await get(mocks.urls.RESIDENCE, `/v1/residents/${id}?view=FULL`);
+      const open = (body.history as WireRegistration[]).filter((h) => h.kind === 'PERMANENT' && h.to === null);
+      expect(open.map((h) => h.address.line)).toEqual(['Số 9, ngõ 2, đường Lê Lợi']);
     });
 
     it('sets any registry status with a reason on admin PATCH, and refuses a status outside the vocabulary', async () => {
