@@ -1,6 +1,7 @@
 import type { CallContext } from './RegistryClient';
 import { RegistryConnector } from './RegistryConnector';
-import type { DocumentRecord, DocumentType, HolderDocuments, RegistryName } from './types';
+import { MalformedResponseError } from './UpstreamError';
+import { DOCUMENT_STATUSES, type DocumentRecord, type DocumentStatus, type DocumentType, type HolderDocuments, type RegistryName } from './types';
 import { array, object, optionalString, provenance, string, type Wire } from './wire';
 
 /** The registry's document kinds and the gateway's names for them. */
@@ -11,6 +12,7 @@ const KINDS: Readonly<Record<string, DocumentType>> = {
   HO_CHIEU: 'PASSPORT',
   GIAY_PHEP_LAI_XE: 'DRIVING_LICENCE',
   PHIEU_LY_LICH_TU_PHAP: 'CRIMINAL_RECORD_CERTIFICATE',
+  BAN_AN_QUYET_DINH_LY_HON: 'DIVORCE_DECISION',
 };
 
 /** The issued-document registry: documents the state issued to each holder. */
@@ -38,14 +40,20 @@ export class DocumentsConnector extends RegistryConnector<HolderDocuments> {
       // A kind this gateway does not know yet cannot be typed; it is left out rather than mislabelled.
       const type = KINDS[string(d, 'kind', p)];
       if (!type) return;
+      const status = string(d, 'status', p);
+      if (!DOCUMENT_STATUSES.includes(status as DocumentStatus)) throw new MalformedResponseError(`${p}.status is not one of ${DOCUMENT_STATUSES.join(', ')}`);
       documents.push({
         id: string(d, 'documentId', p),
         type,
+        title: optionalString(d, 'title', p),
         number: string(d, 'number', p),
         issuedOn: string(d, 'issuedOn', p),
         issuer: string(d, 'issuingAuthority', p),
         validUntil: optionalString(d, 'expiresOn', p),
-        status: string(d, 'status', p),
+        status: status as DocumentStatus,
+        statusChangedOn: optionalString(d, 'statusChangedOn', p),
+        statusReason: optionalString(d, 'statusReason', p),
+        refersTo: optionalString(d, 'refersTo', p),
         provenance: provenance(this.registry, string(d, 'updatedAt', p), fetchedAt),
       });
     });

@@ -34,6 +34,7 @@ export class PopulationConnector extends RegistryConnector<PersonRecord> {
       relatives.filter((r) => r.relation === relation).map((r) => string(r, 'personalId', `${path}.relatives`));
     const contact = optionalObject(w, 'contact', path);
     const death = optionalObject(w, 'death', path);
+    const birthProvince = optionalObject(birth, 'province', `${path}.birth`);
     return {
       id: string(w, 'personalId', path),
       legacyIdNumber: optionalString(w, 'legacyIdNumber', path),
@@ -42,6 +43,8 @@ export class PopulationConnector extends RegistryConnector<PersonRecord> {
       dateOfBirth: string(birth, 'date', `${path}.birth`),
       gender: sex === 'M' ? 'MALE' : 'FEMALE',
       placeOfBirth: optionalString(birth, 'place', `${path}.birth`),
+      placeOfBirthProvince: birthProvince && optionalString(birthProvince, 'name', `${path}.birth.province`),
+      placeOfBirthProvinceCode: birthProvince && optionalString(birthProvince, 'code', `${path}.birth.province`),
       birthRegistrationPlace: optionalString(birth, 'registrationPlace', `${path}.birth`),
       hometown: optionalString(w, 'hometown', path),
       ethnicity: optionalString(w, 'ethnicity', path),

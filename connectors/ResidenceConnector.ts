@@ -1,7 +1,10 @@
 import type { CallContext } from './RegistryClient';
 import { RegistryConnector } from './RegistryConnector';
-import type { HouseholdRecord, RegistryName, ResidenceRecord } from './types';
+import { MalformedResponseError } from './UpstreamError';
+import type { AddressRecord, HouseholdRecord, RegistrationKind, RegistrationRecord, RegistryName, ResidenceRecord } from './types';
 import { address, array, object, optionalObject, optionalString, provenance, string, type Wire } from './wire';
+
+const REGISTRATION_KINDS: readonly RegistrationKind[] = ['PERMANENT', 'TEMPORARY'];
 
 /**
  * The residence database (NĐ 154/2024). Residents are read with `view=FULL`, which
@@ -32,6 +35,7 @@ export class ResidenceConnector extends RegistryConnector<ResidenceRecord> {
     const temporary = optionalObject(w, 'temporaryResidence', path);
     const current = optionalObject(w, 'currentResidence', path);
     const household = optionalObject(w, 'household', path);
+    const deregistration = optionalObject(w, 'deregistration', path);
     const at = (o: Wire | null, key: string, p: string) => (o ? optionalString(o, key, p) : null);
     return {
       personalId: string(w, 'personalId', path),
@@ -39,11 +43,28 @@ export class ResidenceConnector extends RegistryConnector<ResidenceRecord> {
       permanentAddress: address(permanent && optionalObject(permanent, 'address', `${path}.permanentResidence`), `${path}.permanentResidence.address`),
       permanentSince: at(permanent, 'registeredOn', `${path}.permanentResidence`),
       temporaryAddress: address(temporary && optionalObject(temporary, 'address', `${path}.temporaryResidence`), `${path}.temporaryResidence.address`),
+      temporarySince: at(temporary, 'registeredOn', `${path}.temporaryResidence`),
       temporaryUntil: at(temporary, 'expiresOn', `${path}.temporaryResidence`),
       currentAddress: address(current && optionalObject(current, 'address', `${path}.currentResidence`), `${path}.currentResidence.address`),
+      deregistration: deregistration && {
+        reason: string(deregistration, 'reason', `${path}.deregistration`),
+        on: string(deregistration, 'on', `${path}.deregistration`),
+      },
+      history: array(w, 'history', path).map((item, i) => this.mapRegistration(object(item, `${path}.history[${i}]`), `${path}.history[${i}]`)),
       relationshipToHead: at(household, 'relationshipToHead', `${path}.household`),
       household: household && household.members !== undefined ? this.mapHousehold(household, fetchedAt) : null,
       provenance: provenance(this.registry, string(w, 'updatedAt', path), fetchedAt),
+    };
+  }
+
+  private mapRegistration(r: Wire, path: string): RegistrationRecord {
+    const kind = string(r, 'kind', path);
+    if (!REGISTRATION_KINDS.includes(kind as RegistrationKind)) throw new MalformedResponseError(`${path}.kind is neither PERMANENT nor TEMPORARY`);
+    return {
+      kind: kind as RegistrationKind,
+      address: address(object(r.address, `${path}.address`), `${path}.address`) as AddressRecord,
+      from: string(r, 'from', path),
+      to: optionalString(r, 'to', path),
     };
   }
 

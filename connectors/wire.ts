@@ -39,19 +39,25 @@ export function optionalObject(o: Wire, key: string, path: string): Wire | null 
   return v === undefined || v === null ? null : object(v, `${path}.${key}`);
 }
 
-/** Maps a registry address (`line`, `commune`, `province`, `unitsAsOf`). */
+/**
+ * Maps a registry address (`line`, `commune`, `district`, `province`, `unitsAsOf`). `district`
+ * is only present in addresses written in the three-level units before 2025-07-01.
+ */
 export function address(value: Wire | null, path: string): AddressRecord | null {
   if (!value) return null;
   const commune = optionalObject(value, 'commune', path);
+  const district = optionalObject(value, 'district', path);
   const province = optionalObject(value, 'province', path);
   const line = optionalString(value, 'line', path);
   const communeName = commune && optionalString(commune, 'name', `${path}.commune`);
+  const districtName = district && optionalString(district, 'name', `${path}.district`);
   const provinceName = province && optionalString(province, 'name', `${path}.province`);
   return {
-    full: [line, communeName, provinceName].filter(Boolean).join(', '),
+    full: [line, communeName, districtName, provinceName].filter(Boolean).join(', '),
     line,
     communeCode: commune && optionalString(commune, 'code', `${path}.commune`),
     communeName,
+    districtName,
     provinceCode: province && optionalString(province, 'code', `${path}.province`),
     provinceName,
     unitsAsOf: optionalString(value, 'unitsAsOf', path),

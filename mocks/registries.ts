@@ -1,5 +1,7 @@
+import { legacyProvince, province } from '../src/domain/provinces';
 import { createRegistryServer, errorReply, type Reply, type RegistryServer, type Route } from './createRegistryServer';
-import type { MockAddress, MockDataset, MockDocument, MockHousehold, MockPerson, MockResidence } from './data/types';
+import { UNITS_AS_OF } from './data/randomAddress';
+import { MOCK_DOCUMENT_STATUSES, type MockAddress, type MockDataset, type MockDocument, type MockDocumentStatus, type MockHousehold, type MockPerson, type MockRegistration, type MockResidence } from './data/types';
 
 /** Registries answer 400 for anything that is not 12 ASCII digits; they know nothing of provinces. */
 const ID = /^[0-9]{12}$/;
@@ -54,7 +56,7 @@ function citizenResource(d: MockDataset, p: MockPerson): unknown {
     legacyIdNumber: p.legacyIdNumber,
     name: { full: p.fullName, others: p.otherNames },
     sex: p.gender === 'MALE' ? 'M' : 'F',
-    birth: { date: p.dateOfBirth, place: p.placeOfBirth, registrationPlace: p.birthRegistrationPlace },
+    birth: { date: p.dateOfBirth, place: p.placeOfBirth, province: birthProvince(p), registrationPlace: p.birthRegistrationPlace },
     hometown: p.hometown,
     ethnicity: p.ethnicity,
     religion: p.religion,
@@ -71,6 +73,16 @@ function citizenResource(d: MockDataset, p: MockPerson): unknown {
     contact: { mobile: p.phone, email: p.email },
     updatedAt: p.updatedAt,
   };
+}
+
+/**
+ * The province of birth in today's units: the place of birth is recorded at province level in
+ * the 63-province units (the ID prefix's), and each of those merged whole into one of the 34
+ * (Nghị quyết 202/2025/QH15), so the mapping is exact.
+ */
+function birthProvince(p: MockPerson): { code: string; name: string; unitsAsOf: string } | null {
+  const merged = province(legacyProvince(p.birthProvinceCode)?.mergedInto ?? '');
+  return merged ? { code: merged.code, name: merged.fullName, unitsAsOf: UNITS_AS_OF } : null;
 }
 
 /** The national population database: one resource per citizen. */
@@ -107,7 +119,7 @@ export function createPopulationRegistry(d: MockDataset, options: RegistryOption
         const p = d.people.get(params[0] ?? '');
         if (!p) return errorReply(404, 'NOT_FOUND', 'citizen not found');
         const patch = (body ?? {}) as Record<string, unknown>;
-        const allowed = ['fullName', 'phone', 'email'] as const;
+        const allowed = ['fullName', 'phone', 'email', 'dateOfDeath'] as const;
         const keys = Object.keys(patch);
         if (keys.length === 0 || keys.some((k) => !(allowed as readonly string[]).includes(k) || (patch[k] !== null && (typeof patch[k] !== 'string' || (patch[k] as string).length > 200)))) {
           return errorReply(400, 'INVALID_ARGUMENT', `patch only ${allowed.join(', ')}, as strings of at most 200 characters`);
@@ -116,10 +128,28 @@ export function createPopulationRegistry(d: MockDataset, options: RegistryOption
           if (typeof patch.fullName !== 'string' || patch.fullName.trim() === '') return errorReply(400, 'INVALID_ARGUMENT', 'fullName cannot be empty');
           p.fullName = patch.fullName;
         }
+        const now = new Date().toISOString();
+        const changed = [p.id];
+        if ('dateOfDeath' in patch) {
+          const on = patch.dateOfDeath;
+          if (typeof on !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(on) || on < p.dateOfBirth || on > now.slice(0, 10) || p.dateOfDeath) {
+            return errorReply(400, 'INVALID_ARGUMENT', 'dateOfDeath must be a yyyy-mm-dd date between the birth and today, for a citizen not already deceased');
+          }
+          // A death recorded by the civil-status office: the record closes and a living spouse becomes widowed.
+          p.dateOfDeath = on;
+          p.phone = null;
+          p.email = null;
+          const spouse = p.spouseId ? d.people.get(p.spouseId) : undefined;
+          if (spouse && !spouse.dateOfDeath && spouse.maritalStatus === 'MARRIED') {
+            spouse.maritalStatus = 'WIDOWED';
+            spouse.updatedAt = now;
+            changed.push(spouse.id);
+          }
+        }
         if ('phone' in patch) p.phone = patch.phone as string | null;
         if ('email' in patch) p.email = patch.email as string | null;
-        p.updatedAt = new Date().toISOString();
-        notify([p.id]);
+        p.updatedAt = now;
+        notify(changed);
         return { status: 200, body: citizenResource(d, p) };
       },
     },
@@ -129,13 +159,33 @@ export function createPopulationRegistry(d: MockDataset, options: RegistryOption
 
 // ----------------------------------------------------------------- residence
 
-function addressResource(a: MockAddress): unknown {
+/**
+ * An address in the units of its time. Current units carry codes and `unitsAsOf`; an address
+ * written before 2025-07-01 names its district and carries no codes (this registry keeps no
+ * legacy unit codes) and no `unitsAsOf`.
+ */
+function addressResource(a: MockAddress, form: 'CURRENT' | 'LEGACY' = 'CURRENT'): unknown {
+  if (form === 'LEGACY') {
+    return {
+      line: a.line,
+      commune: { code: null, name: a.legacy.communeName },
+      district: { code: null, name: a.legacy.districtName },
+      province: { code: null, name: a.legacy.provinceName },
+      unitsAsOf: null,
+    };
+  }
   return {
     line: a.line,
     commune: { code: a.communeCode, name: a.communeName },
+    district: null,
     province: { code: a.provinceCode, name: a.provinceName },
     unitsAsOf: a.unitsAsOf,
   };
+}
+
+/** A past or current registration; one that ended before the 2025 reorganisation keeps the units it was made in. */
+function registrationResource(r: MockRegistration): unknown {
+  return { kind: r.kind, address: addressResource(r.address, r.to !== null && r.to < UNITS_AS_OF ? 'LEGACY' : 'CURRENT'), from: r.from, to: r.to };
 }
 
 function householdResource(d: MockDataset, h: MockHousehold): unknown {
@@ -162,6 +212,7 @@ function residentResource(d: MockDataset, r: MockResidence, full: boolean): unkn
     },
     currentResidence: r.current && { address: addressResource(r.current) },
     deregistration: r.deregistration,
+    ...(full ? { history: r.history.map(registrationResource) } : {}),
     household: household
       ? full
         ? { ...(householdResource(d, household) as object), relationshipToHead: r.relationshipToHead }
@@ -174,7 +225,7 @@ function residentResource(d: MockDataset, r: MockResidence, full: boolean): unkn
 /**
  * The residence database (NĐ 154/2024): a resident resource per citizen and a
  * household resource per household. `view=FULL` embeds the household in the resident,
- * so that one call answers both.
+ * and adds the registration history, so that one call answers all three.
  */
 export function createResidenceRegistry(d: MockDataset, options: RegistryOptions = {}): RegistryServer {
   const resident = (full: boolean) => (id: string) => {
@@ -238,6 +289,8 @@ export function createResidenceRegistry(d: MockDataset, options: RegistryOptions
           if (!r?.permanent) continue;
           if (r.current === r.permanent.address) r.current = address;
           r.permanent = { ...r.permanent, address };
+          // A correction of the current registration, not a move: the open history entry follows it.
+          r.history = r.history.map((x) => (x.kind === 'PERMANENT' && x.to === null ? { ...x, address } : x));
           r.updatedAt = now;
         }
         notify(h.members.map((m) => m.personalId));
@@ -280,18 +333,23 @@ export function createDocumentsRegistry(d: MockDataset, options: RegistryOptions
   ];
   const adminRoutes: Route[] = [
     {
-      // A document revoked or restored by its issuer.
+      // A document revoked, reported lost or restored by its issuer.
       method: 'PATCH',
       name: '__admin.documents.update',
       pattern: /^\/__admin\/documents\/([^/]+)$/,
       handle: ({ params, body, notify }) => {
-        const status = (body as Record<string, unknown> | undefined)?.status;
-        if (status !== 'VALID' && status !== 'EXPIRED' && status !== 'REVOKED') return errorReply(400, 'INVALID_ARGUMENT', 'body must be {"status": "VALID|EXPIRED|REVOKED"}');
+        const { status, reason } = (body ?? {}) as Record<string, unknown>;
+        if (!MOCK_DOCUMENT_STATUSES.includes(status as MockDocumentStatus) || (reason !== undefined && (typeof reason !== 'string' || reason.length > 300))) {
+          return errorReply(400, 'INVALID_ARGUMENT', `body must be {"status": "${MOCK_DOCUMENT_STATUSES.join('|')}", "reason"?: "<at most 300 characters>"}`);
+        }
         for (const [holderId, docs] of d.documents) {
           const doc = docs.find((x) => x.documentId === params[0]);
           if (!doc) continue;
-          doc.status = status;
-          doc.updatedAt = new Date().toISOString();
+          const now = new Date().toISOString();
+          doc.status = status as MockDocumentStatus;
+          doc.statusChangedOn = status === 'VALID' ? null : now.slice(0, 10);
+          doc.statusReason = status === 'VALID' ? null : ((reason as string | undefined) ?? null);
+          doc.updatedAt = now;
           notify([holderId]);
           return { status: 200, body: doc };
         }

@@ -53,7 +53,7 @@ describe('verifyCitizen', () => {
 
   it('does not match a birth date one digit off', async () => {
     const day = Number(person.dateOfBirth.slice(8, 10));
-    const wrong = `${person.dateOfBirth.slice(0, 8)}${String(day === 28 ? 27 : day + 1).padStart(2, '0')}`;
+    const wrong = `${person.dateOfBirth.slice(0, 8)}${String(day === 1 ? 2 : day - 1).padStart(2, '0')}`;
     const res = await ask({ fullName: person.fullName, dateOfBirth: wrong });
     expect(res.body.data?.verifyCitizen).toMatchObject({ verdict: 'MISMATCH', fields: [{ field: 'fullName', result: 'MATCH' }, { field: 'dateOfBirth', result: 'MISMATCH' }] });
   });

@@ -1,9 +1,12 @@
+import { MERGED_COMMUNES } from '../../src/domain/legacyUnits';
+
 /**
  * Word lists for the synthetic registries: names, ethnicities, religions, places.
- * Frequencies are rough, chosen so that samples look like Vietnam, not measured.
+ * Frequencies are rough, chosen so that samples look like Vietnam, not measured, except the
+ * ethnic shares, which follow the 2019 census.
  */
 
-/** Family names with rough weights. */
+/** Kinh family names with rough weights. */
 export const FAMILY_NAMES: readonly (readonly [string, number])[] = [
   ['Nguyễn', 38],
   ['Trần', 11],
@@ -82,46 +85,15 @@ export const STREETS = [
 ];
 
 /**
- * A few communes per post-2025 province. Names follow the 2025 reorganisation where
- * known; the five-digit codes are synthetic (province code + sequence), so this table
- * must not be used as a reference for real commune codes.
+ * The communes addresses are drawn from, by post-2025 province: the communes whose legacy
+ * sources `src/domain/legacyUnits` knows, so that every address has a pre-2025 form. The names
+ * are real; the five-digit codes the generator gives them are synthetic (province code +
+ * sequence), so this table must not be used as a reference for commune codes.
  */
-export const COMMUNES: Readonly<Record<string, readonly string[]>> = {
-  '01': ['Phường Ba Đình', 'Phường Hoàn Kiếm', 'Phường Cầu Giấy', 'Phường Đống Đa', 'Phường Hà Đông', 'Xã Sóc Sơn'],
-  '04': ['Phường Thục Phán', 'Phường Tân Giang', 'Xã Trùng Khánh'],
-  '08': ['Phường Minh Xuân', 'Phường Hà Giang 1', 'Xã Yên Sơn'],
-  '11': ['Phường Điện Biên Phủ', 'Phường Mường Lay', 'Xã Mường Chà'],
-  '12': ['Phường Tân Phong', 'Phường Đoàn Kết', 'Xã Tam Đường'],
-  '14': ['Phường Tô Hiệu', 'Phường Chiềng An', 'Xã Mộc Châu'],
-  '15': ['Phường Lào Cai', 'Phường Yên Bái', 'Xã Sa Pa'],
-  '19': ['Phường Phan Đình Phùng', 'Phường Đức Xuân', 'Xã Đại Từ'],
-  '20': ['Phường Tam Thanh', 'Phường Lương Văn Tri', 'Xã Đồng Đăng'],
-  '22': ['Phường Hạ Long', 'Phường Hồng Gai', 'Phường Móng Cái 1'],
-  '24': ['Phường Kinh Bắc', 'Phường Bắc Giang', 'Phường Từ Sơn'],
-  '25': ['Phường Việt Trì', 'Phường Vĩnh Phúc', 'Phường Hòa Bình'],
-  '31': ['Phường Hồng Bàng', 'Phường Lê Chân', 'Phường Hải Dương'],
-  '33': ['Phường Phố Hiến', 'Phường Thái Bình', 'Xã Văn Giang'],
-  '37': ['Phường Hoa Lư', 'Phường Nam Định', 'Phường Phủ Lý'],
-  '38': ['Phường Hạc Thành', 'Phường Sầm Sơn', 'Xã Thọ Xuân'],
-  '40': ['Phường Vinh Phú', 'Phường Trường Vinh', 'Xã Diễn Châu'],
-  '42': ['Phường Thành Sen', 'Phường Hồng Lĩnh', 'Xã Cẩm Xuyên'],
-  '44': ['Phường Đông Hà', 'Phường Đồng Hới', 'Xã Vĩnh Linh'],
-  '46': ['Phường Thuận Hóa', 'Phường Phú Xuân', 'Phường Hương Thủy'],
-  '48': ['Phường Hải Châu', 'Phường Thanh Khê', 'Phường Hội An'],
-  '51': ['Phường Cẩm Thành', 'Phường Kon Tum', 'Xã Bình Sơn'],
-  '52': ['Phường Pleiku', 'Phường Quy Nhơn', 'Xã Chư Sê'],
-  '56': ['Phường Nha Trang', 'Phường Phan Rang', 'Phường Cam Ranh'],
-  '66': ['Phường Buôn Ma Thuột', 'Phường Tuy Hòa', 'Xã Krông Pắc'],
-  '68': ['Phường Xuân Hương - Đà Lạt', 'Phường Phan Thiết', 'Phường Bắc Gia Nghĩa'],
-  '75': ['Phường Trấn Biên', 'Phường Biên Hòa', 'Phường Đồng Xoài'],
-  '79': ['Phường Sài Gòn', 'Phường Bến Thành', 'Phường Chợ Lớn', 'Phường Thủ Dầu Một', 'Phường Vũng Tàu', 'Phường Thủ Đức'],
-  '80': ['Phường Tân Ninh', 'Phường Long An', 'Xã Gò Dầu'],
-  '82': ['Phường Mỹ Tho', 'Phường Cao Lãnh', 'Phường Sa Đéc'],
-  '86': ['Phường Long Châu', 'Phường Bến Tre', 'Phường Trà Vinh'],
-  '91': ['Phường Long Xuyên', 'Phường Rạch Giá', 'Phường Châu Đốc'],
-  '92': ['Phường Ninh Kiều', 'Phường Cái Khế', 'Phường Sóc Trăng', 'Phường Vị Thanh'],
-  '96': ['Phường An Xuyên', 'Phường Bạc Liêu', 'Xã Năm Căn'],
-};
+export const COMMUNES: Readonly<Record<string, readonly string[]>> = MERGED_COMMUNES.reduce<Record<string, string[]>>((byProvince, c) => {
+  (byProvince[c.provinceCode] ??= []).push(c.name);
+  return byProvince;
+}, {});
 
 /** Relationship to the head of household, as printed on residence records. */
 export const RELATIONSHIP = {
@@ -138,3 +110,140 @@ export const RELATIONSHIP = {
   elderSister: 'Chị',
   youngerSibling: 'Em',
 } as const;
+
+/** How an ethnic group's names are built. */
+export interface EthnicNames {
+  /** Family (clan) names with rough weights. */
+  family: readonly (readonly [string, number])[];
+  /** Middle names; an empty string means none (the given name may then have two syllables). */
+  maleMiddle: readonly string[];
+  femaleMiddle: readonly string[];
+  maleGiven: readonly string[];
+  femaleGiven: readonly string[];
+  /** The family name is written last ("Y Moan Ênuôl"): Ê Đê usage. */
+  familyLast?: boolean;
+  /** Children of a mother of the group take her family name (matrilineal Ê Đê and Gia Rai). */
+  matrilineal?: boolean;
+}
+
+const KINH_NAMES: EthnicNames = {
+  family: FAMILY_NAMES,
+  maleMiddle: MALE_MIDDLE_NAMES,
+  femaleMiddle: FEMALE_MIDDLE_NAMES,
+  maleGiven: MALE_GIVEN_NAMES,
+  femaleGiven: FEMALE_GIVEN_NAMES,
+};
+
+/**
+ * Names by ethnic group (the groups of `ETHNICITIES`). Family names are those common in each
+ * group; given names mix the group's own with the Kinh ones many of its members now bear.
+ */
+export const NAMES_BY_ETHNICITY: Readonly<Record<string, EthnicNames>> = {
+  Kinh: KINH_NAMES,
+  Tày: {
+    family: [['Nông', 5], ['Hoàng', 5], ['Lục', 2], ['Bế', 3], ['Ma', 2], ['Hà', 2], ['Lương', 2], ['Đàm', 1], ['La', 1], ['Lộc', 1], ['Triệu', 1]],
+    maleMiddle: ['Văn', 'Văn', 'Đức', 'Minh', 'Quang'],
+    femaleMiddle: ['Thị', 'Thị', 'Thu', 'Hồng'],
+    maleGiven: ['Dền', 'Lự', 'Thắng', 'Chung', 'Hùng', 'Bình', 'Sơn', 'Tuấn', 'Nam', 'Cường'],
+    femaleGiven: ['Hoa', 'Slao', 'Nhung', 'Mai', 'Lan', 'Thảo', 'Hương', 'Duyên', 'Ngân', 'Yến'],
+  },
+  Thái: {
+    family: [['Lò', 5], ['Cầm', 3], ['Lường', 3], ['Quàng', 2], ['Hà', 3], ['Vi', 2], ['Tòng', 2], ['Điêu', 1], ['Bạc', 1], ['Sầm', 1], ['Lự', 1], ['Cà', 1]],
+    maleMiddle: ['Văn'],
+    femaleMiddle: ['Thị'],
+    maleGiven: ['Ơn', 'Pọm', 'Khăm', 'Xôm', 'Pánh', 'Inh', 'Chăn', 'Phóng', 'Thương', 'Xuân', 'Hoan', 'Sơn'],
+    femaleGiven: ['Ún', 'Piêng', 'Xương', 'Khăm', 'Lả', 'Ín', 'Muôn', 'Sương', 'Bua', 'Thoan', 'Lan', 'Hoa'],
+  },
+  Mường: {
+    family: [['Bùi', 6], ['Đinh', 5], ['Quách', 3], ['Hà', 2], ['Xa', 1], ['Bạch', 1], ['Cao', 1]],
+    maleMiddle: ['Văn', 'Văn', 'Công', 'Đức'],
+    femaleMiddle: ['Thị', 'Thị', 'Thu'],
+    maleGiven: ['Khuông', 'Tuân', 'Lịch', 'Mừng', 'Chiến', 'Thắng', 'Dũng', 'Hải', 'Nam', 'Sơn'],
+    femaleGiven: ['Mến', 'Thơm', 'Nhàn', 'Hoa', 'Lan', 'Hương', 'Thúy', 'Xuân', 'Liên', 'Nga'],
+  },
+  Khmer: {
+    family: [['Thạch', 6], ['Danh', 4], ['Sơn', 4], ['Kim', 3], ['Lâm', 2], ['Lý', 2], ['Châu', 2], ['Triệu', 1]],
+    maleMiddle: [''],
+    femaleMiddle: [''],
+    maleGiven: ['Sô Phal', 'Sa Rinh', 'Chanh Đa', 'Sóc Kha', 'Sa Ri', 'Sơ Phanh', 'Văn Út', 'Văn Sang', 'Ngọc Sơn', 'Sa Rươne'],
+    femaleGiven: ['Thị Sa Ry', 'Thị Sô Phia', 'Thị Đa Ni', 'Thị Sà Rinh', 'Thị Sa Rươne', 'Thị Ngọc Hân', 'Thị Sô Kha', 'Thị Kim Loan'],
+  },
+  Hoa: {
+    family: [['Lâm', 4], ['Trương', 4], ['Quách', 2], ['Lý', 3], ['Mã', 2], ['Lưu', 2], ['Hứa', 2], ['Tạ', 1], ['Diệp', 1], ['La', 1], ['Tăng', 1], ['Châu', 1]],
+    maleMiddle: ['Chấn', 'Gia', 'Tuấn', 'Quốc', 'Vĩnh', 'Kiến', 'Minh', 'Chí'],
+    femaleMiddle: ['Huệ', 'Mỹ', 'Ngọc', 'Lệ', 'Tú', 'Bội', 'Uyển', 'Gia'],
+    maleGiven: ['Hưng', 'Kiệt', 'Hào', 'Phong', 'Huy', 'Vinh', 'Cường', 'Lương', 'Đạt', 'Quang', 'Vĩ', 'Kiên'],
+    femaleGiven: ['Mẫn', 'Linh', 'Trân', 'Nghi', 'Quyên', 'Hoa', 'Phân', 'Lan', 'Mai', 'Thanh', 'Dung', 'Anh'],
+  },
+  Nùng: {
+    family: [['Nông', 4], ['Hoàng', 4], ['Lục', 2], ['Vi', 2], ['Lăng', 1], ['Chu', 1], ['Hứa', 1], ['Mã', 1], ['Lý', 1], ['Triệu', 1]],
+    maleMiddle: ['Văn', 'Văn', 'Đình'],
+    femaleMiddle: ['Thị'],
+    maleGiven: ['Sáng', 'Pắn', 'Slằn', 'Cường', 'Dũng', 'Hải', 'Lâm', 'Phúc', 'Thành', 'Tiến'],
+    femaleGiven: ['Slim', 'Lìu', 'Hoa', 'Mai', 'Nhài', 'Thanh', 'Hằng', 'Lan', 'Phương', 'Vân'],
+  },
+  Mông: {
+    family: [['Giàng', 4], ['Vàng', 4], ['Sùng', 3], ['Thào', 3], ['Lý', 2], ['Hạng', 2], ['Mùa', 2], ['Lầu', 1], ['Vừ', 1], ['Hầu', 1], ['Cứ', 1]],
+    maleMiddle: ['A', 'A', 'Seo', 'Mí', 'Chứ'],
+    femaleMiddle: ['Thị'],
+    maleGiven: ['Páo', 'Sử', 'Chứ', 'Tủa', 'Sính', 'Dình', 'Pó', 'Chính', 'Lử', 'Cở', 'Dế', 'Của'],
+    femaleGiven: ['Mỷ', 'Dính', 'Súa', 'Pà', 'Dợ', 'Chở', 'Mai', 'Sua', 'Mỉ', 'Dung', 'Vư', 'Mẩy'],
+  },
+  Dao: {
+    family: [['Triệu', 5], ['Bàn', 4], ['Đặng', 3], ['Chảo', 2], ['Phùng', 2], ['Tẩn', 2], ['Lý', 1]],
+    maleMiddle: ['Văn', 'Tài', 'Láo', 'Phúc'],
+    femaleMiddle: ['Thị', 'Mùi'],
+    maleGiven: ['Vần', 'Cao', 'Sử', 'Lở', 'Phin', 'Chàn', 'Quẩy', 'Kiềm', 'Hin', 'Mềnh', 'Minh'],
+    femaleGiven: ['Chài', 'Mai', 'Mẩy', 'Xuân', 'Hoa', 'Chòi', 'Nái', 'Dần', 'Liên', 'Nhất'],
+  },
+  'Gia Rai': {
+    family: [['Rơ Mah', 4], ['Ksor', 4], ['Siu', 3], ['Rơ Châm', 2], ['Kpă', 2], ['Nay', 2], ['Rah Lan', 1], ['Puih', 1]],
+    maleMiddle: [''],
+    femaleMiddle: [''],
+    maleGiven: ['Hlim', 'Phước', 'Đoan', 'Blút', 'Nhuin', 'Thuấn', 'Yơn', 'Djai', 'Chung', 'Hyưk'],
+    femaleGiven: ["H'Bơ", "H'Lan", "H'Mai", "H'Bia", "H'Nhung", "H'Ly", "H'Yơn", "H'Kim"],
+    matrilineal: true,
+  },
+  'Ê Đê': {
+    family: [['Niê', 5], ['Niê Kdăm', 2], ['Êban', 3], ['Ayŭn', 2], ['Mlô', 2], ['Byă', 2], ['Buôn Yă', 1], ['Ksơr', 1], ['Hwing', 1], ['Ênuôl', 1], ['Adrơng', 1]],
+    maleMiddle: [''],
+    femaleMiddle: [''],
+    maleGiven: ['Y Moan', 'Y Ngông', 'Y Jút', 'Y Bih', 'Y Phôn', 'Y Thuyên', 'Y Khoa', 'Y Sơn'],
+    femaleGiven: ["H'Hen", "H'Mi", "H'Ăng", "H'Yon", "H'Xuân", "H'Bia", "H'Linh", "H'Nga"],
+    familyLast: true,
+    matrilineal: true,
+  },
+  'Ba Na': {
+    family: [['Đinh', 6], ['Rơ Ô', 2], ['A', 1]],
+    maleMiddle: ['Văn', 'Văn', ''],
+    femaleMiddle: ['Thị'],
+    maleGiven: ['Blai', 'Thút', 'Hyưk', 'Plưk', 'Ngưr', 'Năm', 'Hùng', 'Dũng'],
+    femaleGiven: ['Hơ', 'Bui', 'Nhen', 'Lan', 'Hoa', 'Hằng', 'Mai'],
+  },
+  Chăm: {
+    family: [['Đàng', 4], ['Thuận', 3], ['Lưu', 2], ['Quảng', 2], ['Thiên', 1], ['Trượng', 1], ['Hán', 1]],
+    maleMiddle: ['Năng', 'Văn', 'Đại', 'Quang'],
+    femaleMiddle: ['Thị'],
+    maleGiven: ['Thọ', 'Sanh', 'Thiện', 'Tuấn', 'Phú', 'Hải', 'Minh', 'Trung'],
+    femaleGiven: ['Hoa', 'Thu', 'Hằng', 'Lan', 'Mai', 'Ngọc', 'Thủy', 'Hương'],
+  },
+};
+
+/**
+ * Where founding families of each minority live: legacy (QĐ 124/2004) province codes, after the
+ * 2019 census distribution. Kinh families live anywhere.
+ */
+export const HOME_PROVINCES_BY_ETHNICITY: Readonly<Record<string, readonly string[]>> = {
+  Tày: ['04', '20', '02', '08', '06', '19', '10', '15'],
+  Thái: ['14', '11', '12', '40', '38', '15', '17'],
+  Mường: ['17', '38', '25', '14', '37'],
+  Khmer: ['94', '84', '91', '89', '95', '96'],
+  Hoa: ['79', '75', '94', '91', '95', '22'],
+  Nùng: ['20', '04', '24', '02', '19', '66'],
+  Mông: ['02', '10', '15', '14', '11', '12'],
+  Dao: ['02', '10', '15', '08', '22', '04'],
+  'Gia Rai': ['64', '62'],
+  'Ê Đê': ['66', '54'],
+  'Ba Na': ['64', '62', '52'],
+  Chăm: ['58', '60', '89'],
+};

@@ -190,6 +190,8 @@ export type ConsentStatus =
 export type DocumentType =
   | 'BIRTH_CERTIFICATE'
   | 'CRIMINAL_RECORD_CERTIFICATE'
+  /** Bản án, quyết định ly hôn: the court decision that ended a marriage. */
+  | 'DIVORCE_DECISION'
   | 'DRIVING_LICENCE'
   | 'IDENTITY_CARD'
   | 'MARRIAGE_CERTIFICATE'

@@ -152,6 +152,7 @@ export const resolvers: Resolvers = {
 
   FieldGrant: {
     fields: (f) => [...f.fields].sort(),
+    // The catalogue admits only the schema's document types (loadCatalogue checks them).
     documentTypes: (f) => [...f.documentTypes].sort(),
   },
 
