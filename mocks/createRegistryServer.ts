@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signRegistryEvent } from '../src/http/registryEvents';
@@ -96,7 +97,8 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
   let stats: RegistryStats = emptyStats();
   const webhooks: Webhook[] = [];
   const notify = (ids: string[]): void => {
-    const body = JSON.stringify({ registry: options.name, ids, changedAt: new Date().toISOString() });
+    // Each event is unique and dated, so that a receiver can refuse a replayed or stale one.
+    const body = JSON.stringify({ registry: options.name, ids, changedAt: new Date().toISOString(), eventId: randomUUID() });
     for (const hook of webhooks) {
       fetch(hook.url, {
         method: 'POST',

@@ -89,6 +89,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           return ctx;
         },
       }),
+    now: services.now,
     accepting: () => phase === 'started',
     draining: () => phase === 'draining',
   });

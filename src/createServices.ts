@@ -127,7 +127,7 @@ export async function createServices(
   let identityProvider: DevIdentityProvider | undefined;
   let authenticator: Authenticator;
   if (config.auth.mode === 'embedded') {
-    identityProvider = await createDevIdentityProvider({ issuer: config.auth.issuer, audience: config.auth.audience });
+    identityProvider = await createDevIdentityProvider({ issuer: config.auth.issuer, audience: config.auth.audience, now });
     authenticator = createAuthenticator({ ...config.auth, keySet: identityProvider.keySet, now });
   } else {
     const keySet = createRemoteKeySet({ url: new URL(config.auth.jwksUrl), maxAgeMs: config.auth.jwksMaxAgeSec * 1000, timeoutMs: 5000, cooldownMs: 10_000, now: millis });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { CacheCrypto } from '../src/cache/CacheCrypto';
+import { signRegistryEvent } from '../src/http/registryEvents';
 import { MemoryBackend } from '../src/cache/backends';
 import { startRedis, startRedisCluster, type RedisSetup } from './helpers/redisInstances';
 import { startStack, testDataset, type Stack } from './helpers/stack';
@@ -244,6 +245,32 @@ describe('the embedded (in-memory) cache', () => {
       body: JSON.stringify({ registry: 'population', ids: ['001088000012'] }),
     });
     expect(res.status).toBe(401);
+  });
+
+  const sendEvent = (event: Record<string, unknown>) => {
+    const body = JSON.stringify({ registry: 'population', ids: ['001088000012'], ...event });
+    return fetch(`${stack.url}/internal/registry-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-registry-signature': signRegistryEvent('memory-webhook-secret-1', body) },
+      body,
+    });
+  };
+
+  it('refuses a signed registry event replayed', async () => {
+    const event = { changedAt: new Date().toISOString(), eventId: randomBytes(12).toString('hex') };
+    expect((await sendEvent(event)).status).toBe(202);
+    const replayed = await sendEvent(event);
+    expect(replayed.status).toBe(409);
+    expect(await replayed.json()).toEqual({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('received already') } });
+  });
+
+  it.each([
+    ['dated an hour ago', { changedAt: new Date(Date.now() - 3_600_000).toISOString(), eventId: 'evt-old-000001' }],
+    ['dated in an hour', { changedAt: new Date(Date.now() + 3_600_000).toISOString(), eventId: 'evt-new-000001' }],
+    ['without a date', { eventId: 'evt-nodate-0001' }],
+    ['without an id', { changedAt: new Date().toISOString() }],
+  ])('refuses a signed registry event %s', async (_name, event) => {
+    expect((await sendEvent(event)).status).toBe(400);
   });
 });
 

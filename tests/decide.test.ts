@@ -15,7 +15,7 @@ const { facts } = createSchema();
 const catalogue = loadCatalogue(readCatalogueFile(), facts);
 const decide = createDecider({ catalogue, facts });
 const SUBJECT = '001088000012';
-const consenting = { consents: async () => [{ fields: null }], guardianOf: async () => true };
+const consenting = { consents: async () => [{ fields: null }], guardianOf: async () => true, deceased: async () => false };
 const RECORDS = ['Citizen', 'Person', 'Residence', 'Household', 'HouseholdMember'];
 const OWNER_ONLY = ['Provenance.fetchedAt', 'Provenance.fromCache', 'Provenance.ageSeconds'];
 const HOPS = [0, 1, 2, 3];
@@ -178,5 +178,24 @@ describe('the access decision, grant by grant, step by step, read by read', () =
     expect(await decide({ caller: agency, purpose: null, rootFields: [accessLog], subjects: [] }, consenting)).toMatchObject({ allowed: false, rule: 'SCOPE' });
     const supervisor = { ...agency, scopes: ['audit.read'] };
     expect(await decide({ caller: supervisor, purpose: null, rootFields: [accessLog], subjects: [] }, consenting)).toMatchObject({ allowed: true });
+  });
+
+  it('lets no one act as a deceased citizen, and prefills no form for one', async () => {
+    const dead = { ...consenting, deceased: async (id: string) => id === SUBJECT };
+    const caller: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
+    const me: AccessRequest = { caller, purpose: null, rootFields: [{ coordinate: 'Query.myConsents', path: 'myConsents' }], subjects: [] };
+    expect(await decide(me, dead)).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'DECEASED_CALLER' });
+    const police = catalogue.grant('XNC', 'PASSPORT') as Grant;
+    const form: AccessRequest = {
+      caller: { kind: 'agency', officialId: 'canbo.01', agency: 'XNC', scopes: [police.scope] },
+      purpose: 'PASSPORT',
+      rootFields: [{ coordinate: 'Query.prefill', path: 'prefill' }],
+      subjects: [{ hop: 0, id: SUBJECT, path: 'prefill', withholdDenied: true, purpose: 'PASSPORT', reads: [{ kind: 'field', coordinate: 'Person.fullName', paths: ['prefill.hoTen'] }] }],
+    };
+    expect(await decide(form, dead)).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'DECEASED_SUBJECT' });
+    // Their records are still read, for a purpose that allows it.
+    expect(await decide(agencyRequest(police, 0, { kind: 'field', coordinate: 'Person.fullName', paths: ['c'] }), dead)).toMatchObject({ allowed: true });
+    const failing = { ...consenting, deceased: async () => ({ failed: 'UPSTREAM_UNAVAILABLE' as const, registry: 'POPULATION' as const }) };
+    expect(await decide(me, failing)).toMatchObject({ allowed: false, code: 'UPSTREAM_UNAVAILABLE', registry: 'POPULATION' });
   });
 });

@@ -172,7 +172,8 @@ describe('tracing', () => {
         .find((l) => l.msg === 'graphql request' && l.requestId === 'log-line-1');
       expect(line).toMatchObject({
         traceId: trace,
-        caller: { kind: 'agency', agency: 'CA_HN' },
+        // Officials are people too: their ids are masked like personal IDs.
+        caller: { kind: 'agency', agency: 'CA_HN', official: 'ca****01' },
         purpose: 'CT01_RESIDENCE',
         operation: { name: 'Household', type: 'query' },
         status: 200,
@@ -182,6 +183,7 @@ describe('tracing', () => {
       });
       expect(line?.citizens).toBeGreaterThan(0);
       expect(JSON.stringify(line)).not.toContain(id);
+      expect(JSON.stringify(line)).not.toContain('canbo.01');
     } finally {
       await stack.stop();
     }

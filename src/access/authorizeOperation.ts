@@ -3,6 +3,7 @@ import { UpstreamError } from '../../connectors/UpstreamError';
 import type { OperationLimits } from '../config';
 import type { ConsentStore } from '../consent/ConsentStore';
 import { ageOn, todayInVietnam } from '../domain/dates';
+import { deceasedOn } from '../domain/lifeStatus';
 import { BadUserInputError, gatewayError, rateLimited, tooComplex, unauthenticated } from '../errors';
 import type { FormDefinition } from '../forms/loadForms';
 import type { LookupLimiter } from '../limits/createLookupLimiter';
@@ -10,7 +11,7 @@ import type { RequestContext } from '../request/RequestContext';
 import type { SchemaFacts } from '../schemaFacts/readSchemaFacts';
 import { describeAccess, type AuditedSubject } from './accessRequest';
 import { analyzeOperation, OperationTooLargeError, type OperationAnalysis } from './analyzeOperation';
-import type { Allowed, Decide, DecisionLookups, Denied } from './decide';
+import type { Allowed, Decide, DecisionLookups, Denied, LookupFailure } from './decide';
 
 /** An operation that may run, and what its resolvers and audit need to know. */
 export interface AuthorizedOperation {
@@ -109,14 +110,16 @@ export function createOperationAuthorizer(options: OperationAuthorizerOptions) {
     const over = overLimit(analysis, options.limits);
     if (over) return refused(tooComplex(...over), 'QUERY_TOO_COMPLEX', subjects);
 
+    // Limits count citizens asked for, not requests — one household query costs its members —
+    // and are counted first: a refused attempt costs the same (no free probing), and the
+    // decision's own registry lookups (guardianship, life) never outrun the limit.
+    const limited = await options.lookups(caller, described.lookups, described.verifications);
+    if (limited) return refused(rateLimited(limited.retryAfterSeconds, limited.what), 'RATE_LIMITED', subjects);
     const decision = await options.decide(described.request, lookupsFor(ctx, options.consents));
     if (!decision.allowed) {
       const infrastructure = decision.code === 'STORE_UNAVAILABLE' || decision.code.startsWith('UPSTREAM_');
       return refused(refusalError(decision), decision.rule ? `${decision.code}:${decision.rule}` : decision.code, subjects, infrastructure ? 'failed' : 'denied');
     }
-    // Limits count citizens read, not requests: one household query costs its members.
-    const limited = await options.lookups(caller, described.lookups, described.verifications);
-    if (limited) return refused(rateLimited(limited.retryAfterSeconds, limited.what), 'RATE_LIMITED', subjects);
     return { ok: true, variables, analysis, decision, subjects };
   };
 }
@@ -163,11 +166,24 @@ function lookupsFor(ctx: RequestContext, consents: Pick<ConsentStore, 'active'>)
         const household = childResidence?.household?.id;
         return isParent && isMinor && !!household && household === parentResidence?.household?.id;
       } catch (err) {
-        if (err instanceof UpstreamError) return { failed: err.failure === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', registry: err.registry };
-        throw err;
+        return failure(err);
+      }
+    },
+    async deceased(personalId) {
+      try {
+        const person = await ctx.loaders.person.load(personalId);
+        return deceasedOn(person?.dateOfDeath, todayInVietnam(ctx.now()));
+      } catch (err) {
+        return failure(err);
       }
     },
   };
+}
+
+/** A registry failure as the decision's lookups report it; anything else is a bug, thrown on. */
+function failure(err: unknown): LookupFailure {
+  if (err instanceof UpstreamError) return { failed: err.failure === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', registry: err.registry };
+  throw err;
 }
 
 /** Coerces variables as execution will; the first problem becomes BAD_USER_INPUT naming the variable. */

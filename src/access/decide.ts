@@ -66,7 +66,11 @@ export type DenialRule =
   | 'VERIFICATION'
   | 'OWN_RECORD_ONLY'
   | 'RELATIVES_BASIC_IDENTITY'
-  | 'GUARDIAN';
+  | 'GUARDIAN'
+  /** The caller's own personal ID belongs to a citizen recorded as deceased: no one acts as them. */
+  | 'DECEASED_CALLER'
+  /** No form is prefilled or attested for a citizen recorded as deceased. */
+  | 'DECEASED_SUBJECT';
 
 /** The operation may go ahead; what the resolvers need to shape the answer. */
 export interface Allowed {
@@ -99,7 +103,13 @@ export interface Denied {
 
 export type Decision = Allowed | Denied;
 
-/** What the decision may need to look up, per request: consents and guardianship. */
+/** A registry that could not answer a lookup the decision needed. */
+export interface LookupFailure {
+  failed: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT';
+  registry: RegistryName;
+}
+
+/** What the decision may need to look up, per request: consents, guardianship, life. */
 export interface DecisionLookups {
   /** Active consents of a citizen to an agency for a purpose; throws when the store is down. */
   consents(subjectId: string, agency: string, purpose: string): Promise<readonly { fields: readonly string[] | null }[]>;
@@ -108,7 +118,9 @@ export interface DecisionLookups {
    * the child under 14, both in one household. Resolves to a failure value when a
    * registry cannot answer.
    */
-  guardianOf(parentId: string, childId: string): Promise<boolean | { failed: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT'; registry: RegistryName }>;
+  guardianOf(parentId: string, childId: string): Promise<boolean | LookupFailure>;
+  /** Whether the population registry records this citizen as deceased on the gateway's date. */
+  deceased(personalId: string): Promise<boolean | LookupFailure>;
 }
 
 export interface DeciderOptions {
@@ -198,8 +210,31 @@ export function createDecider(options: DeciderOptions): Decide {
         denied: others.filter((s) => s.id === child).map((s) => ({ path: s.path, field: 'Query.citizen' })),
       });
     }
+    // Last, once the policy allows the operation (refusals ask no registry): a token naming a
+    // citizen who has died acts for no one (a stolen or stale session).
+    const dead = await lookups.deceased(caller.personalId);
+    if (dead !== false) {
+      if (dead !== true) return denied(dead.failed, null, 'The population registry, needed to confirm who is calling, cannot answer', { registry: dead.registry });
+      return denied('FORBIDDEN', 'DECEASED_CALLER', 'This personal ID belongs to a citizen recorded as deceased: no one can act as them');
+    }
+    const deceased = await deceasedFormSubject(request, lookups);
+    if (deceased) return deceased;
     const purpose = request.purpose === GUARDIAN ? (catalogue.purposes.get(GUARDIAN) ?? null) : null;
     return allowed(purpose, null, new Map(), withheld);
+  }
+
+  /** A form is never prefilled, nor attested, for a citizen who has died. */
+  async function deceasedFormSubject(request: AccessRequest, lookups: DecisionLookups): Promise<Denied | null> {
+    for (const s of request.subjects) {
+      if (s.hop !== 0 || !s.id || !s.withholdDenied) continue;
+      const dead = await lookups.deceased(s.id);
+      if (dead === false) continue;
+      if (dead !== true) return denied(dead.failed, null, 'The population registry, needed to confirm the citizen is alive, cannot answer', { registry: dead.registry });
+      return denied('FORBIDDEN', 'DECEASED_SUBJECT', 'This citizen is recorded as deceased: no form is prefilled or attested for them', {
+        denied: [{ path: s.path, field: 'Query.prefill' }],
+      });
+    }
+    return null;
   }
 
   /** Own record (hop 0) in full; one step away basic identity; nothing further. */
@@ -266,6 +301,8 @@ export function createDecider(options: DeciderOptions): Decide {
     if (refused.length > 0) {
       return denied('FORBIDDEN', 'PURPOSE_GRANT', `"${purpose.title}" does not allow ${agency.name} to read these fields`, { purpose: purpose.code, denied: refused });
     }
+    const deceased = await deceasedFormSubject(request, lookups);
+    if (deceased) return deceased;
     if (purpose.consentRequired) {
       for (const [subjectId, fields] of consentFields) {
         let active;

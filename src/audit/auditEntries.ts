@@ -77,6 +77,6 @@ export function auditEntries(input: AuditInput): AuditEntry[] {
       });
     }
   }
-  for (const d of ctx.disclosures) entries.push({ ...base, ...d, outcome: 'disclosed', reason: null });
+  for (const d of ctx.disclosures) entries.push({ ...base, ...d, fields: [...d.fields].sort(), registries: [...d.registries].sort(), outcome: 'disclosed', reason: null });
   return entries;
 }

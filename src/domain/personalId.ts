@@ -92,6 +92,16 @@ export function centuryGenderDigit(birthYear: number, gender: 'MALE' | 'FEMALE')
 }
 
 /** Masks a personal ID for logs: `079*******12`. Non-IDs become `***`. */
+/**
+ * An official's id for logs: officials are people too, and their ids often carry a name
+ * or a national ID (`nguyenvana`, `001088012345@ca`). First two and last two characters
+ * only; the audit trail keeps the id in full for internal control.
+ */
+export function maskOfficialId(value: string): string {
+  if (value.length <= 4) return '*'.repeat(value.length);
+  return `${value.slice(0, 2)}${'*'.repeat(value.length - 4)}${value.slice(-2)}`;
+}
+
 export function maskPersonalId(value: unknown): string {
   if (typeof value !== 'string' || value.length < 6) return '***';
   return `${value.slice(0, 3)}${'*'.repeat(value.length - 5)}${value.slice(-2)}`;

@@ -6,6 +6,7 @@ import type { FormField } from '../forms/loadForms';
 import { prefillForm } from '../forms/prefill';
 import type { FormDefinitionResolvers, QueryResolvers } from '../generated/graphql';
 import { purposeOrPlaceholder } from '../policy/loadCatalogue';
+import { todayInVietnam } from '../domain/dates';
 import { verifyCitizen } from '../verification/verifyCitizen';
 import { allowedAccess, type GatewayContext } from './context';
 import type { FormFieldModel } from './models';
@@ -63,7 +64,7 @@ export const formQueries: Pick<QueryResolvers<GatewayContext>, 'forms' | 'prefil
     if (input.documentNumber != null && !/^[A-Za-z0-9/ -]{1,32}$/.test(input.documentNumber)) {
       throw new BadUserInputError('letters, digits, "/" or "-", at most 32', { field: 'input.documentNumber' });
     }
-    const outcome = await verifyCitizen(input, ctx.loaders);
+    const outcome = await verifyCitizen(input, ctx.loaders, todayInVietnam(ctx.now()));
     ctx.disclosures.push({ subjectId: input.personalId, fields: compared.map((f) => `verify.${f}`), registries: outcome.registries });
     return { verdict: outcome.verdict, fields: outcome.fields, checkedAt: ctx.now() };
   },

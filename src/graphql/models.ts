@@ -1,3 +1,9 @@
+import type { DocumentRecord } from '../../connectors/types';
+import type { DocumentStatusOnDay } from '../domain/lifeStatus';
+
+/** An issued document as the API shows it: its status judged on the gateway's date. */
+export type IssuedDocumentModel = Omit<DocumentRecord, 'status'> & { status: DocumentStatusOnDay };
+
 /**
  * Parent values of the citizen graph. A citizen is only a personal ID until one of
  * its registry-backed fields is asked for; the loaders fetch on demand.
@@ -31,7 +37,7 @@ export interface FormPrefillModel {
 }
 
 export interface VerificationModel {
-  verdict: 'MATCH' | 'MISMATCH' | 'UNKNOWN';
+  verdict: import('../verification/verifyCitizen').Verdict;
   fields: { field: string; result: 'MATCH' | 'MISMATCH' | 'UNKNOWN' }[];
   checkedAt: Date;
 }

@@ -1,7 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { consentStatus } from '../consent/ConsentStore';
 import { agencyOrPlaceholder, purposeOrPlaceholder } from '../policy/loadCatalogue';
+import { todayInVietnam } from '../domain/dates';
+import { documentStatusOn, residenceOn } from '../domain/lifeStatus';
 import { contradictionWithRecord, parsePersonalId } from '../domain/personalId';
+import { settle } from '../request/createLoaders';
 import { BadUserInputError, notFound } from '../errors';
 import type { Resolvers } from '../generated/graphql';
 import { allowedAccess, type GatewayContext } from './context';
@@ -111,7 +114,7 @@ export const resolvers: Resolvers = {
       const record = await ctx.loaders.residence.load(c.id);
       if (!record) throw notFound('RESIDENCE');
       warnIfStale(ctx, info, record.provenance);
-      return record;
+      return residenceOn(record, todayInVietnam(ctx.now()));
     },
     household: async (c, _args, ctx, info) => {
       const record = await ctx.loaders.residence.load(c.id);
@@ -120,12 +123,16 @@ export const resolvers: Resolvers = {
       return record.household;
     },
     documents: async (c, { types }, ctx, info) => {
-      const holder = await ctx.loaders.documents.load(c.id);
+      // A document that identifies its holder ends with them: the population registry says whether they live.
+      const [holder, person] = await Promise.all([ctx.loaders.documents.load(c.id), settle(ctx.loaders.person.load(c.id))]);
       if (!holder) throw notFound('DOCUMENTS');
       warnIfStale(ctx, info, holder.provenance);
       // The purpose's grant may narrow the types; `types` narrows further.
       const allowed = types ?? allowedAccess(ctx).decision.documentTypes.get(responsePath(info));
-      return allowed ? holder.documents.filter((d) => allowed.includes(d.type)) : holder.documents;
+      const documents = allowed ? holder.documents.filter((d) => allowed.includes(d.type)) : holder.documents;
+      const today = todayInVietnam(ctx.now());
+      const death = person instanceof Error ? null : person?.dateOfDeath;
+      return documents.map((d) => ({ ...d, status: documentStatusOn(d, today, death) }));
     },
   },
 

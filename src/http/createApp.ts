@@ -36,6 +36,8 @@ export interface AppOptions {
   persisted: ReadonlyMap<string, PersistedOperation> | null;
   /** The GraphQL server's handler, given the request logger to attach each request's context to. */
   graphql: (logger: ReturnType<typeof createRequestLogger>) => RequestHandler;
+  /** The gateway's clock. */
+  now: () => Date;
   /** False while starting or draining. */
   accepting: () => boolean;
   draining: () => boolean;
@@ -93,7 +95,7 @@ export function createApp(options: AppOptions): express.Express {
     }),
   );
   if (config.cache.webhookSecret && options.caches.kind !== 'off') {
-    app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches: options.caches, logger }));
+    app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches: options.caches, logger, now: () => options.now().getTime() }));
   }
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.setHeader('cache-control', 'public, max-age=300');

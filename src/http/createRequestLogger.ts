@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { maskPersonalId } from '../domain/personalId';
+import { maskOfficialId, maskPersonalId } from '../domain/personalId';
 import type { Logger } from '../logger';
 import type { RequestContext } from '../request/RequestContext';
 import { scopeOf } from '../request/requestScope';
@@ -36,7 +36,7 @@ export function createRequestLogger(logger: Logger): {
             traceId: scope?.traceId,
             caller:
               caller.kind === 'agency'
-                ? { kind: 'agency', agency: caller.agency, official: caller.officialId }
+                ? { kind: 'agency', agency: caller.agency, official: maskOfficialId(caller.officialId) }
                 : caller.kind === 'citizen'
                   ? { kind: 'citizen', citizen: maskPersonalId(caller.personalId) }
                   : { kind: 'anonymous' },

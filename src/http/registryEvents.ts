@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import { REGISTRY_NAMES, type RegistryName } from '../../connectors/types';
 import type { Caches } from '../cache/createCaches';
 import { isPersonalId } from '../domain/personalId';
+import { routeErrorBody } from '../errors';
 import type { Logger } from '../logger';
 
 /** The signature a registry puts on a change event: `sha256=<hex HMAC of the body>`. */
@@ -10,34 +11,59 @@ export function signRegistryEvent(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+export interface RegistryEventsOptions {
+  secret: string;
+  caches: Caches;
+  logger: Logger;
+  /** How far an event's `changedAt` may be from the gateway's clock, either way. */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+const EVENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
 /**
  * `POST /internal/registry-events`: a registry says which records changed; the gateway
  * drops them from the shared cache and tells every other instance (Redis pub/sub).
- * Signed with a shared secret; mounted only when one is configured.
+ * Signed with a shared secret; each event is dated (`changedAt`) and unique (`eventId`):
+ * one older or newer than `maxAgeMs`, or seen before within that window, is refused, so a
+ * recorded event cannot be replayed. Mounted only when a secret is configured.
  */
-export function createRegistryEventsRouter(options: { secret: string; caches: Caches; logger: Logger }): Router {
+export function createRegistryEventsRouter(options: RegistryEventsOptions): Router {
+  const maxAgeMs = options.maxAgeMs ?? 300_000;
+  const now = options.now ?? Date.now;
+  /** Event ids seen within the window, with when they were received. */
+  const seen = new Map<string, number>();
   const router = Router();
+  const refuse = (res: express.Response, status: number, code: 'UNAUTHENTICATED' | 'BAD_REQUEST', message: string) => {
+    res.status(status).json(routeErrorBody(code, message));
+  };
   router.post('/internal/registry-events', express.raw({ type: 'application/json', limit: '64kb' }), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const given = Buffer.from(String(req.headers['x-registry-signature'] ?? ''));
     const expected = Buffer.from(signRegistryEvent(options.secret, body.toString('utf8')));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'missing or wrong X-Registry-Signature' } });
-      return;
-    }
-    let event: { registry?: unknown; ids?: unknown };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return refuse(res, 401, 'UNAUTHENTICATED', 'missing or wrong X-Registry-Signature');
+    let event: { registry?: unknown; ids?: unknown; changedAt?: unknown; eventId?: unknown };
     try {
       event = JSON.parse(body.toString('utf8')) as typeof event;
     } catch {
-      res.status(400).json({ error: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' } });
-      return;
+      return refuse(res, 400, 'BAD_REQUEST', 'the body is not valid JSON');
     }
     const registry = typeof event.registry === 'string' ? (event.registry.toUpperCase() as RegistryName) : undefined;
     const ids = event.ids;
     if (!registry || !REGISTRY_NAMES.includes(registry) || !Array.isArray(ids) || ids.length === 0 || ids.length > 1000 || !ids.every((id) => isPersonalId(id))) {
-      res.status(400).json({ error: { code: 'BAD_REQUEST', message: 'expected {"registry": "population|residence|documents", "ids": [1..1000 personal IDs]}' } });
-      return;
+      return refuse(res, 400, 'BAD_REQUEST', 'expected {"registry": "population|residence|documents", "ids": [1..1000 personal IDs], "changedAt": ISO time, "eventId": id}');
     }
+    const at = now();
+    const changedAt = typeof event.changedAt === 'string' ? Date.parse(event.changedAt) : NaN;
+    if (!Number.isFinite(changedAt) || Math.abs(at - changedAt) > maxAgeMs) return refuse(res, 400, 'BAD_REQUEST', 'the event is not dated within the accepted window (changedAt)');
+    if (typeof event.eventId !== 'string' || !EVENT_ID.test(event.eventId)) return refuse(res, 400, 'BAD_REQUEST', 'the event has no eventId of 8 to 64 letters, digits, "_" or "-"');
+    for (const [id, receivedAt] of seen) {
+      if (at - receivedAt <= 2 * maxAgeMs) break;
+      seen.delete(id);
+    }
+    if (seen.has(event.eventId)) return refuse(res, 409, 'BAD_REQUEST', 'this event was received already');
+    seen.set(event.eventId, at);
     await options.caches.byRegistry(registry)?.invalidate(ids as string[]);
     options.logger.info({ registry, records: ids.length }, 'registry change: cache entries dropped');
     res.status(202).json({ invalidated: ids.length });

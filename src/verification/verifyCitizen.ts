@@ -1,7 +1,11 @@
 import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
+import { deceasedOn, documentStatusOn } from '../domain/lifeStatus';
 import { loadRecords, type Loaders } from '../request/createLoaders';
+import { addressMatches, normalizeName } from './matchAddress';
 
 export type MatchResult = 'MATCH' | 'MISMATCH' | 'UNKNOWN';
+/** The answer as a whole: a field result, or that the citizen has died. */
+export type Verdict = MatchResult | 'DECEASED';
 
 export interface VerifyCitizenInput {
   personalId: string;
@@ -13,37 +17,25 @@ export interface VerifyCitizenInput {
 }
 
 export interface VerificationOutcome {
-  verdict: MatchResult;
+  verdict: Verdict;
   fields: { field: string; result: MatchResult }[];
   registries: RegistryName[];
 }
 
 /**
- * Names compare without regard to case, spacing or Unicode composition (a name typed
- * with combining diacritics, NFD, matches the same name precomposed, NFC), but a
- * different letter or diacritic is a different name.
- */
-export function normalizeName(name: string): string {
-  return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLocaleLowerCase('vi');
-}
-
-/** Addresses also ignore punctuation between their parts. */
-export function normalizeAddress(address: string): string {
-  return normalizeName(address.replace(/[,.;–-]/g, ' '));
-}
-
-/**
  * Compares what a bank or telco was told with the registries and answers match /
  * no match per field, never a registry value. A field whose registry has no record or
- * cannot be reached is UNKNOWN. The verdict is MISMATCH if any field mismatches,
- * MATCH if all match, UNKNOWN otherwise.
+ * cannot be reached is UNKNOWN. The verdict is DECEASED when the population registry
+ * records the citizen as dead on `today` (someone presenting their identity is not
+ * them), else MISMATCH if any field mismatches, MATCH if all match, UNKNOWN otherwise.
+ * A document number matches only a document in force on `today`.
  */
-export async function verifyCitizen(input: VerifyCitizenInput, loaders: Loaders): Promise<VerificationOutcome> {
-  const wantsPerson = input.fullName != null || input.dateOfBirth != null || input.gender != null;
+export async function verifyCitizen(input: VerifyCitizenInput, loaders: Loaders, today: string): Promise<VerificationOutcome> {
   const wantsResidence = input.permanentAddress != null;
   const wantsDocuments = input.documentNumber != null;
+  // The population record is always read: whether the citizen is alive decides the verdict.
   const registries = new Set<RegistryName>([
-    ...(wantsPerson ? (['POPULATION'] as const) : []),
+    'POPULATION',
     ...(wantsResidence ? (['RESIDENCE'] as const) : []),
     ...(wantsDocuments ? (['DOCUMENTS'] as const) : []),
   ]);
@@ -57,13 +49,15 @@ export async function verifyCitizen(input: VerifyCitizenInput, loaders: Loaders)
   if (input.dateOfBirth != null) compare<PersonRecord>(person, (p) => p.dateOfBirth === input.dateOfBirth, 'dateOfBirth');
   if (input.gender != null) compare<PersonRecord>(person, (p) => p.gender === input.gender, 'gender');
   if (input.permanentAddress != null) {
-    compare<ResidenceRecord>(residence, (r) => !!r.permanentAddress && normalizeAddress(r.permanentAddress.full) === normalizeAddress(input.permanentAddress as string), 'permanentAddress');
+    compare<ResidenceRecord>(residence, (r) => !!r.permanentAddress && addressMatches(r.permanentAddress, input.permanentAddress as string), 'permanentAddress');
   }
   if (input.documentNumber != null) {
     const wanted = (input.documentNumber as string).trim().toUpperCase();
-    compare<HolderDocuments>(documents, (h) => h.documents.some((d) => d.status === 'VALID' && d.number.toUpperCase() === wanted), 'documentNumber');
+    const death = person instanceof Error ? null : person?.dateOfDeath;
+    compare<HolderDocuments>(documents, (h) => h.documents.some((d) => d.number.toUpperCase() === wanted && documentStatusOn(d, today, death) === 'VALID'), 'documentNumber');
   }
+  const deceased = !(person instanceof Error) && deceasedOn(person?.dateOfDeath, today);
   const results = fields.map((f) => f.result);
-  const verdict: MatchResult = results.includes('MISMATCH') ? 'MISMATCH' : results.every((r) => r === 'MATCH') ? 'MATCH' : 'UNKNOWN';
+  const verdict: Verdict = deceased ? 'DECEASED' : results.includes('MISMATCH') ? 'MISMATCH' : results.every((r) => r === 'MATCH') ? 'MATCH' : 'UNKNOWN';
   return { verdict, fields, registries: [...registries] };
 }

@@ -8,6 +8,8 @@ const LEAF: Record<string, string> = {
   'Residence.permanentAddress': 'permanentAddress { full }',
   'Residence.temporaryAddress': 'temporaryAddress { full }',
   'Residence.currentAddress': 'currentAddress { full }',
+  'Residence.deregistration': 'deregistration { reason on }',
+  'Residence.history': 'history { kind from to address { full } }',
   'Household.address': 'address { full }',
   'HouseholdMember.relationshipToHead': 'members { relationshipToHead }',
 };
@@ -31,9 +33,9 @@ export function selectionFor(coordinates: Iterable<string>): string {
 export const ALL_CITIZEN_FIELDS = [
   'Citizen.id', 'Citizen.documents',
   'Person.fullName', 'Person.otherNames', 'Person.dateOfBirth', 'Person.gender', 'Person.placeOfBirth', 'Person.birthRegistrationPlace',
-  'Person.hometown', 'Person.ethnicity', 'Person.religion', 'Person.nationality', 'Person.bloodType', 'Person.legacyIdNumber',
+  'Person.placeOfBirthProvince', 'Person.hometown', 'Person.ethnicity', 'Person.religion', 'Person.nationality', 'Person.bloodType', 'Person.legacyIdNumber',
   'Person.maritalStatus', 'Person.dateOfDeath', 'Person.phoneNumber', 'Person.email',
-  'Residence.permanentAddress', 'Residence.permanentSince', 'Residence.temporaryAddress', 'Residence.temporaryUntil',
-  'Residence.currentAddress', 'Residence.residenceRecordNumber',
+  'Residence.permanentAddress', 'Residence.permanentSince', 'Residence.temporaryAddress', 'Residence.temporarySince', 'Residence.temporaryUntil',
+  'Residence.currentAddress', 'Residence.residenceRecordNumber', 'Residence.deregistration', 'Residence.history',
   'Household.id', 'Household.address', 'HouseholdMember.relationshipToHead',
 ];
