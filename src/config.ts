@@ -40,6 +40,14 @@ export interface GatewayConfig {
   persistedOperations: string | null;
   /** How long SIGTERM waits for in-flight requests. */
   shutdownGraceMs: number;
+  /**
+   * The HTTP listener's timeouts: idle keep-alive connections (longer than the load
+   * balancer's), receiving a request's headers, and the whole request — so that a slow
+   * client holds a connection for seconds, not minutes.
+   */
+  http: { keepAliveTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number };
+  /** A second listener for /metrics and /readyz (operators only); null serves them on the main one. */
+  admin: { host: string; port: number } | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Registry base URLs; null means "start the embedded mock" (development only). */
   registries: Record<RegistryName, { url: string | null; timeoutMs: number; retries: number; maxConnections: number }>;
@@ -248,6 +256,12 @@ export function loadConfig(env: Env): GatewayConfig {
     }),
     persistedOperations: r.string('PERSISTED_OPERATIONS', null),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
+    http: {
+      keepAliveTimeoutMs: r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1000, 600_000),
+      headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 120_000),
+      requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    },
+    admin: null,
     audit: {
       checkpointEveryRecords: r.int('AUDIT_CHECKPOINT_EVERY', 500, 1, 1_000_000),
       checkpointEveryMs: r.int('AUDIT_CHECKPOINT_MS', 60_000, 100, 86_400_000),
@@ -269,6 +283,9 @@ export function loadConfig(env: Env): GatewayConfig {
     cache: undefined as unknown as CacheConfig,
     mocks: readMockConfig(r, env),
   };
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) r.problem('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
+  const adminPort = r.int('ADMIN_PORT', -1, 0, 65535);
+  if (adminPort >= 0) config.admin = { host: r.string('ADMIN_HOST', '127.0.0.1') as string, port: adminPort };
   if (development) {
     // Development mints tokens for anyone: it binds to this machine and reads mock registries only.
     if (!LOOPBACK.test(config.host)) r.problem(`HOST "${config.host}" is not a loopback address: NODE_ENV=development mints tokens for anyone and only listens on this machine`);

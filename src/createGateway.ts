@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expressMiddleware } from '@as-integrations/express5';
 import type express from 'express';
@@ -11,7 +11,7 @@ import type { AuditLog } from './audit/AuditLog';
 import type { Caches } from './cache/createCaches';
 import type { GatewayConfig } from './config';
 import { createServices } from './createServices';
-import { createApp } from './http/createApp';
+import { createAdminApp, createApp } from './http/createApp';
 import type { KeyRing } from './keys/loadKeyRing';
 import { createLogger, type Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
@@ -34,6 +34,8 @@ export type GatewayPhase = 'initialized' | 'started' | 'draining' | 'stopped';
 export interface Gateway {
   readonly app: express.Express;
   readonly server: Server;
+  /** The admin listener (`ADMIN_PORT`), when configured. */
+  readonly adminServer: Server | null;
   readonly metrics: GatewayMetrics;
   readonly connectors: Connectors;
   readonly logger: Logger;
@@ -47,7 +49,12 @@ export interface Gateway {
   phase(): GatewayPhase;
   /** Starts listening on the configured host and port (0 = any free port); resolves with the base URL. */
   listen(): Promise<string>;
-  /** Refuses new requests, lets in-flight ones finish, then closes. */
+  /** The admin listener's base URL once listening; null without one. */
+  adminUrl(): string | null;
+  /**
+   * Drains, then closes: new requests get 503 (on open connections and new ones alike),
+   * in-flight ones finish within the grace period and go out with `Connection: close`.
+   */
   stop(): Promise<void>;
 }
 
@@ -63,11 +70,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const services = await createServices(config, logger, { registryUrls: options.registryUrls, now: options.now });
   let phase: GatewayPhase = 'initialized';
 
-  const server = createServer();
+  const { keepAliveTimeoutMs, headersTimeoutMs, requestTimeoutMs } = config.http;
+  // How often Node looks for requests past their header or request timeout.
+  const server = createServer({ connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeoutMs / 2))) });
   // Longer than the idle timeout of load balancers and clients in front, so they never reuse a socket being closed.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  const apollo = createApolloServer({ config, services, logger, httpServer: server });
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  // A slow client (slowloris) holds a connection for seconds, not minutes.
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
+  const inFlight = new Set<ServerResponse>();
+  let drained: (() => void) | null = null;
+  server.on('request', (_req, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) drained?.();
+    });
+  });
+  const apollo = createApolloServer({ config, services, logger });
   await apollo.start();
   const context = createContextFactory({ services, loaderMaxBatch: config.loaderMaxBatch, attestationTtlSeconds: config.attestationTtlSeconds });
   const app = createApp({
@@ -94,6 +114,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     draining: () => phase === 'draining',
   });
   server.on('request', app);
+  const adminServer = config.admin
+    ? createServer(createAdminApp({ metrics: services.metrics, breakers: services.breakers, audit: services.audit, caches: services.caches, logger, accepting: () => phase === 'started' }))
+    : null;
+  let adminUrl: string | null = null;
 
   // Records past their purpose's retention lose their personal columns; the chain stays verifiable.
   const pruneTimer = setInterval(() => {
@@ -107,6 +131,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     app,
     server,
+    adminServer,
     metrics: services.metrics,
     connectors: services.connectors,
     logger,
@@ -117,25 +142,56 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     caches: services.caches,
     identityProvider: services.identityProvider,
     phase: () => phase,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => {
-          server.off('error', reject);
-          phase = 'started';
-          const { port } = server.address() as AddressInfo;
-          resolve(`http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);
-        });
-      }),
+    listen: async () => {
+      if (adminServer && config.admin) adminUrl = await listenOn(adminServer, config.admin.host, config.admin.port);
+      const url = await listenOn(server, config.host, config.port);
+      phase = 'started';
+      return url;
+    },
+    adminUrl: () => adminUrl,
     stop: async () => {
-      if (phase === 'stopped') return;
+      if (phase === 'stopped' || phase === 'draining') return;
       phase = 'draining';
       clearInterval(pruneTimer);
+      // In-flight answers close their connection; new requests — on idle kept-alive connections
+      // too, which are left open rather than reset under a client about to reuse them — are
+      // answered 503 (src/http/createApp.ts) for as long as the drain lasts.
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      if (inFlight.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, config.shutdownGraceMs);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (adminServer?.listening) {
+        await new Promise<void>((resolve) => {
+          adminServer.close(() => resolve());
+          adminServer.closeAllConnections();
+        });
+      }
       await apollo.stop();
       await services.audit.checkpoint().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'final audit checkpoint failed'));
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.close();
       phase = 'stopped';
     },
   };
+}
+
+/** Listens on host:port (0 = any free port); resolves with the base URL. */
+function listenOn(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+    });
+  });
 }

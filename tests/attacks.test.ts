@@ -93,6 +93,29 @@ describe('attack corpus: each refused cheaply, with its code, before any registr
     expect(r.calls).toEqual(NONE);
   });
 
+  it.each(['gzip', 'deflate', 'br'])('a body that does not decompress as %s: 400, not 500', async (encoding) => {
+    await stack.resetRegistryCalls();
+    const res = await fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: `Bearer ${token}`, 'x-purpose': 'CT01_RESIDENCE' },
+      body: Buffer.from('this is not compressed at all'),
+    });
+    expect(res.status).toBe(400);
+    expect(await json(res)).toEqual({ errors: [{ message: expect.stringContaining('does not decompress'), extensions: { code: 'BAD_REQUEST' } }] });
+    expect(await stack.registryCalls()).toEqual(NONE);
+  });
+
+  it.each([
+    ['a null literal', 'query($id: PersonalId!) { citizen(id: $id) @include(if: null) { id } }', { id: 'x' }],
+    ['a null variable', 'query($id: PersonalId!, $v: Boolean!) { citizen(id: $id) { id @skip(if: $v) } }', { v: null }],
+    ['a nullable variable', 'query($id: PersonalId!, $v: Boolean) { citizen(id: $id) { id @include(if: $v) } }', { v: null }],
+  ])('a directive argument given as %s: 400, not 500', async (_name, q, variables) => {
+    const r = await query(q, { id, ...variables });
+    expect(r.status).toBe(400);
+    expect(['GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']).toContain(r.body.errors[0].extensions.code);
+    expect(r.calls).toEqual(NONE);
+  });
+
   it('an oversized body: 413', async () => {
     const r = await send(JSON.stringify({ query: `{ __typename } #${'x'.repeat(200_000)}` }));
     expect(r.status).toBe(413);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -263,5 +264,41 @@ describe('development only when asked for', () => {
       const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }) });
       expect(res.status).toBe(401);
     });
+  });
+});
+
+describe('the HTTP listener', () => {
+  it('answers a client that sends its headers too slowly with 408 and closes the connection', async () => {
+    const stack = await startStack({ HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_REQUEST_TIMEOUT_MS: '1000' });
+    try {
+      const { port } = new URL(stack.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n'));
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('moves /metrics and /readyz to the admin listener when ADMIN_PORT is set, keeping /healthz on both', async () => {
+    const stack = await startStack({ ADMIN_PORT: '0' });
+    try {
+      const admin = stack.gateway.adminUrl() as string;
+      expect(admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${admin}/metrics`)).status).toBe(200);
+      expect((await fetch(`${admin}/readyz`)).status).toBe(200);
+      expect((await fetch(`${admin}/healthz`)).status).toBe(200);
+      expect((await fetch(`${admin}/graphql`, { method: 'POST' })).status).toBe(404);
+      expect((await fetch(`${stack.url}/metrics`)).status).toBe(404);
+      expect((await fetch(`${stack.url}/readyz`)).status).toBe(404);
+      expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
+    } finally {
+      await stack.stop();
+    }
   });
 });

@@ -1,6 +1,4 @@
-import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { createOperationAuthorizer } from '../access/authorizeOperation';
 import type { GatewayConfig } from '../config';
@@ -18,8 +16,6 @@ export interface ApolloOptions {
   config: GatewayConfig;
   services: Services;
   logger: Logger;
-  /** The HTTP server, drained on stop. */
-  httpServer: Server;
 }
 
 /**
@@ -49,6 +45,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Gateway
     persistedQueries: false,
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     allowBatchedHttpRequests: false,
+    // The gateway drains and stops on SIGTERM itself (src/createGateway.ts, src/main.ts).
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: config.limits.tokens },
     // Production answers name no schema detail: no "did you mean" suggestions.
     hideSchemaDetailsFromClientErrors: config.production,
@@ -59,7 +57,6 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Gateway
       error: (m) => logger.error(m),
     },
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
       // Every response is `no-store` (src/http/security.ts): computing cache hints would wrap
       // each resolver for nothing.

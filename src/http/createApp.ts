@@ -43,6 +43,38 @@ export interface AppOptions {
   draining: () => boolean;
 }
 
+/** `/healthz`, and `/readyz` and `/metrics` when `operations`. */
+function healthRouter(options: Pick<AppOptions, 'metrics' | 'breakers' | 'audit' | 'accepting' | 'caches'>, operations: boolean) {
+  return createHealthRouter({
+    metrics: options.metrics,
+    breakers: options.breakers,
+    checks: [
+      { name: 'config', check: async () => true },
+      // The audit trail's own probe: the store is writable and the chain lock can be taken in time.
+      { name: 'store', check: () => options.audit.canCommit() },
+    ],
+    accepting: options.accepting,
+    cache: () => options.caches.status(),
+    operations,
+  });
+}
+
+/**
+ * The admin listener's surface (`ADMIN_PORT`): `/healthz`, `/readyz` and `/metrics`, for
+ * operators and probes on a private network, never the public one.
+ */
+export function createAdminApp(options: Pick<AppOptions, 'metrics' | 'breakers' | 'audit' | 'accepting' | 'caches' | 'logger'>): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(healthRouter(options, true));
+  app.use((_req, res) => {
+    res.status(404).json(routeErrorBody('NOT_FOUND', 'No such route'));
+  });
+  app.use(jsonErrors(options.logger));
+  return app;
+}
+
 /**
  * The HTTP surface: `/graphql` first (it takes nearly all traffic), then health,
  * registry events, JWKS and — in development only — the dev routes, playground and
@@ -81,19 +113,8 @@ export function createApp(options: AppOptions): express.Express {
     refuseAnonymous({ allowIntrospection: config.development, maxTokens: config.limits.tokens }),
     options.graphql(requestLogger),
   );
-  app.use(
-    createHealthRouter({
-      metrics: options.metrics,
-      breakers: options.breakers,
-      checks: [
-        { name: 'config', check: async () => true },
-        // The audit trail's own probe: the store is writable and the chain lock can be taken in time.
-        { name: 'store', check: () => options.audit.canCommit() },
-      ],
-      accepting: options.accepting,
-      cache: () => options.caches.status(),
-    }),
-  );
+  // With an admin listener, /readyz and /metrics are on it only; /healthz stays on both.
+  app.use(healthRouter(options, !config.admin));
   if (config.cache.webhookSecret && options.caches.kind !== 'off') {
     app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches: options.caches, logger, now: () => options.now().getTime() }));
   }

@@ -18,6 +18,8 @@ export interface HealthOptions {
   cache: () => Record<string, unknown>;
   /** How long each check may take before it counts as failing ("timeout"); default 800 ms, so /readyz answers within 1 s. */
   checkTimeoutMs?: number;
+  /** Serve `/readyz` and `/metrics` here (false when a separate admin listener serves them). */
+  operations?: boolean;
 }
 
 type CheckResult = 'ok' | 'failing' | 'timeout';
@@ -56,6 +58,7 @@ export function createHealthRouter(options: HealthOptions): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  if (options.operations === false) return router;
   router.get('/readyz', async (_req, res) => {
     const results = await Promise.all(options.checks.map(async (c) => [c.name, await run(c)] as const));
     const ready = options.accepting() && results.every(([, r]) => r === 'ok');

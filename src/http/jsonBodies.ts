@@ -16,7 +16,7 @@ export const requireJsonBody: RequestHandler = (req, res, next) => {
 
 /** Body-parser and other middleware errors as JSON, with no stack and no echo of the body. */
 export function jsonErrors(logger: Logger): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
+  return (err, req, res, _next) => {
     const type = (err as { type?: string }).type;
     const send = (status: number, code: 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR', message: string) => {
       if (res.headersSent) return;
@@ -25,6 +25,13 @@ export function jsonErrors(logger: Logger): ErrorRequestHandler {
     if (type === 'entity.parse.failed') return send(400, 'BAD_REQUEST', 'The request body is not valid JSON');
     if (type === 'entity.too.large') return send(413, 'BAD_REQUEST', 'The request body is too large');
     if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(415, 'BAD_REQUEST', 'Unsupported body encoding');
+    // A body that says it is gzip, deflate or br but does not decompress.
+    const status = (err as { status?: unknown }).status;
+    const decompressing = !!req.headers['content-encoding'] && req.headers['content-encoding'] !== 'identity';
+    if (decompressing && (typeof (err as { errno?: unknown }).errno === 'number' || status === 400)) {
+      return send(400, 'BAD_REQUEST', 'The request body does not decompress as its Content-Encoding says');
+    }
+    if (typeof status === 'number' && status >= 400 && status < 500) return send(status, 'BAD_REQUEST', 'The request body could not be read');
     logger.error({ err: { name: (err as Error).name } }, 'unhandled HTTP error');
     send(statusOf('INTERNAL_SERVER_ERROR'), 'INTERNAL_SERVER_ERROR', 'Internal server error');
   };
