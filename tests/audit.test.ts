@@ -94,6 +94,20 @@ describe('the audit trail', () => {
     expect((await rows('audit-null-1'))[0]?.fields).toEqual(['person.otherNames']);
   });
 
+  it('records an empty list, a count and an existence as disclosed, since each says something', async () => {
+    const id = stack.persona('no-documents');
+    const res = await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { documents(types: [IDENTITY_CARD]) { number } household { members { __typename } } } }', {
+      token: agency,
+      variables: { id },
+      headers: { 'x-purpose': 'CT01_RESIDENCE', 'x-request-id': 'audit-empty-1' },
+    });
+    expect((res.body.data?.citizen as { documents: unknown[] }).documents).toEqual([]);
+    const records = await rows('audit-empty-1');
+    const subject = records.find((r) => r.subject_id === id);
+    expect(subject).toMatchObject({ outcome: 'disclosed', fields: ['__typename', 'documents', 'household.members'] });
+    expect(records.every((r) => r.outcome === 'disclosed')).toBe(true);
+  });
+
   it('records a refusal as denied, with the fields asked for and the rule', async () => {
     const id = stack.persona('married-couple');
     const res = await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { person { fullName religion } } }', {

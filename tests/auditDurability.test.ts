@@ -67,6 +67,49 @@ describe('PostgreSQL stopped', () => {
     const down = await stack.gateway.store.query("SELECT 1 FROM audit_log WHERE request_id = 'pg-down'");
     expect(down).toEqual([]);
   });
+
+  it('lets no response carry data about a citizen without a committed record, under load, while the store goes down', async () => {
+    const queries = [
+      QUERY,
+      'query($id: PersonalId!) { citizen(id: $id) { documents(types: [IDENTITY_CARD]) { number } } }',
+      'query($id: PersonalId!) { citizen(id: $id) { household { members { __typename } } } }',
+    ];
+    const carried: string[] = [];
+    let stopped = false;
+    const worker = async (w: number) => {
+      for (let i = 0; i < 25; i++) {
+        const requestId = `burst-${w}-${i}`;
+        const res = await fetch(`${stack.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'CT01_RESIDENCE', 'x-request-id': requestId },
+          body: JSON.stringify({ query: queries[i % queries.length], variables: { id } }),
+        });
+        const body = (await res.json()) as { data?: { citizen?: unknown } };
+        if (body.data?.citizen) carried.push(requestId);
+        if (!stopped && carried.length >= 20) {
+          stopped = true;
+          pg.stop();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
+    pg.start();
+    expect(stopped).toBe(true);
+    expect(carried.length).toBeGreaterThanOrEqual(20);
+    expect(carried.length).toBeLessThan(150);
+    // Every response that carried data has its committed record, once the store is back.
+    let committed = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      try {
+        const rows = await stack.gateway.store.query<{ request_id: string }>("SELECT DISTINCT request_id FROM audit_log WHERE request_id LIKE 'burst-%' AND outcome = 'disclosed'");
+        committed = new Set(rows.map((r) => r.request_id));
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(carried.filter((r) => !committed.has(r))).toEqual([]);
+  });
 });
 
 describe('gateway processes on one PostgreSQL', () => {
