@@ -16,6 +16,23 @@ describe('playground in a real browser', () => {
     await stack.stop();
   });
 
+  it('opens clean before any token: no error, and the schema loaded for the docs', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${stack.url}/graphql`, { waitUntil: 'load' });
+    await page.waitForSelector('.graphiql-container');
+    await page.click('button[aria-label="Show Documentation Explorer"]');
+    await page.waitForFunction(() => document.querySelector('.graphiql-doc-explorer')?.textContent?.includes('Query'), undefined, { timeout: 15_000 });
+    expect(await page.textContent('.graphiql-doc-explorer')).toContain('Query');
+    expect((await page.textContent('.graphiql-response')) ?? '').not.toMatch(/error/i);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('loads from localhost only, mints a persona token and runs the example query', async () => {
     const page = await browser.newPage();
     const outside: string[] = [];
