@@ -1,6 +1,6 @@
 import type { RegistryName } from '../connectors/types';
 import type { RegistryServer } from './createRegistryServer';
-import { generateDataset } from './data/generateDataset';
+import { loadOrGenerateDataset } from './data/datasetCache';
 import type { MockDataset } from './data/types';
 import { createDocumentsRegistry, createPopulationRegistry, createResidenceRegistry } from './registries';
 
@@ -13,6 +13,8 @@ export interface MockRegistriesOptions {
   ports?: Partial<Record<RegistryName, number>>;
   /** Reuse an already generated dataset instead of generating one. */
   dataset?: MockDataset;
+  /** Where generated datasets are kept between starts (generation costs seconds); none: always generate. */
+  cacheDir?: string;
 }
 
 export interface MockRegistries {
@@ -24,7 +26,7 @@ export interface MockRegistries {
 
 /** Generates the data once and serves it from three independent registry services. */
 export async function startMockRegistries(options: MockRegistriesOptions): Promise<MockRegistries> {
-  const dataset = options.dataset ?? generateDataset({ seed: options.seed, size: options.size });
+  const dataset = options.dataset ?? loadOrGenerateDataset({ seed: options.seed, size: options.size }, options.cacheDir ?? null);
   const servers: Record<RegistryName, RegistryServer> = {
     POPULATION: createPopulationRegistry(dataset, { latency: options.latency }),
     RESIDENCE: createResidenceRegistry(dataset, { latency: options.latency }),

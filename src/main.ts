@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { ConfigError, loadConfig, needsEmbeddedMocks } from './config';
 import { createGateway, type Gateway } from './createGateway';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
 
   if (needsEmbeddedMocks(config)) {
     const { seed, size, latency } = config.mocks;
-    mocks = await startMockRegistries({ seed, size, latency });
+    mocks = await startMockRegistries({ seed, size, latency, cacheDir: path.join(config.dataDir, 'mock-datasets') });
     // The embedded registries tell the gateway about changes (PATCH /__admin/...) through a signed webhook.
     config.cache.webhookSecret ??= randomBytes(24).toString('base64url');
   }

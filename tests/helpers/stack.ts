@@ -1,5 +1,5 @@
 import type { FaultMode } from '../../mocks/createRegistryServer';
-import { generateDataset } from '../../mocks/data/generateDataset';
+import { loadOrGenerateDataset } from '../../mocks/data/datasetCache';
 import type { MockDataset } from '../../mocks/data/types';
 import { startMockRegistries, type MockRegistries } from '../../mocks/startMockRegistries';
 import type { RegistryName } from '../../connectors/types';
@@ -48,7 +48,8 @@ let cachedDataset: MockDataset | undefined;
 
 /** The default dataset, generated once per test file. */
 export function testDataset(): MockDataset {
-  cachedDataset ??= generateDataset({ seed: 'vn-registry-gateway', size: 20_000 });
+  // Kept between test files and runs: generating it costs seconds of CPU per file.
+  cachedDataset ??= loadOrGenerateDataset({ seed: 'vn-registry-gateway', size: 20_000 }, path.join(tmpdir(), 'gw-mock-datasets'));
   return cachedDataset;
 }
 
