@@ -243,6 +243,7 @@ describe('prefill', () => {
     expect(res.body.errors).toBeUndefined();
     const fields = (res.body.data?.prefill as { fields: Field[] }).fields;
     expect(fields.find((f) => f.key === 'tonGiao')?.status).toBe('FILLED');
+    expect(fields.find((f) => f.key === 'noiSinh')?.status).toBe('FILLED');
     const rows = await stack.gateway.store.query<{ subject_id: string; fields: string[]; outcome: string; agency: string }>(
       "SELECT subject_id, fields, outcome, agency FROM audit_log WHERE request_id = 'prefill-agency-1'",
     );

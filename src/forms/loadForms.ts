@@ -161,42 +161,23 @@ const CITIZEN_FIELD: Record<Exclude<Source['kind'], 'id'>, string> = {
   document: 'Citizen.documents',
 };
 
-/**
- * Record fields the SDL does not expose on their own because they are a coarser view of a
- * field it does: a form may take them, judged under that field's rule. The province of
- * birth is part of the place of birth.
- */
-const COARSER_VIEW: Readonly<Record<string, string>> = {
-  'Person.placeOfBirthProvince': 'Person.placeOfBirth',
-};
-
-/**
- * The residence registry's history holds past permanent and temporary registrations: a
- * row is judged as the permanent or temporary address it was.
- */
-export const HISTORY_COORDINATES = { PERMANENT: 'Residence.permanentAddress', TEMPORARY: 'Residence.temporaryAddress' } as const;
 const HISTORY_PARTS: readonly HistoryPart[] = ['from', 'to', 'address'];
 
 /** Parses `person.fullName`, `documents.PASSPORT.number`, ... against the schema's facts: the coordinates it reads. */
 function parseSource(text: string, facts: SchemaFacts): SourceRead[] | string {
   const [head, a, b, ...rest] = text.split('.');
   if (rest.length > 0) return `"${text}" has too many parts`;
-  const reads = (source: Source, ...coordinates: string[]): SourceRead[] =>
-    coordinates.map((coordinate) => ({
-      source,
-      coordinate,
-      registry: source.kind === 'id' ? null : (facts.registry(CITIZEN_FIELD[source.kind]) ?? null),
-      path: text,
-    }));
+  const reads = (source: Source, coordinate: string): SourceRead[] => [
+    { source, coordinate, registry: source.kind === 'id' ? null : (facts.registry(CITIZEN_FIELD[source.kind]) ?? null), path: text },
+  ];
   const disclosing = (coordinate: string) => facts.fieldsOf(coordinate.split('.')[0] as string).includes(coordinate) && isDisclosure(facts.rule(coordinate));
   if (head === 'id' && a === undefined) return reads({ kind: 'id' }, 'Citizen.id');
   if (head === 'person' && a && b === undefined) {
-    const coordinate = disclosing(`Person.${a}`) ? `Person.${a}` : COARSER_VIEW[`Person.${a}`];
-    return coordinate && disclosing(coordinate) ? reads({ kind: 'person', field: a }, coordinate) : `Person.${a} is not a field of citizen data`;
+    return disclosing(`Person.${a}`) ? reads({ kind: 'person', field: a }, `Person.${a}`) : `Person.${a} is not a field of citizen data`;
   }
   if (head === 'residence' && a === 'history') {
     if (!HISTORY_PARTS.includes(b as HistoryPart)) return `"${text}": a registration's parts are ${HISTORY_PARTS.join(', ')}`;
-    return reads({ kind: 'history', part: b as HistoryPart }, HISTORY_COORDINATES.PERMANENT, HISTORY_COORDINATES.TEMPORARY);
+    return disclosing('Residence.history') ? reads({ kind: 'history', part: b as HistoryPart }, 'Residence.history') : 'Residence.history is not a residence field';
   }
   if (head === 'residence' && a && b === undefined) {
     return disclosing(`Residence.${a}`) ? reads({ kind: 'residence', field: a }, `Residence.${a}`) : `Residence.${a} is not a residence field`;

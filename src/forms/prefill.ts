@@ -2,7 +2,7 @@ import type { DocumentRecord, DocumentType, HolderDocuments, PersonRecord, Prove
 import { ageOn } from '../domain/dates';
 import { deceasedOn, documentStatusOn, residenceOn, type DocumentStatusOnDay } from '../domain/lifeStatus';
 import { loadRecords as load, type CitizenRecords as Records, type Loaders } from '../request/createLoaders';
-import { HISTORY_COORDINATES, type FormColumn, type FormDefinition, type FormField, type Party, type SourceRead } from './loadForms';
+import { type FormColumn, type FormDefinition, type FormField, type Party, type SourceRead } from './loadForms';
 import { applyTransform, documentName } from './transforms';
 
 /**
@@ -307,9 +307,10 @@ export async function prefillForm(form: FormDefinition, subjectId: string, optio
   const historyRows = (f: FormField, columns: FormColumn[]): PrefilledRow[] | null => {
     const record = subject.residence;
     if (!record || record instanceof Error || !person) return null;
+    if (!may(0, 'Residence.history')) return null;
     const since = f.historySinceAge === null ? null : sinceBirthday(person.dateOfBirth, f.historySinceAge);
     const shown = record.history.filter(
-      (r) => (since === null || r.to === null || r.to >= since) && may(0, HISTORY_COORDINATES[r.kind]) && r.from <= today,
+      (r) => (since === null || r.to === null || r.to >= since) && r.from <= today,
     );
     if (shown.length === 0) return null;
     note(subjectId, 'residence.history', 'RESIDENCE');

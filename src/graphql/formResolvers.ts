@@ -7,7 +7,6 @@ import type { FormField } from '../forms/loadForms';
 import { IneligibleSubjectError, prefillForm, type PrefillResult } from '../forms/prefill';
 import type { FormDefinitionResolvers, QueryResolvers } from '../generated/graphql';
 import { purposeOrPlaceholder } from '../policy/loadCatalogue';
-import { todayInVietnam } from '../domain/dates';
 import { verifyCitizen } from '../verification/verifyCitizen';
 import { allowedAccess, type GatewayContext } from './context';
 import type { FormFieldModel } from './models';
