@@ -23,6 +23,14 @@ describe('policy catalogue validation', () => {
     expect(c.agencies.get('VCB')?.kind).toBe('NON_STATE');
   });
 
+  it('grants criminal-record certificates to the police, who issue them since 2025-03-01, and no longer to the Department of Justice', () => {
+    const c = loadCatalogue(shipped(), facts);
+    expect(c.grants.filter((g) => g.purpose.code === 'CRIMINAL_RECORD').map((g) => g.agency.code)).toEqual(['CA_HN']);
+    expect(c.grant('CA_HN', 'CRIMINAL_RECORD')?.scope).toBe('criminal-record.issue');
+    expect(c.grant('STP_HN', 'CRIMINAL_RECORD')).toBeUndefined();
+    expect(c.grant('STP_HN', 'BIRTH_REGISTRATION')?.related?.fields.has('Residence.temporaryAddress')).toBe(true);
+  });
+
   it('lists every problem at once', () => {
     const found = problems((c) => {
       (c.grants[0] as { subject: { fields: string[] } }).subject.fields.push('Person.salary', 'Address.full');

@@ -143,11 +143,11 @@ describe('the catalogue, agency by agency and purpose by purpose', () => {
   });
 
   it("lists an agency's permissions before it asks for data", async () => {
-    const token = await stack.agencyToken('STP_HN', ['criminal-record.issue']);
+    const token = await stack.agencyToken('CA_HN', ['criminal-record.issue']);
     const res = await stack.graphql('{ myPermissions { purpose { code title } scope scopeHeld subject { fields documentTypes } related { fields } relatedMaxHops verification } }', { token });
     expect(res.body.errors).toBeUndefined();
     const perms = res.body.data?.myPermissions as { purpose: { code: string; title: string }; scopeHeld: boolean; subject: { documentTypes: string[] } }[];
-    expect(perms.map((p) => p.purpose.code).sort()).toEqual(['BIRTH_REGISTRATION', 'CRIMINAL_RECORD']);
+    expect(perms.map((p) => p.purpose.code).sort()).toEqual(['CRIMINAL_RECORD', 'CT01_RESIDENCE']);
     const lltp = perms.find((p) => p.purpose.code === 'CRIMINAL_RECORD');
     expect(lltp).toMatchObject({ scopeHeld: true, purpose: { title: 'Cấp Phiếu lý lịch tư pháp' } });
     expect(lltp?.subject.documentTypes).toContain('CRIMINAL_RECORD_CERTIFICATE');

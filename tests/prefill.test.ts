@@ -1,69 +1,181 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLocalJWKSet, generateKeyPair, jwtVerify, SignJWT } from 'jose';
-import type { MockAddress, MockDataset, MockPerson } from '../mocks/data/types';
+import type { MockAddress, MockDataset, MockDocument, MockPerson } from '../mocks/data/types';
+import { ageOn } from '../src/domain/dates';
+import { legacyProvince, province } from '../src/domain/provinces';
 import { startStack, type Stack } from './helpers/stack';
 
-interface FieldDef { key: string; party: string; source?: string | null; transform?: string; editable?: boolean; columns?: FieldDef[] }
-const FORMS = (JSON.parse(readFileSync(path.join(__dirname, '..', 'src', 'forms', 'forms.json'), 'utf8')) as { forms: { id: string; fields: FieldDef[] }[] }).forms;
+interface FieldDef {
+  key: string;
+  label?: string;
+  party: string;
+  source?: string | null;
+  transform?: string;
+  editable?: boolean;
+  columns?: FieldDef[];
+  alternatives?: string[];
+  whenDeceased?: 'OMIT' | 'KEEP';
+  document?: 'CURRENT' | 'LATEST';
+  defaultRows?: 'ALL' | 'NONE';
+  historySinceAge?: number;
+}
+interface FormDef { id: string; subjectAge?: { min?: number; below?: number }; fields: FieldDef[] }
+const FORMS = (JSON.parse(readFileSync(path.join(__dirname, '..', 'src', 'forms', 'forms.json'), 'utf8')) as { forms: FormDef[] }).forms;
 const IDENTITY = new Set(['id', 'person.fullName', 'person.dateOfBirth', 'person.gender', 'household.relationshipToHead']);
+const RELATIVES = new Set(['FATHER', 'MOTHER', 'SPOUSE', 'CHILD_MOTHER', 'CHILD_FATHER']);
 
-interface Field { key: string; value: string | null; status: string; editable: boolean; rows: { cells: { key: string; value: string | null; status: string }[] }[] | null }
+interface Cell { key: string; value: string | null; status: string; editable: boolean }
+interface Field { key: string; value: string | null; status: string; editable: boolean; note: string | null; options: string[] | null; rows: { included: boolean; cells: Cell[] }[] | null }
 const PREFILL = `query($f: ID!, $s: PersonalId) { prefill(formId: $f, subjectId: $s) {
   formId subjectId missing attestation expiresAt
-  fields { key value status editable provenance { registry fromCache } rows { cells { key value status } } } } }`;
+  fields { key value status editable note options provenance { registry fromCache } rows { included cells { key value status editable } } } } }`;
 
-/** What a form should say, computed from the mock data with the printed forms' conventions. */
-function expected(d: MockDataset, subjectId: string, def: FieldDef, partyId: string | null, asCitizen: boolean): { value: string | null; status: string } {
-  if (!def.source) return { value: null, status: 'TO_BE_TYPED' };
-  if (!partyId) return { value: null, status: asCitizen && def.party !== 'APPLICANT' && !IDENTITY.has(def.source) ? 'NOT_PERMITTED' : 'NOT_IN_REGISTRY' };
-  if (asCitizen && partyId !== subjectId && !IDENTITY.has(def.source)) return { value: null, status: 'NOT_PERMITTED' };
+/** Today in Vietnam, the day the gateway judges documents, residences and lives on. */
+const TODAY = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+const date = (iso: string) => iso.split('-').reverse().join('/');
+const address = (a: MockAddress, legacy = false) =>
+  legacy ? `${a.line}, ${a.legacy.communeName}, ${a.legacy.districtName}, ${a.legacy.provinceName}` : `${a.line}, ${a.communeName}, ${a.provinceName}`;
+const inName = (unit: string) => unit.charAt(0).toLocaleLowerCase('vi') + unit.slice(1);
+const KINDS: Record<string, string> = { IDENTITY_CARD: 'CAN_CUOC', PASSPORT: 'HO_CHIEU', MARRIAGE_CERTIFICATE: 'GIAY_CHUNG_NHAN_KET_HON' };
+const NAMES: Record<string, string> = { IDENTITY_CARD: 'Căn cước', PASSPORT: 'Hộ chiếu', MARRIAGE_CERTIFICATE: 'Giấy chứng nhận kết hôn' };
+const NOT_IN_FORCE: Record<string, string> = { EXPIRED: 'đã hết hạn', REVOKED: 'đã bị thu hồi', LOST: 'đã được báo mất', DISSOLVED: 'không còn hiệu lực', DECEASED: 'không còn giá trị: người được cấp đã mất' };
+
+/** Who is who for a subject, as the printed forms read the registries. */
+function family(d: MockDataset, subjectId: string) {
+  const p = d.people.get(subjectId) as MockPerson;
+  const currentSpouse = p.spouseId && p.maritalStatus !== 'DIVORCED' ? p.spouseId : null;
+  const dead = (id: string) => (id === p.spouseId && p.maritalStatus === 'WIDOWED') || (d.people.get(id)?.dateOfDeath ?? '9999') <= TODAY;
+  const household = d.households.get(d.residences.get(subjectId)?.householdId as string);
+  const parties: Record<string, string | null> = {
+    APPLICANT: subjectId,
+    FATHER: p.fatherId,
+    MOTHER: p.motherId,
+    SPOUSE: currentSpouse,
+    CHILD_MOTHER: p.gender === 'FEMALE' ? subjectId : currentSpouse,
+    CHILD_FATHER: p.gender === 'MALE' ? subjectId : currentSpouse,
+    HOUSEHOLD_HEAD: household?.headId ?? null,
+    // A citizen filling a form for themselves is nobody's legal representative.
+    LEGAL_REPRESENTATIVE: null,
+  };
+  return { p, parties, dead, household };
+}
+
+/** A document's status on TODAY: the registry's, or expired past its end, or void with its holder. */
+function statusOn(doc: MockDocument, holder: MockPerson): string {
+  if (['REVOKED', 'LOST', 'DISSOLVED'].includes(doc.status)) return doc.status;
+  if (['CAN_CUOC', 'HO_CHIEU'].includes(doc.kind) && (holder.dateOfDeath ?? '9999') <= TODAY) return 'DECEASED';
+  return doc.status === 'EXPIRED' || (doc.expiresOn !== null && doc.expiresOn < TODAY) ? 'EXPIRED' : 'VALID';
+}
+
+interface Want { value: string | null; status: string; note?: string | null; options?: string[] | null }
+
+/** One source's value for one citizen, computed from the mock data with the printed forms' conventions. */
+function valueOf(d: MockDataset, subjectId: string, source: string, transform: string | undefined, partyId: string, document: string | undefined): Want {
   const p = d.people.get(partyId) as MockPerson;
   const r = d.residences.get(partyId);
-  const date = (iso: string) => iso.split('-').reverse().join('/');
-  const address = (a: MockAddress | null | undefined) => (a ? `${a.line}, ${a.communeName}, ${a.provinceName}` : null);
-  const docs = d.documents.get(partyId) ?? [];
-  const kinds: Record<string, string> = { IDENTITY_CARD: 'CAN_CUOC', PASSPORT: 'HO_CHIEU' };
-  let raw: string | null;
-  const [head, field, part] = def.source.split('.');
+  let raw: string | MockAddress | MockDocument | null;
+  let note: string | null = null;
+  const [head, field, part] = source.split('.');
   if (head === 'id') raw = partyId;
+  else if (head === 'person' && field === 'placeOfBirthProvince') raw = province(legacyProvince(p.birthProvinceCode)?.mergedInto ?? '')?.fullName ?? null;
+  else if (head === 'person' && field === 'otherNames') raw = p.otherNames.length > 0 ? p.otherNames.join(', ') : null;
   else if (head === 'person') raw = (p as unknown as Record<string, string | null>)[field === 'phoneNumber' ? 'phone' : (field as string)] ?? null;
-  else if (head === 'residence') raw = address(field === 'permanentAddress' ? r?.permanent?.address : r?.temporary?.address);
-  else if (head === 'household') {
+  else if (head === 'residence') {
+    const temporary = r?.temporary && r.temporary.registeredOn <= TODAY && r.temporary.expiresOn >= TODAY ? r.temporary.address : null;
+    raw = (field === 'permanentAddress' ? r?.permanent?.address : temporary) ?? null;
+  } else if (head === 'household') {
     const household = d.households.get(d.residences.get(subjectId)?.householdId as string);
     raw = household?.members.find((m) => m.personalId === partyId)?.relationshipToHead ?? null;
   } else {
-    const ofKind = docs.filter((x) => x.kind === kinds[field as string]);
-    const doc = ofKind.find((x) => x.status === 'VALID') ?? ofKind[0];
-    raw = !doc ? null : part === 'number' ? doc.number : part === 'issuedOn' ? doc.issuedOn : part === 'issuer' ? doc.issuingAuthority : `Căn cước số ${doc.number}, cấp ngày ${date(doc.issuedOn)}, nơi cấp: ${doc.issuingAuthority}`;
+    const ofKind = (d.documents.get(partyId) ?? []).filter((x) => x.kind === KINDS[field as string]).sort((a, b) => b.issuedOn.localeCompare(a.issuedOn));
+    const judged = ofKind.map((doc) => ({ doc, status: statusOn(doc, p) }));
+    const pick = document === 'LATEST' ? judged[0] : judged.find((x) => x.status === 'VALID');
+    if (!pick) return judged[0] ? { value: null, status: 'NOT_CURRENT', note: `${judged[0].doc.title} ${NOT_IN_FORCE[judged[0].status]}` } : { value: null, status: 'NOT_IN_REGISTRY' };
+    if (pick.status !== 'VALID') note = `${pick.doc.title} ${NOT_IN_FORCE[pick.status]}`;
+    const doc = pick.doc;
+    raw = !part ? doc : part === 'number' ? doc.number : part === 'issuedOn' ? doc.issuedOn : doc.issuingAuthority;
   }
   if (raw === null) return { value: null, status: 'NOT_IN_REGISTRY' };
-  const t = def.transform ?? 'none';
-  const value = t === 'date' ? date(raw) : t === 'year' ? raw.slice(0, 4) : t === 'gender' ? (raw === 'MALE' ? 'Nam' : 'Nữ') : t === 'upper' ? raw.toLocaleUpperCase('vi') : raw;
-  return { value, status: 'FILLED' };
+  const t = transform ?? 'none';
+  const text = (x: unknown) => x as string;
+  const a = raw as MockAddress;
+  const doc = raw as MockDocument;
+  const value =
+    t === 'date' ? date(text(raw))
+    : t === 'year' ? text(raw).slice(0, 4)
+    : t === 'gender' ? (raw === 'MALE' ? 'Nam' : 'Nữ')
+    : t === 'parentTitle' ? (raw === 'MALE' ? 'Cha' : 'Mẹ')
+    : t === 'upper' ? text(raw).toLocaleUpperCase('vi')
+    : t === 'address' ? address(a)
+    : t === 'communePolice' ? `Công an ${inName(a.communeName)}, ${inName(a.provinceName)}`
+    : t === 'communeCommittee' ? `Ủy ban nhân dân ${inName(a.communeName)}, ${inName(a.provinceName)}`
+    : t === 'documentTitle' ? doc.title
+    : t === 'identityDocument' ? `${NAMES[field as string]} số ${doc.number}, cấp ngày ${date(doc.issuedOn)}, nơi cấp: ${doc.issuingAuthority}`
+    : text(raw);
+  return { value, status: 'FILLED', note };
 }
 
-function partyOf(d: MockDataset, subjectId: string, party: string): string | null {
-  const p = d.people.get(subjectId) as MockPerson;
-  const household = d.households.get(d.residences.get(subjectId)?.householdId as string);
-  switch (party) {
-    case 'APPLICANT':
-      return subjectId;
-    case 'FATHER':
-      return p.fatherId;
-    case 'MOTHER':
-      return p.motherId;
-    case 'SPOUSE':
-      return p.spouseId;
-    case 'HOUSEHOLD_HEAD':
-      return household?.headId ?? null;
-    case 'CHILD_MOTHER':
-      return p.gender === 'FEMALE' ? subjectId : p.spouseId;
-    case 'CHILD_FATHER':
-      return p.gender === 'MALE' ? subjectId : p.spouseId;
-    default:
-      return null;
+/**
+ * What a form says for a field, computed from the mock data: the registries' value, the
+ * relatives' lives, the documents in force and the residence on TODAY, and what a citizen
+ * may see of a relative (basic identity only).
+ */
+function expected(d: MockDataset, subjectId: string, def: FieldDef, asCitizen: boolean): Want {
+  if (!def.source) return { value: null, status: 'TO_BE_TYPED' };
+  const { parties, dead } = family(d, subjectId);
+  const partyId = parties[def.party] ?? null;
+  const own = def.party === 'APPLICANT' || def.party === 'LEGAL_REPRESENTATIVE' || partyId === subjectId;
+  const visible = (source: string) => !asCitizen || own || IDENTITY.has(source);
+  if (!partyId) return { value: null, status: visible(def.source) ? 'NOT_IN_REGISTRY' : 'NOT_PERMITTED' };
+  const deceased = RELATIVES.has(def.party) && dead(partyId);
+  if (deceased && def.whenDeceased !== 'KEEP') return { value: null, status: 'DECEASED', note: 'Đã mất' };
+  if (!visible(def.source)) return { value: null, status: 'NOT_PERMITTED' };
+  const main = valueOf(d, subjectId, def.source, def.transform, partyId, def.document);
+  const choices = main.status === 'FILLED' ? [main.value as string] : [];
+  let found = main;
+  for (const alt of def.alternatives ?? []) {
+    const other = valueOf(d, subjectId, alt, def.transform, partyId, def.document);
+    if (other.status !== 'FILLED' || choices.includes(other.value as string)) continue;
+    choices.push(other.value as string);
+    if (found.status !== 'FILLED') found = other;
   }
+  return { ...found, note: found.note ?? (deceased && found.status === 'FILLED' ? 'Đã mất' : null), options: choices.length > 1 ? choices : null };
+}
+
+/** A table's rows: household members (other than the subject when none are preset), or the residence history since the age the form names. */
+function expectedRows(d: MockDataset, subjectId: string, def: FieldDef): { included: boolean; cells: Cell[] }[] | null {
+  const columns = def.columns as FieldDef[];
+  const cell = (c: FieldDef, want: Want): Cell => ({ key: c.key, value: want.value, status: want.status, editable: c.editable === true || !c.source || want.status !== 'FILLED' });
+  if (def.party === 'HOUSEHOLD_MEMBERS') {
+    const { household } = family(d, subjectId);
+    if (!household) return null;
+    return household.members
+      .filter((m) => def.defaultRows !== 'NONE' || m.personalId !== subjectId)
+      .map((m) => ({
+        included: def.defaultRows !== 'NONE',
+        cells: columns.map((c) => cell(c, c.source ? (IDENTITY.has(c.source) || m.personalId === subjectId ? valueOf(d, subjectId, c.source, c.transform, m.personalId, undefined) : { value: null, status: 'NOT_PERMITTED' }) : { value: null, status: 'TO_BE_TYPED' })),
+      }));
+  }
+  const p = d.people.get(subjectId) as MockPerson;
+  const since = `${Number(p.dateOfBirth.slice(0, 4)) + (def.historySinceAge ?? 0)}${p.dateOfBirth.slice(4)}`;
+  const history = (d.residences.get(subjectId)?.history ?? []).filter((h) => (h.to === null || h.to >= since) && h.from <= TODAY);
+  if (history.length === 0) return null;
+  const monthYear = (iso: string) => `${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+  return history.map((h) => ({
+    included: true,
+    cells: columns.map((c) => {
+      const part = c.source?.split('.')[2];
+      const value = part === 'from' ? monthYear(h.from < since ? since : h.from) : part === 'to' ? (h.to ? monthYear(h.to) : 'nay') : part === 'address' ? address(h.address, h.to !== null && h.to < '2025-07-01') : null;
+      return cell(c, value === null ? { value: null, status: 'TO_BE_TYPED' } : { value, status: 'FILLED' });
+    }),
+  }));
+}
+
+/** Whether the form is for a subject of this age (TK01A: under 14; TK01: 14 and over; KHAI_SINH: adults). */
+function fits(form: FormDef, p: MockPerson): boolean {
+  const age = ageOn(p.dateOfBirth, TODAY);
+  return age >= (form.subjectAge?.min ?? 0) && age < (form.subjectAge?.below ?? 200);
 }
 
 describe('prefill', () => {
@@ -81,14 +193,18 @@ describe('prefill', () => {
     return [...new Set(picked)].slice(0, 24);
   };
 
-  it.each(FORMS.map((f) => [f.id]))('fills %s for 24 citizens with exactly the registry values, and lists exactly what is missing', async (formId) => {
-    const form = FORMS.find((f) => f.id === formId) as (typeof FORMS)[number];
+  it.each(FORMS.map((f) => [f.id]))('fills %s for 24 citizens with exactly the registry values as of today, and lists exactly what is missing', async (formId) => {
+    const form = FORMS.find((f) => f.id === formId) as FormDef;
     const ids = subjects();
     expect(ids.length).toBeGreaterThanOrEqual(20);
     for (const id of ids) {
       const token = await stack.citizenToken(id);
       await stack.resetRegistryCalls();
       const res = await stack.graphql(PREFILL, { token, variables: { f: formId } });
+      if (!fits(form, stack.dataset.people.get(id) as MockPerson)) {
+        expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'formId' });
+        continue;
+      }
       expect(res.body.errors).toBeUndefined();
       const prefill = res.body.data?.prefill as { subjectId: string; missing: string[]; fields: Field[] };
       expect(prefill.subjectId).toBe(id);
@@ -96,14 +212,14 @@ describe('prefill', () => {
       for (const def of form.fields) {
         const got = prefill.fields.find((f) => f.key === def.key) as Field;
         if (def.columns) {
-          const household = stack.dataset.households.get(stack.dataset.residences.get(id)?.householdId as string);
-          const rows = (household?.members ?? []).map((m) => ({ cells: (def.columns as FieldDef[]).map((c) => ({ key: c.key, ...expected(stack.dataset, id, c, m.personalId, true) })) }));
-          expect({ key: def.key, rows: got.rows }).toEqual({ key: def.key, rows });
+          const rows = expectedRows(stack.dataset, id, def);
+          expect({ key: def.key, rows: got.rows, status: got.status }).toEqual({ key: def.key, rows: rows ?? [], status: rows ? 'FILLED' : 'NOT_IN_REGISTRY' });
+          if (!rows) wantMissing.push(def.key);
           continue;
         }
-        const want = expected(stack.dataset, id, def, partyOf(stack.dataset, id, def.party), true);
-        expect({ key: def.key, value: got.value, status: got.status }).toEqual({ key: def.key, ...want });
-        expect(got.editable).toBe(def.editable === true || !def.source);
+        const want = expected(stack.dataset, id, def, true);
+        expect({ key: def.key, value: got.value, status: got.status, note: got.note, options: got.options }).toEqual({ key: def.key, note: null, options: null, ...want });
+        expect({ key: def.key, editable: got.editable }).toEqual({ key: def.key, editable: def.editable === true || want.status !== 'FILLED' });
         if (want.status !== 'FILLED' && want.status !== 'TO_BE_TYPED') wantMissing.push(def.key);
       }
       expect(prefill.missing).toEqual(wantMissing);
@@ -127,6 +243,7 @@ describe('prefill', () => {
     expect(res.body.errors).toBeUndefined();
     const fields = (res.body.data?.prefill as { fields: Field[] }).fields;
     expect(fields.find((f) => f.key === 'tonGiao')?.status).toBe('FILLED');
+    expect(fields.find((f) => f.key === 'noiSinh')?.status).toBe('FILLED');
     const rows = await stack.gateway.store.query<{ subject_id: string; fields: string[]; outcome: string; agency: string }>(
       "SELECT subject_id, fields, outcome, agency FROM audit_log WHERE request_id = 'prefill-agency-1'",
     );
@@ -165,7 +282,7 @@ describe('prefill', () => {
     const token = await stack.citizenToken(stack.persona('minor'));
     const res = await stack.graphql('{ forms { id title purpose { code } fields { key label editable party prefillable columns { key label } } } }', { token });
     const forms = res.body.data?.forms as { id: string; title: string; fields: { key: string; label: string; prefillable: boolean }[] }[];
-    expect(forms.map((f) => f.id)).toEqual(['CT01', 'KHAI_SINH', 'LLTP_03', 'TK01']);
+    expect(forms.map((f) => f.id)).toEqual(['CT01', 'KHAI_SINH', 'LLTP_03', 'TK01', 'TK01A']);
     expect(forms[0]?.title).toBe('Tờ khai thay đổi thông tin cư trú');
     expect(forms[0]?.fields.find((f) => f.key === 'noiDungDeNghi')).toMatchObject({ label: 'Nội dung đề nghị', prefillable: false });
   });
@@ -197,13 +314,37 @@ describe('attestations', () => {
     expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'prefill-attestation+jwt', kid: expect.any(String) });
     expect(payload).toMatchObject({ form: 'CT01', sub: prefill.subjectId, iat: expect.any(Number), exp: expect.any(Number) });
     const values = payload.values as Record<string, unknown>;
-    for (const f of prefill.fields.filter((x) => x.status === 'FILLED' && !x.rows)) expect(values[f.key]).toBe(f.value);
+    for (const f of prefill.fields.filter((x) => x.status === 'FILLED' && !x.rows && !x.editable)) expect(values[f.key]).toBe(f.value);
+    // What the citizen may change, or had to type, is theirs: not attested.
+    for (const f of prefill.fields.filter((x) => x.editable && !x.rows)) expect(values[f.key]).toBeUndefined();
   });
 
   it('accepts the form as prefilled, and with editable fields changed', async () => {
     expect(await verify(prefill.attestation, submitted(prefill.fields))).toMatchObject({ valid: true, reason: null, alteredLockedFields: [] });
     const edited = submitted(prefill.fields).map((f) => (f.key === 'soDienThoai' ? { ...f, value: '0900000000' } : f.key === 'noiDungDeNghi' ? { ...f, value: 'Chuyển hộ khẩu' } : f));
     expect((await verify(prefill.attestation, edited)).valid).toBe(true);
+  });
+
+  it('accepts a registration into another household: the head and the relationship to them typed anew', async () => {
+    const other = stack.dataset.people.get(stack.persona('married-couple')) as MockPerson;
+    const moved = submitted(prefill.fields).map((f) =>
+      f.key === 'hoTenChuHo' ? { ...f, value: other.fullName } : f.key === 'soDinhDanhChuHo' ? { ...f, value: other.id } : f.key === 'quanHeVoiChuHo' ? { ...f, value: 'Mẹ' } : f,
+    );
+    expect(await verify(prefill.attestation, moved)).toMatchObject({ valid: true, alteredLockedFields: [] });
+  });
+
+  it('offers the household members without putting them on the form, and accepts the ones chosen with their new relationship', async () => {
+    const table = prefill.fields.find((f) => f.key === 'thanhVienCungThayDoi') as Field;
+    const household = stack.dataset.households.get(stack.dataset.residences.get(prefill.subjectId)?.householdId as string);
+    expect(table.rows?.length).toBe((household?.members.length ?? 0) - 1);
+    expect(table.rows?.every((r) => !r.included)).toBe(true);
+    expect(table.rows?.flatMap((r) => r.cells.map((c) => c.key))).not.toContain(undefined);
+    // As a portal submits it by default: nobody else changes.
+    const none = submitted(prefill.fields).map((f) => (f.key === table.key ? { key: f.key, rows: [] } : f));
+    expect((await verify(prefill.attestation, none)).valid).toBe(true);
+    const chosen = (table.rows ?? []).slice(0, 1).map((r) => ({ cells: r.cells.map((c) => ({ key: c.key, value: c.key === 'quanHeVoiChuHo' ? 'Con' : c.value })) }));
+    const one = submitted(prefill.fields).map((f) => (f.key === table.key ? { key: f.key, rows: chosen } : f));
+    expect((await verify(prefill.attestation, one)).valid).toBe(true);
   });
 
   it('accepts a table with rows left out, but not one with a row changed', async () => {

@@ -19,8 +19,11 @@ export interface DescribedAccess {
   verifications: number;
 }
 
-/** How a form reaches each party: the relationship followed from the subject. */
-const PARTY_EDGE: Record<Exclude<Party, 'APPLICANT'>, string> = {
+/**
+ * How a form reaches each party: the relationship followed from the subject. The legal
+ * representative has none: it is the citizen filling the form, whose own record is read.
+ */
+const PARTY_EDGE: Record<Exclude<Party, 'APPLICANT' | 'LEGAL_REPRESENTATIVE'>, string> = {
   FATHER: 'Person.father',
   MOTHER: 'Person.mother',
   SPOUSE: 'Person.spouse',
@@ -67,7 +70,7 @@ export function describeAccess(
       const form = forms.get(String(root.args.formId));
       const subjectId = (root.args.subjectId as string | null | undefined) ?? (caller.kind === 'citizen' ? caller.personalId : undefined);
       if (!form || !subjectId) continue; // the resolver answers BAD_USER_INPUT
-      const described = formSubjects(form, subjectId, root.responseKey, facts);
+      const described = formSubjects(form, subjectId, root.responseKey, facts, caller.kind === 'citizen' ? caller.personalId : undefined);
       subjects.push(...described.subjects);
       // Who else read the records recently (provenance) is the subject's to know, and refused to others.
       if (root.ownerReads.length > 0) subjects.push({ hop: 0, id: subjectId, path: root.responseKey, reads: root.ownerReads, auditFields: [] });
@@ -89,17 +92,25 @@ export function describeAccess(
   return { request: { caller, purpose, rootFields: analysis.rootFields.map((f) => ({ coordinate: f.coordinate, path: f.responseKey })), subjects }, lookups, verifications };
 }
 
-/** The subject of a form and each relative it names, with every value the form would read about them. */
-function formSubjects(form: FormDefinition, subjectId: string, path: string, facts: SchemaFacts): { subjects: AuditedSubject[]; lookups: number } {
+/**
+ * The subject of a form and each relative it names, with every value the form would read
+ * about them; the legal representative's block, when a citizen fills it, as their own record.
+ */
+function formSubjects(form: FormDefinition, subjectId: string, path: string, facts: SchemaFacts, actorId?: string): { subjects: AuditedSubject[]; lookups: number } {
   const own: Read[] = [{ kind: 'reach', coordinate: 'Query.prefill', paths: [path] }];
-  const byParty = new Map<Party, Read[]>();
+  const actor: Read[] = [];
+  const byParty = new Map<Exclude<Party, 'APPLICANT' | 'LEGAL_REPRESENTATIVE'>, Read[]>();
   const add = (reads: Read[], coordinate: string, key: string, documentType?: DocumentType) => {
     reads.push({ kind: 'field', coordinate, ...(documentType ? { documentTypes: [documentType] } : {}), paths: [`${path}.${key}`] });
   };
   for (const field of form.fields) {
-    const sources = field.columns ?? (field.source && field.coordinate ? [{ ...field, source: field.source, coordinate: field.coordinate }] : []);
-    for (const s of sources) {
+    for (const s of field.reads) {
       const type = s.source.kind === 'document' ? s.source.type : undefined;
+      if (field.party === 'LEGAL_REPRESENTATIVE') {
+        // Only a citizen is anyone's legal representative here; an agency reads nothing of it.
+        if (actorId) add(actor, s.coordinate, field.key, type);
+        continue;
+      }
       if (field.party === 'APPLICANT' || MAYBE_APPLICANT.has(field.party)) add(own, s.coordinate, field.key, type);
       if (field.party === 'APPLICANT') continue;
       const reads = byParty.get(field.party) ?? [{ kind: 'reach', coordinate: PARTY_EDGE[field.party], paths: [`${path}.${field.key}`] } as Read];
@@ -111,11 +122,15 @@ function formSubjects(form: FormDefinition, subjectId: string, path: string, fac
     { hop: 0, id: subjectId, path, reads: own, withholdDenied: true, purpose: form.purpose, auditFields: formPaths(form) },
   ];
   let lookups = 1;
+  if (actorId && actor.length > 0) {
+    subjects.push({ hop: 0, id: actorId, path, reads: actor, withholdDenied: true, purpose: form.purpose, auditFields: [] });
+    lookups += 1;
+  }
   const reached = new Set<string>();
   for (const [party, reads] of byParty) {
     subjects.push({ hop: 1, path, reads, withholdDenied: true, purpose: form.purpose, auditFields: [] });
     // Both parents of the child are the applicant and their spouse: one relative, not two.
-    const edge = PARTY_EDGE[party as Exclude<Party, 'APPLICANT'>];
+    const edge = PARTY_EDGE[party];
     if (reached.has(edge)) continue;
     reached.add(edge);
     lookups += party === 'HOUSEHOLD_MEMBERS' ? (facts.listSize('Household.members') ?? 1) : 1;
@@ -125,5 +140,5 @@ function formSubjects(form: FormDefinition, subjectId: string, path: string, fac
 
 /** The field paths a form reads, as the audit records them. */
 export function formPaths(form: FormDefinition): string[] {
-  return [...new Set(form.fields.flatMap((f) => (f.columns ? f.columns.map((c) => c.path) : f.path ? [f.path] : [])))].sort();
+  return [...new Set(form.fields.filter((f) => f.party !== 'LEGAL_REPRESENTATIVE').flatMap((f) => f.reads.map((r) => r.path)))].sort();
 }

@@ -6,8 +6,17 @@ import type { PrefillResult } from './prefill';
 
 export const ATTESTATION_TYPE = 'prefill-attestation+jwt';
 
-/** A table's attested rows: each row maps column keys to values. */
-type AttestedValue = string | Record<string, string | null>[];
+/** A table row as attested: its locked cells, by column key. */
+type AttestedRow = Record<string, string | null>;
+
+/**
+ * What an attestation holds for a field:
+ * - a string: the value of a locked field;
+ * - `{ oneOf }`: a locked field that may take any of these registry values (permanent or temporary residence);
+ * - an array: a table of rows the citizen may choose from, each at most once (household members who change together);
+ * - `{ allOf }`: a table whose rows must all stay, to which the citizen may add rows the registry lacks (residence history).
+ */
+type AttestedValue = string | { oneOf: string[] } | AttestedRow[] | { allOf: AttestedRow[] };
 
 export interface SubmittedField {
   key: string;
@@ -41,12 +50,20 @@ export interface PrefillCheck {
   alteredLockedFields: string[];
 }
 
-/** The values an attestation covers: every prefilled value, tables as rows of cells. */
-export function attestedValues(result: PrefillResult): Record<string, AttestedValue> {
+/**
+ * The values an attestation covers: every value the registries filled and the form
+ * locks. Editable values, and values the registries could not give, are the citizen's.
+ */
+export function attestedValues(result: PrefillResult, form: FormDefinition): Record<string, AttestedValue> {
   const values: Record<string, AttestedValue> = {};
+  const definitions = new Map(form.fields.map((f) => [f.key, f]));
   for (const f of result.fields) {
-    if (f.rows) values[f.key] = f.rows.map((r) => Object.fromEntries(r.cells.map((c) => [c.key, c.value])));
-    else if (f.status === 'FILLED' && f.value !== null) values[f.key] = f.value;
+    if (f.rows) {
+      const rows = f.rows.map((r) => Object.fromEntries(r.cells.filter((c) => c.status === 'FILLED' && !c.editable).map((c) => [c.key, c.value])));
+      values[f.key] = definitions.get(f.key)?.party === 'APPLICANT' ? { allOf: rows } : rows;
+    } else if (f.status === 'FILLED' && !f.editable && f.value !== null) {
+      values[f.key] = f.options ? { oneOf: f.options } : f.value;
+    }
   }
   return values;
 }
@@ -55,8 +72,8 @@ export function attestedValues(result: PrefillResult): Record<string, AttestedVa
  * Signs what the gateway prefilled: form, subject, values, issue time, expiry, key id
  * (in the header). Anyone can verify it with the keys at /.well-known/jwks.json.
  */
-export async function signAttestation(keys: KeyRing, result: PrefillResult, ttlSeconds: number): Promise<{ jws: string; expiresAt: Date }> {
-  const jws = await keys.sign({ form: result.formId, sub: result.subjectId, values: attestedValues(result) }, { typ: ATTESTATION_TYPE, expiresInSeconds: ttlSeconds });
+export async function signAttestation(keys: KeyRing, form: FormDefinition, result: PrefillResult, ttlSeconds: number): Promise<{ jws: string; expiresAt: Date }> {
+  const jws = await keys.sign({ form: result.formId, sub: result.subjectId, values: attestedValues(result, form) }, { typ: ATTESTATION_TYPE, expiresInSeconds: ttlSeconds });
   // The expiry signed into it, read back rather than computed again with another clock.
   const { exp } = decodeJwt(jws);
   return { jws, expiresAt: new Date((exp as number) * 1000) };
@@ -66,9 +83,26 @@ function failure(reason: VerificationFailure): PrefillCheck {
   return { valid: false, reason, formId: null, subjectId: null, issuedAt: null, expiresAt: null, alteredLockedFields: [] };
 }
 
-/** A table row in one canonical form: its cells sorted by key. */
-function canonicalRow(row: Record<string, string | null>): string {
-  return JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k] ?? null]));
+/** Whether a submitted row keeps an attested row's locked cells (cells of columns the form lets change are not compared). */
+function keeps(submitted: AttestedRow, attested: AttestedRow, editable: ReadonlySet<string>): boolean {
+  return Object.keys(attested).every((k) => editable.has(k) || (submitted[k] ?? null) === attested[k]);
+}
+
+/**
+ * Pairs submitted rows with attested ones, each attested row used at most once: the
+ * attested rows left unpaired, and whether every submitted row found one.
+ */
+function pairRows(submitted: AttestedRow[], attested: AttestedRow[], editable: ReadonlySet<string>): { unpaired: number; allPaired: boolean } {
+  const used = new Set<number>();
+  // Rows with more locked cells first, so that a fuller row is not taken by a sparser one.
+  const order = attested.map((_, i) => i).sort((a, b) => Object.keys(attested[b] as AttestedRow).length - Object.keys(attested[a] as AttestedRow).length);
+  let allPaired = true;
+  for (const row of submitted) {
+    const match = order.find((i) => !used.has(i) && keeps(row, attested[i] as AttestedRow, editable));
+    if (match === undefined) allPaired = false;
+    else used.add(match);
+  }
+  return { unpaired: attested.length - used.size, allPaired };
 }
 
 /** True when any key repeats: a second value for a key would otherwise hide behind the first. */
@@ -80,7 +114,9 @@ function hasDuplicates(keys: string[]): boolean {
  * Checks a submitted form against its attestation: the signature (low-S ES256 only)
  * and expiry, that it attests the form and citizen the portal expects, then every
  * locked field. A locked value changed or dropped is named; editable fields may change;
- * a table may lose rows but not gain, repeat or alter any. A submission that repeats a
+ * a locked field with registry options takes one of them; a household table may lose
+ * rows but not gain, repeat or alter any; a residence-history table keeps every
+ * registry row and may gain rows the registry lacks. A submission that repeats a
  * field key or a cell key within a row is MALFORMED: which of the copies a portal would
  * keep is not ours to guess.
  */
@@ -116,17 +152,16 @@ export async function verifyAttestation(
     const attested = values[field.key];
     if (attested === undefined) continue;
     const given = byKey.get(field.key);
+    const editable = new Set((field.columns ?? []).filter((c) => c.editable).map((c) => c.key));
+    const rows = (given?.rows ?? []).map((r) => Object.fromEntries(r.cells.map((c) => [c.key, c.value ?? null])));
     if (Array.isArray(attested)) {
-      // A multiset: each attested row may be submitted at most as often as it was attested.
-      const left = new Map<string, number>();
-      for (const row of attested) left.set(canonicalRow(row), (left.get(canonicalRow(row)) ?? 0) + 1);
-      const rows = (given?.rows ?? []).map((r) => canonicalRow(Object.fromEntries(r.cells.map((c) => [c.key, c.value ?? null]))));
-      const fits = rows.every((row) => {
-        const n = left.get(row) ?? 0;
-        left.set(row, n - 1);
-        return n > 0;
-      });
-      if (!given || !fits) altered.push(field.key);
+      // Chosen among the attested rows: fewer is fine, another or a repeated one is not.
+      if (!given || !pairRows(rows, attested, editable).allPaired) altered.push(field.key);
+    } else if (typeof attested === 'object' && 'allOf' in attested) {
+      // Every registry row kept; rows the citizen adds are theirs.
+      if (!given || pairRows(rows, attested.allOf, editable).unpaired > 0) altered.push(field.key);
+    } else if (typeof attested === 'object') {
+      if (!attested.oneOf.includes(given?.value ?? '')) altered.push(field.key);
     } else if (!field.editable && (given?.value ?? null) !== attested) {
       altered.push(field.key);
     }

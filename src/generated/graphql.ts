@@ -239,10 +239,17 @@ export type FieldMatch = {
 /** A form the gateway can prefill. */
 export type FormDefinition = {
   __typename?: 'FormDefinition';
+  /** The subject must be younger than this (TK01A: under 14); null: any age. */
+  ageBelow: Maybe<Scalars['Int']['output']>;
+  /** The form's number as printed: CT01, TK01a, Mẫu số 03/2013/TT-LLTP... */
+  code: Scalars['String']['output'];
   fields: Array<FormFieldDefinition>;
-  /** CT01, KHAI_SINH, LLTP_03 or TK01. */
+  /** CT01, KHAI_SINH, LLTP_03, TK01 or TK01A. */
   id: Scalars['ID']['output'];
+  /** The instrument that prescribes the form, with the form's number in it. */
   legalBasis: Scalars['String']['output'];
+  /** The subject must be at least this old (KHAI_SINH: an adult parent); null: any age. */
+  minimumAge: Maybe<Scalars['Int']['output']>;
   /** The purpose an agency must declare to prefill it for a citizen. */
   purpose: Purpose;
   /** Vietnamese title. */
@@ -251,9 +258,15 @@ export type FormDefinition = {
 
 export type FormFieldDefinition = {
   __typename?: 'FormFieldDefinition';
+  /** For a field the citizen types: the answers the printed form offers (Có / Không...). */
+  choices: Maybe<Array<Scalars['String']['output']>>;
   /** For a table, its columns. */
   columns: Maybe<Array<FormFieldDefinition>>;
-  /** Whether the citizen may change a prefilled value (locked fields are checked by verifyPrefill). */
+  /**
+   * Whether the citizen may change a value the registries filled (locked fields are checked
+   * by verifyPrefill). A value the registries could not fill is always the citizen's to type,
+   * whatever this says. For a table: whether rows may be chosen or added.
+   */
   editable: Scalars['Boolean']['output'];
   key: Scalars['String']['output'];
   /** Vietnamese label, as printed on the form. */
@@ -273,13 +286,18 @@ export type FormParty =
   | 'FATHER'
   | 'HOUSEHOLD_HEAD'
   | 'HOUSEHOLD_MEMBERS'
+  /** The parent filling the form for their child under 14 (TK01a): their own record. */
+  | 'LEGAL_REPRESENTATIVE'
   | 'MOTHER'
   | 'SPOUSE';
 
 /** A form filled with what the registries hold, and an attestation over those values. */
 export type FormPrefill = {
   __typename?: 'FormPrefill';
-  /** Compact JWS (ES256) over form, subject, values, issue time and expiry; verify with /.well-known/jwks.json. */
+  /**
+   * Compact JWS (ES256) over form, subject, the locked values the registries filled, issue
+   * time and expiry; verify with /.well-known/jwks.json.
+   */
   attestation: Scalars['String']['output'];
   expiresAt: Scalars['DateTime']['output'];
   fields: Array<PrefilledField>;
@@ -447,7 +465,18 @@ export type PrefillCheckFailure =
   | 'UNKNOWN_KEY';
 
 export type PrefillStatus =
+  /**
+   * The relative has died and the form asks for a living one (a widower's spouse): left
+   * empty for the citizen. Relatives a form asks for whether living or not (parents on
+   * LLTP_03 and TK01) are FILLED with the note "Đã mất".
+   */
+  | 'DECEASED'
   | 'FILLED'
+  /**
+   * The registry holds the document, but none in force today (expired, revoked, reported
+   * lost, or a marriage certificate dissolved by divorce or death); `note` says which.
+   */
+  | 'NOT_CURRENT'
   /** The registries hold no value (e.g. no temporary residence). */
   | 'NOT_IN_REGISTRY'
   /** The caller may not see it (the citizen types it). */
@@ -472,11 +501,25 @@ export type PrefillVerification = {
 
 export type PrefilledField = {
   __typename?: 'PrefilledField';
+  /**
+   * Locked (false) only when the registries filled the value and the form locks it: every
+   * value they could not fill (status other than FILLED) is editable, for the citizen to type.
+   */
   editable: Scalars['Boolean']['output'];
   key: Scalars['String']['output'];
   label: Scalars['String']['output'];
+  /** Why a value is missing or how it is marked, in Vietnamese (Đã mất, Thẻ căn cước đã hết hạn...). */
+  note: Maybe<Scalars['String']['output']>;
+  /**
+   * Registry values a locked field may take instead of `value`, `value` first: "nơi cư trú"
+   * is the permanent residence, or the temporary one where the person lives.
+   */
+  options: Maybe<Array<Scalars['String']['output']>>;
   provenance: Maybe<Provenance>;
-  /** For a table: one row per household member. */
+  /**
+   * For a table: one row per household member (CT01: none on the form by default, each
+   * offered with `included: false`) or per registration in the residence history (LLTP_03).
+   */
   rows: Maybe<Array<PrefilledRow>>;
   status: PrefillStatus;
   value: Maybe<Scalars['String']['output']>;
@@ -485,6 +528,8 @@ export type PrefilledField = {
 export type PrefilledRow = {
   __typename?: 'PrefilledRow';
   cells: Array<PrefilledField>;
+  /** On the form by default; a row that is not is offered for the citizen to add. */
+  included: Scalars['Boolean']['output'];
 };
 
 /** Where a record came from and how fresh it is. */
@@ -990,14 +1035,18 @@ export type FieldMatchResolvers<ContextType = GatewayContext, ParentType extends
 };
 
 export type FormDefinitionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['FormDefinition'] = ResolversParentTypes['FormDefinition']> = {
+  ageBelow?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['FormFieldDefinition']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  minimumAge?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type FormFieldDefinitionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['FormFieldDefinition'] = ResolversParentTypes['FormFieldDefinition']> = {
+  choices?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   columns?: Resolver<Maybe<Array<ResolversTypes['FormFieldDefinition']>>, ParentType, ContextType>;
   editable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1107,6 +1156,8 @@ export type PrefilledFieldResolvers<ContextType = GatewayContext, ParentType ext
   editable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  options?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   provenance?: Resolver<Maybe<ResolversTypes['Provenance']>, ParentType, ContextType>;
   rows?: Resolver<Maybe<Array<ResolversTypes['PrefilledRow']>>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PrefillStatus'], ParentType, ContextType>;
@@ -1115,6 +1166,7 @@ export type PrefilledFieldResolvers<ContextType = GatewayContext, ParentType ext
 
 export type PrefilledRowResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PrefilledRow'] = ResolversParentTypes['PrefilledRow']> = {
   cells?: Resolver<Array<ResolversTypes['PrefilledField']>, ParentType, ContextType>;
+  included?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type ProvenanceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Provenance'] = ResolversParentTypes['Provenance']> = {

@@ -1,12 +1,12 @@
 import type { DocumentType } from '../../connectors/types';
 import { VERIFIED_FIELDS } from '../access/accessRequest';
+import { todayInVietnam } from '../domain/dates';
 import { BadUserInputError } from '../errors';
 import { signAttestation, verifyAttestation } from '../forms/attestation';
 import type { FormField } from '../forms/loadForms';
-import { prefillForm } from '../forms/prefill';
+import { IneligibleSubjectError, prefillForm, type PrefillResult } from '../forms/prefill';
 import type { FormDefinitionResolvers, QueryResolvers } from '../generated/graphql';
 import { purposeOrPlaceholder } from '../policy/loadCatalogue';
-import { todayInVietnam } from '../domain/dates';
 import { verifyCitizen } from '../verification/verifyCitizen';
 import { allowedAccess, type GatewayContext } from './context';
 import type { FormFieldModel } from './models';
@@ -18,12 +18,15 @@ function toFieldModel(f: FormField): FormFieldModel {
     editable: f.editable,
     party: f.party,
     prefillable: !!f.source || !!f.columns,
-    columns: f.columns?.map((c) => ({ key: c.key, label: c.label, editable: false, party: f.party, prefillable: true, columns: null })) ?? null,
+    columns: f.columns?.map((c) => ({ key: c.key, label: c.label, editable: c.editable, party: f.party, prefillable: !!c.source, columns: null, choices: null })) ?? null,
+    choices: f.choices,
   };
 }
 
 export const formDefinition: FormDefinitionResolvers<GatewayContext> = {
   purpose: (f, _args, ctx) => purposeOrPlaceholder(ctx.catalogue, f.purpose),
+  minimumAge: (f) => f.subjectAge.min,
+  ageBelow: (f) => f.subjectAge.below,
   fields: (f) => f.fields.map(toFieldModel),
 };
 
@@ -44,9 +47,16 @@ export const formQueries: Pick<QueryResolvers<GatewayContext>, 'forms' | 'prefil
     const { decision } = allowedAccess(ctx);
     const path = String(info.path.key);
     const may = (hop: number, coordinate: string, type?: DocumentType) => !decision.withholds(path, hop, coordinate, type);
-    const result = await prefillForm(form, subject, may, ctx.loaders);
+    let result: PrefillResult;
+    try {
+      result = await prefillForm(form, subject, { may, loaders: ctx.loaders, today: todayInVietnam(ctx.now()), actorId: caller.kind === 'citizen' ? caller.personalId : null });
+    } catch (err) {
+      // The form is not for this subject: nothing is disclosed, signed or prefilled.
+      if (err instanceof IneligibleSubjectError) throw new BadUserInputError(err.reason, { field: 'formId' });
+      throw err;
+    }
     for (const [id, d] of result.disclosed) ctx.disclosures.push({ subjectId: id, fields: [...d.fields].sort(), registries: [...d.registries].sort() });
-    const { jws, expiresAt } = await signAttestation(ctx.keys, result, ctx.settings.attestationTtlSeconds);
+    const { jws, expiresAt } = await signAttestation(ctx.keys, form, result, ctx.settings.attestationTtlSeconds);
     return { formId: form.id, subjectId: subject, fields: result.fields, missing: result.missing, attestation: jws, expiresAt };
   },
 

@@ -25,6 +25,7 @@ export interface FormFieldModel {
   party: import('../forms/loadForms').Party;
   prefillable: boolean;
   columns: FormFieldModel[] | null;
+  choices: string[] | null;
 }
 
 export interface FormPrefillModel {
