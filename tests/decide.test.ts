@@ -198,4 +198,28 @@ describe('the access decision, grant by grant, step by step, read by read', () =
     const failing = { ...consenting, deceased: async () => ({ failed: 'UPSTREAM_UNAVAILABLE' as const, registry: 'POPULATION' as const }) };
     expect(await decide(me, failing)).toMatchObject({ allowed: false, code: 'UPSTREAM_UNAVAILABLE', registry: 'POPULATION' });
   });
+
+  it("lets a citizen's birth-registration form show the other parent's ethnicity, nationality and residence, and nothing else beyond identity", async () => {
+    const caller: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
+    const relative = (via: string, purpose: string) => ({
+      hop: 1,
+      path: 'prefill',
+      withholdDenied: true,
+      purpose,
+      reads: [
+        { kind: 'reach' as const, coordinate: via, paths: ['prefill.me'] },
+        { kind: 'field' as const, coordinate: 'Person.ethnicity', paths: ['prefill.me.danToc'] },
+        { kind: 'field' as const, coordinate: 'Person.religion', paths: ['prefill.me.tonGiao'] },
+      ],
+    });
+    const decideFor = (via: string, purpose: string) =>
+      decide({ caller, purpose: null, rootFields: [{ coordinate: 'Query.prefill', path: 'prefill' }], subjects: [relative(via, purpose)] }, consenting);
+    const spouse = await decideFor('Person.spouse', 'BIRTH_REGISTRATION');
+    expect(spouse.allowed && spouse.withholds('prefill', 1, 'Person.ethnicity')).toBe(false);
+    expect(spouse.allowed && spouse.withholds('prefill', 1, 'Person.religion')).toBe(true);
+    const father = await decideFor('Person.father', 'BIRTH_REGISTRATION');
+    expect(father.allowed && father.withholds('prefill', 1, 'Person.ethnicity')).toBe(true);
+    const passport = await decideFor('Person.spouse', 'PASSPORT');
+    expect(passport.allowed && passport.withholds('prefill', 1, 'Person.ethnicity')).toBe(true);
+  });
 });

@@ -123,8 +123,10 @@ describe('forms as printed', () => {
       expect(field(form, 'cha.hoTen')).toMatchObject({ value: husband.fullName, editable: false });
       expect(field(form, 'me.hoTen')).toMatchObject({ value: mother.fullName, editable: false });
       expect(field(form, 'nguoiYeuCau.quanHe')).toMatchObject({ value: 'Cha', editable: true });
-      // Basic identity only, for a citizen, until the access decision lets the form's purpose read more.
-      for (const key of ['me.danToc', 'me.quocTich', 'me.noiCuTru']) expect(field(form, key)).toMatchObject({ value: null, status: 'NOT_PERMITTED', editable: true });
+      // The birth registration's purpose lets a citizen see what the form asks of the other parent.
+      expect(field(form, 'me.danToc')).toMatchObject({ value: mother.ethnicity, status: 'FILLED', editable: false });
+      expect(field(form, 'me.quocTich')).toMatchObject({ value: mother.nationality, status: 'FILLED', editable: false });
+      expect(field(form, 'me.noiCuTru')).toMatchObject({ status: 'FILLED' });
     });
 
     it('names an unmarried woman as the mother only, and leaves the father to type', async () => {

@@ -116,6 +116,8 @@ function valueOf(d: MockDataset, subjectId: string, source: string, transform: s
   return { value, status: 'FILLED', note };
 }
 
+const OTHER_PARENT = new Set(['person.ethnicity', 'person.nationality', 'residence.permanentAddress', 'residence.temporaryAddress']);
+
 /**
  * What a form says for a field, computed from the mock data: the registries' value, the
  * relatives' lives, the documents in force and the residence on TODAY, and what a citizen
@@ -126,7 +128,9 @@ function expected(d: MockDataset, subjectId: string, def: FieldDef, asCitizen: b
   const { parties, dead } = family(d, subjectId);
   const partyId = parties[def.party] ?? null;
   const own = def.party === 'APPLICANT' || def.party === 'LEGAL_REPRESENTATIVE' || partyId === subjectId;
-  const visible = (source: string) => !asCitizen || own || IDENTITY.has(source);
+  // A birth registration shows a citizen the other parent's ethnicity, nationality and residence (the catalogue's citizenRelatives).
+  const otherParent = (def.party === 'CHILD_MOTHER' || def.party === 'CHILD_FATHER') && OTHER_PARENT.has(def.source ?? '');
+  const visible = (source: string) => !asCitizen || own || IDENTITY.has(source) || otherParent;
   if (!partyId) return { value: null, status: visible(def.source) ? 'NOT_IN_REGISTRY' : 'NOT_PERMITTED' };
   const deceased = RELATIVES.has(def.party) && dead(partyId);
   if (deceased && def.whenDeceased !== 'KEEP') return { value: null, status: 'DECEASED', note: 'Đã mất' };

@@ -191,8 +191,9 @@ export function createDecider(options: DeciderOptions): Decide {
     for (const s of request.subjects) {
       // A form leaves out everything about a relative it may not reach.
       const unreachable = !!s.withholdDenied && s.reads.some((r) => r.kind === 'reach' && !citizenMay(s.hop, r));
+      const formRelative = s.withholdDenied && s.hop === 1 ? formRelativeFields(s) : null;
       for (const r of s.reads) {
-        if (!unreachable && citizenMay(s.hop, r)) continue;
+        if (!unreachable && (citizenMay(s.hop, r) || (r.kind === 'field' && !!formRelative?.has(r.coordinate)))) continue;
         if (s.withholdDenied) withheld.add(readKey(s.path, s.hop, r.coordinate, r.documentTypes?.[0]));
         else refused.push(...deniedFields(r));
       }
@@ -235,6 +236,17 @@ export function createDecider(options: DeciderOptions): Decide {
       });
     }
     return null;
+  }
+
+  /**
+   * What a form of the subject's purpose lets a citizen see of this relative beyond basic
+   * identity, when the relative is reached through one of the purpose's relationships.
+   */
+  function formRelativeFields(s: SubjectAccess): ReadonlySet<string> | null {
+    const allowedFor = s.purpose ? catalogue.purposes.get(s.purpose)?.citizenRelatives : null;
+    if (!allowedFor) return null;
+    const via = s.reads.find((r) => r.kind === 'reach')?.coordinate;
+    return via && allowedFor.via.has(via) ? allowedFor.fields : null;
   }
 
   /** Own record (hop 0) in full; one step away basic identity; nothing further. */

@@ -22,7 +22,17 @@ export interface Purpose {
   consentRequired: boolean;
   /** How long audit records of disclosures for this purpose are kept. */
   retentionDays: number;
+  /**
+   * What a citizen filling in a form of this purpose may see of a relative the form
+   * names, beyond basic identity: reached through one of `via` (`Person.spouse`), these
+   * `fields`. A married parent registering a birth sees the other parent's ethnicity,
+   * nationality and residence, which the form asks for. Null: basic identity only.
+   */
+  citizenRelatives: { via: ReadonlySet<string>; fields: ReadonlySet<string> } | null;
 }
+
+/** Relationships a form may follow to a relative: the edges of the citizen graph. */
+const RELATIONSHIPS: ReadonlySet<string> = new Set(['Person.father', 'Person.mother', 'Person.spouse', 'Person.children', 'Household.head', 'Household.members']);
 
 export interface FieldGrant {
   /** Schema coordinates (`Person.fullName`) whose rule is not INHERIT. */
@@ -114,7 +124,23 @@ export function loadCatalogue(raw: unknown, facts: SchemaFacts): PolicyCatalogue
       legalBasis: text(o.legalBasis, `${at}.legalBasis`, problems),
       consentRequired: o.consentRequired === true,
       retentionDays: retentionDays as number,
+      citizenRelatives: o.citizenRelatives === undefined ? null : citizenRelatives(o.citizenRelatives, `${at}.citizenRelatives`),
     });
+  }
+
+  function citizenRelatives(value: unknown, where: string): Purpose['citizenRelatives'] {
+    const o = asObject(value, where, problems);
+    const via = new Set<string>();
+    for (const e of asArray(o.via, `${where}.via`, problems)) {
+      if (typeof e === 'string' && RELATIONSHIPS.has(e)) via.add(e);
+      else problems.push(`${where}.via: "${String(e)}" is not a relationship (${[...RELATIONSHIPS].join(', ')})`);
+    }
+    const fields = new Set<string>();
+    for (const f of asArray(o.fields, `${where}.fields`, problems)) {
+      if (typeof f === 'string' && isDisclosure(facts.rule(f))) fields.add(f);
+      else problems.push(`${where}.fields: "${String(f)}" is not a field that discloses citizen data`);
+    }
+    return { via, fields };
   }
 
   const grants: Grant[] = [];
@@ -179,7 +205,7 @@ export function agencyOrPlaceholder(catalogue: PolicyCatalogue, code: string): A
 
 /** See {@link agencyOrPlaceholder}. */
 export function purposeOrPlaceholder(catalogue: PolicyCatalogue, code: string): Purpose {
-  return catalogue.purposes.get(code) ?? { code, title: code, legalBasis: '', consentRequired: true, retentionDays: 1 };
+  return catalogue.purposes.get(code) ?? { code, title: code, legalBasis: '', consentRequired: true, retentionDays: 1, citizenRelatives: null };
 }
 
 function asObject(value: unknown, at: string, problems: string[]): Record<string, unknown> {
