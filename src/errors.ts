@@ -2,6 +2,9 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { UpstreamError } from '../connectors/UpstreamError';
 import type { RegistryName } from '../connectors/types';
+import type { Bilingual } from './bilingual';
+
+export { bilingual, type Bilingual } from './bilingual';
 import { StoreUnavailableError } from './store/StoreUnavailableError';
 
 /**
@@ -46,7 +49,7 @@ const PUBLIC_CODES: ReadonlySet<string> = new Set<string>([
 ]);
 
 /** Extension keys a client may see; anything else (stack traces, http, upstream detail) is dropped. */
-const PUBLIC_EXTENSIONS = new Set(['code', 'field', 'reason', 'registry', 'denied', 'rule', 'limit', 'max', 'actual', 'retryAfter', 'purpose']);
+const PUBLIC_EXTENSIONS = new Set(['code', 'messageVi', 'field', 'reason', 'registry', 'denied', 'rule', 'limit', 'max', 'actual', 'retryAfter', 'purpose']);
 
 const REGISTRY_LABEL: Record<RegistryName, string> = {
   POPULATION: 'population',
@@ -54,19 +57,58 @@ const REGISTRY_LABEL: Record<RegistryName, string> = {
   DOCUMENTS: 'issued-document',
 };
 
+/** The registries as the people who read a Vietnamese message know them. */
+const REGISTRY_VI: Record<RegistryName, string> = {
+  POPULATION: 'Cơ sở dữ liệu quốc gia về dân cư',
+  RESIDENCE: 'Cơ sở dữ liệu về cư trú',
+  DOCUMENTS: 'Kho dữ liệu giấy tờ đã cấp',
+};
+
+
+/** What each code means, in Vietnamese, for an error that has no more specific message. */
+const VIETNAMESE: Readonly<Record<string, string>> = {
+  UNAUTHENTICATED: 'Chưa xác thực: cần một mã truy cập (token) hợp lệ.',
+  FORBIDDEN: 'Không được phép truy cập dữ liệu này.',
+  PURPOSE_REQUIRED: 'Cơ quan phải khai báo mục đích sử dụng dữ liệu (tiêu đề X-Purpose) khi tra cứu thông tin công dân.',
+  CONSENT_REQUIRED: 'Công dân chưa đồng ý cho cơ quan này sử dụng dữ liệu cho mục đích đã khai báo.',
+  BAD_USER_INPUT: 'Dữ liệu nhập vào không hợp lệ.',
+  BAD_REQUEST: 'Yêu cầu gửi đến không đúng định dạng.',
+  NOT_FOUND: 'Không tìm thấy.',
+  UPSTREAM_UNAVAILABLE: 'Cơ sở dữ liệu nguồn tạm thời không phản hồi; vui lòng thử lại sau.',
+  UPSTREAM_TIMEOUT: 'Cơ sở dữ liệu nguồn không trả lời kịp; vui lòng thử lại sau.',
+  QUERY_TOO_COMPLEX: 'Câu truy vấn quá lớn hoặc quá phức tạp; vui lòng chia nhỏ.',
+  RATE_LIMITED: 'Đã tra cứu quá nhiều lần trong thời gian ngắn; vui lòng thử lại sau.',
+  PERSISTED_QUERY_NOT_FOUND: 'Câu truy vấn này không nằm trong danh sách câu truy vấn đã đăng ký.',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'Hệ thống không nhận đăng ký câu truy vấn mới khi đang chạy.',
+  STORE_UNAVAILABLE: 'Không ghi được nhật ký truy cập nên chưa cung cấp dữ liệu công dân; vui lòng thử lại sau.',
+  UNAVAILABLE: 'Hệ thống đang tạm dừng; vui lòng thử lại sau ít phút.',
+  INTERNAL_SERVER_ERROR: 'Hệ thống gặp lỗi; vui lòng thử lại sau.',
+  GRAPHQL_PARSE_FAILED: 'Câu truy vấn GraphQL sai cú pháp.',
+  GRAPHQL_VALIDATION_FAILED: 'Câu truy vấn không phù hợp với lược đồ dữ liệu của hệ thống.',
+  OPERATION_RESOLUTION_FAILURE: 'Không xác định được thao tác cần thực hiện trong câu truy vấn.',
+};
+
+/** The Vietnamese of a code, for errors with no message of their own in Vietnamese. */
+export function vietnameseFor(code: string): string {
+  return VIETNAMESE[code] ?? (VIETNAMESE.INTERNAL_SERVER_ERROR as string);
+}
+
+const text = (message: string | Bilingual, code: string): Bilingual => (typeof message === 'string' ? { en: message, vi: vietnameseFor(code) } : message);
+
 /**
- * A client-facing error with its code. With `refuse`, it refuses the whole request:
- * Apollo Server answers with the code's HTTP status (and `headers`); the `http`
- * extension never reaches the client.
+ * A client-facing error with its code and its Vietnamese message. With `refuse`, it
+ * refuses the whole request: Apollo Server answers with the code's HTTP status (and
+ * `headers`); the `http` extension never reaches the client.
  */
 export function gatewayError(
   code: ErrorCode,
-  message: string,
+  message: string | Bilingual,
   extensions: Record<string, unknown> = {},
   options: { refuse?: boolean; headers?: Record<string, string>; nodes?: ASTNode | readonly ASTNode[] } = {},
 ): GraphQLError {
+  const { en, vi } = text(message, code);
   const http = options.refuse ? { http: { status: STATUS[code], ...(options.headers ? { headers: new Map(Object.entries(options.headers)) } : {}) } } : {};
-  return new GraphQLError(message, { nodes: options.nodes, extensions: { code, ...extensions, ...http } });
+  return new GraphQLError(en, { nodes: options.nodes, extensions: { code, ...extensions, messageVi: vi, ...http } });
 }
 
 /**
@@ -74,60 +116,123 @@ export function gatewayError(
  * `reason` says what is wrong without repeating the value.
  */
 export class BadUserInputError extends GraphQLError {
-  constructor(reason: string, options: { field?: string; nodes?: ASTNode | readonly ASTNode[]; refuse?: boolean } = {}) {
-    super(`Invalid input: ${reason}`, {
+  /** The reason in both languages, for errors that pass it on (variables named after coercion). */
+  readonly why: Bilingual;
+
+  constructor(reason: string | Bilingual, options: { field?: string; nodes?: ASTNode | readonly ASTNode[]; refuse?: boolean } = {}) {
+    const { en, vi } = typeof reason === 'string' ? { en: reason, vi: '' } : reason;
+    super(`Invalid input: ${en}`, {
       nodes: options.nodes,
-      extensions: { code: 'BAD_USER_INPUT', reason, ...(options.field ? { field: options.field } : {}), ...(options.refuse ? { http: { status: STATUS.BAD_USER_INPUT } } : {}) },
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        reason: en,
+        ...(options.field ? { field: options.field } : {}),
+        messageVi: vi ? `Dữ liệu nhập vào không hợp lệ: ${vi}` : vietnameseFor('BAD_USER_INPUT'),
+        ...(options.refuse ? { http: { status: STATUS.BAD_USER_INPUT } } : {}),
+      },
     });
+    this.why = { en, vi };
   }
 }
 
-export function unauthenticated(reason: string): GraphQLError {
-  return gatewayError('UNAUTHENTICATED', `Authentication failed: ${reason}`, { reason }, { refuse: true, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+export function unauthenticated(reason: string | Bilingual): GraphQLError {
+  const { en, vi } = typeof reason === 'string' ? { en: reason, vi: '' } : reason;
+  return gatewayError(
+    'UNAUTHENTICATED',
+    { en: `Authentication failed: ${en}`, vi: vi ? `Chưa xác thực được: ${vi}` : vietnameseFor('UNAUTHENTICATED') },
+    { reason: en },
+    { refuse: true, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+  );
 }
 
-export function forbidden(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+export function forbidden(message: string | Bilingual, extensions: Record<string, unknown> = {}): GraphQLError {
   return gatewayError('FORBIDDEN', message, extensions, { refuse: true });
 }
 
 /** The gateway's own store (consents, audit trail) cannot be used: no citizen data until it can. */
-export function storeUnavailable(what: string): GraphQLError {
-  return gatewayError('STORE_UNAVAILABLE', `${what} cannot be reached, so no citizen data is served; try again shortly`, {}, { refuse: true });
+export function storeUnavailable(what: Bilingual): GraphQLError {
+  return gatewayError(
+    'STORE_UNAVAILABLE',
+    {
+      en: `${what.en} cannot be reached, so no citizen data is served; try again shortly`,
+      vi: `Không truy cập được ${what.vi} nên chưa cung cấp dữ liệu công dân; vui lòng thử lại sau ít phút.`,
+    },
+    {},
+    { refuse: true },
+  );
 }
 
 /** Too many lookups; `retryAfter` in seconds, also sent as the Retry-After header. */
-export function rateLimited(retryAfterSeconds: number, what: string): GraphQLError {
-  return gatewayError('RATE_LIMITED', `Too many ${what}; try again in ${retryAfterSeconds} s`, { retryAfter: retryAfterSeconds }, {
-    refuse: true,
-    headers: { 'retry-after': String(retryAfterSeconds) },
-  });
+export function rateLimited(retryAfterSeconds: number, what: Bilingual): GraphQLError {
+  return gatewayError(
+    'RATE_LIMITED',
+    { en: `Too many ${what.en}; try again in ${retryAfterSeconds} s`, vi: `Quá nhiều ${what.vi} trong thời gian ngắn; vui lòng thử lại sau ${retryAfterSeconds} giây.` },
+    { retryAfter: retryAfterSeconds },
+    { refuse: true, headers: { 'retry-after': String(retryAfterSeconds) } },
+  );
 }
+
+const LIMIT_VI: Readonly<Record<string, string>> = {
+  depth: 'độ sâu',
+  aliases: 'số bí danh (alias)',
+  rootFields: 'số trường gốc',
+  citizens: 'số công dân có thể tra cứu',
+  cost: 'khối lượng xử lý ước tính',
+  tokens: 'độ dài',
+  selections: 'số trường sau khi mở rộng fragment',
+};
 
 /** An operation over one of its limits, decided before execution. */
 export function tooComplex(limit: string, max: number, actual: number): GraphQLError {
-  return gatewayError('QUERY_TOO_COMPLEX', `Operation too complex: ${limit} ${actual} exceeds ${max}`, { limit, max, actual }, { refuse: true });
+  return gatewayError(
+    'QUERY_TOO_COMPLEX',
+    { en: `Operation too complex: ${limit} ${actual} exceeds ${max}`, vi: `Câu truy vấn quá phức tạp: ${LIMIT_VI[limit] ?? limit} là ${actual}, vượt mức tối đa ${max}.` },
+    { limit, max, actual },
+    { refuse: true },
+  );
+}
+
+/** An operation that expands past the bound on field selections (fragment bombs). */
+export function tooManySelections(max: number): GraphQLError {
+  return gatewayError(
+    'QUERY_TOO_COMPLEX',
+    { en: `Operation too complex: the operation expands to more than ${max} field selections`, vi: `Câu truy vấn quá phức tạp: ${LIMIT_VI.selections} vượt quá ${max}.` },
+    { limit: 'selections' },
+    { refuse: true },
+  );
 }
 
 export function notFound(registry: RegistryName): GraphQLError {
-  return gatewayError('NOT_FOUND', `The ${REGISTRY_LABEL[registry]} registry has no record for this personal ID`, { registry });
+  return gatewayError(
+    'NOT_FOUND',
+    { en: `The ${REGISTRY_LABEL[registry]} registry has no record for this personal ID`, vi: `${REGISTRY_VI[registry]} không có hồ sơ của số định danh cá nhân này.` },
+    { registry },
+  );
 }
 
 /** The client-facing form of a registry failure: which registry, never what it said. */
 export function upstreamFailure(err: UpstreamError, options: { refuse?: boolean } = {}): GraphQLError {
-  const label = REGISTRY_LABEL[err.registry];
-  return err.failure === 'timeout'
-    ? gatewayError('UPSTREAM_TIMEOUT', `The ${label} registry did not answer in time`, { registry: err.registry }, options)
-    : gatewayError('UPSTREAM_UNAVAILABLE', `The ${label} registry is unavailable`, { registry: err.registry }, options);
+  return registryError(err.failure === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', err.registry, options);
+}
+
+/** A registry that failed, by code, as clients see it. */
+export function registryError(code: 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE', registry: RegistryName, options: { refuse?: boolean } = {}): GraphQLError {
+  const label = REGISTRY_LABEL[registry];
+  return code === 'UPSTREAM_TIMEOUT'
+    ? gatewayError(code, { en: `The ${label} registry did not answer in time`, vi: `${REGISTRY_VI[registry]} không trả lời kịp; vui lòng thử lại sau.` }, { registry }, options)
+    : gatewayError(code, { en: `The ${label} registry is unavailable`, vi: `${REGISTRY_VI[registry]} tạm thời không phản hồi; vui lòng thử lại sau.` }, { registry }, options);
 }
 
 /** The body of an error answered outside GraphQL execution, on /graphql: GraphQL over HTTP's shape. */
-export function graphqlErrorBody(code: ErrorCode, message: string): { errors: { message: string; extensions: { code: ErrorCode } }[] } {
-  return { errors: [{ message, extensions: { code } }] };
+export function graphqlErrorBody(code: ErrorCode, message: string | Bilingual): { errors: { message: string; extensions: { code: ErrorCode; messageVi: string } }[] } {
+  const { en, vi } = text(message, code);
+  return { errors: [{ message: en, extensions: { code, messageVi: vi } }] };
 }
 
 /** The body of an error on the gateway's other routes (health, dev, events, 404). */
-export function routeErrorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
-  return { error: { code, message } };
+export function routeErrorBody(code: ErrorCode, message: string | Bilingual): { error: { code: ErrorCode; message: string; messageVi: string } } {
+  const { en, vi } = text(message, code);
+  return { error: { code, message: en, messageVi: vi } };
 }
 
 export interface ErrorLogger {
@@ -144,8 +249,8 @@ export function createErrorFormatter(logger: ErrorLogger) {
     try {
       const original = unwrapResolverError(error);
       if (original instanceof StoreUnavailableError) {
-        const mapped = storeUnavailable("The gateway's store");
-        return { message: mapped.message, path: formatted.path, extensions: { code: 'STORE_UNAVAILABLE' } };
+        const mapped = storeUnavailable({ en: "The gateway's store", vi: 'kho dữ liệu của hệ thống' });
+        return { message: mapped.message, path: formatted.path, extensions: publicExtensions(mapped.extensions) };
       }
       if (original instanceof UpstreamError) {
         const mapped = upstreamFailure(original);
@@ -154,33 +259,39 @@ export function createErrorFormatter(logger: ErrorLogger) {
       // The parser's token cap is an operation limit like the others.
       const tokens = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/.exec(formatted.message);
       if (tokens) {
-        return { message: `Operation too complex: more than ${tokens[1]} tokens`, extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: Number(tokens[1]) } };
+        const max = Number(tokens[1]);
+        return {
+          message: `Operation too complex: more than ${max} tokens`,
+          extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max, messageVi: `Câu truy vấn quá phức tạp: dài hơn ${max} đơn vị từ vựng (token).` },
+        };
       }
-      // Apollo relabels validation-phase errors; bad literal input keeps its own code.
-      const code = original instanceof BadUserInputError || findBadInput(error) ? 'BAD_USER_INPUT' : formatted.extensions?.code;
+      // Apollo relabels validation-phase errors; bad literal input keeps its own code and message.
+      const badInput = original instanceof BadUserInputError ? original : findBadInput(error);
+      const code = badInput ? 'BAD_USER_INPUT' : formatted.extensions?.code;
       if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+        const messageVi = formatted.extensions?.messageVi ?? badInput?.extensions.messageVi ?? vietnameseFor(code);
         return {
           message: formatted.message,
           locations: formatted.locations,
           path: formatted.path,
-          extensions: publicExtensions({ ...formatted.extensions, code }),
+          extensions: publicExtensions({ ...formatted.extensions, ...(badInput ? { reason: badInput.extensions.reason } : {}), code, messageVi }),
         };
       }
       logger.error({ err: describe(original) }, 'unexpected error masked as INTERNAL_SERVER_ERROR');
     } catch {
       // fall through to the masked answer
     }
-    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', messageVi: vietnameseFor('INTERNAL_SERVER_ERROR') } };
   };
 }
 
-function findBadInput(error: unknown): boolean {
+function findBadInput(error: unknown): BadUserInputError | null {
   let e: unknown = error;
   for (let depth = 0; depth < 4 && e; depth++) {
-    if (e instanceof BadUserInputError) return true;
+    if (e instanceof BadUserInputError) return e;
     e = (e as { originalError?: unknown }).originalError;
   }
-  return false;
+  return null;
 }
 
 function publicExtensions(extensions: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {

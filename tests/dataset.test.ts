@@ -38,7 +38,7 @@ describe('synthetic registry data', () => {
         const parsed = parsePersonalId(p.id, asOf);
         if (!parsed.ok) return `${p.id}: ${parsed.reason}`;
         const contradiction = contradictionWithRecord(parsed.parts, p);
-        if (contradiction) return `${p.id}: ${contradiction}`;
+        if (contradiction) return `${p.id}: ${contradiction.en}`;
         return parsed.parts.birthProvinceCode !== p.birthProvinceCode && `${p.id}: prefix is not the birth province`;
       }),
     ).toEqual([]);

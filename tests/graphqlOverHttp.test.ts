@@ -116,3 +116,36 @@ describe('GraphQL over HTTP', () => {
     expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('errors in Vietnamese', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it.each([
+    ['a malformed personal ID', '{ citizen(id: "12345") { id } }', 'BAD_USER_INPUT', /số định danh cá nhân có đúng 12 chữ số/],
+    ['a field the caller may not read', '{ citizen(id: "087215929433") { person { religion } } }', 'FORBIDDEN', /không cho phép/],
+    ['a misspelt field', '{ me { persn { fullName } } }', 'GRAPHQL_VALIDATION_FAILED', /không phù hợp với lược đồ/],
+  ])('words %s in Vietnamese when the request says Accept-Language: vi, and keeps the code', async (_what, query, code, vietnamese) => {
+    const agency = await stack.agencyToken();
+    const res = await stack.graphql(query, { token: agency, headers: { 'x-purpose': 'CT01_RESIDENCE', 'accept-language': 'vi-VN,vi;q=0.9,en;q=0.5' } });
+    const error = res.body.errors?.[0] as { message: string; extensions: { code: string; messageVi: string } };
+    expect(error.extensions.code).toBe(code);
+    expect(error.message).toMatch(vietnamese);
+    expect(error.message).toBe(error.extensions.messageVi);
+  });
+
+  it('keeps English as the message, and the Vietnamese beside it, when the request prefers English', async () => {
+    const res = await stack.graphql('{ me { id } }', { token: await stack.agencyToken(), headers: { 'accept-language': 'en-GB,en;q=0.9,vi;q=0.8' } });
+    const error = res.body.errors?.[0] as { message: string; extensions: { messageVi: string } };
+    expect(error.message).toMatch(/cannot be called with agency tokens/);
+    expect(error.extensions.messageVi).toBe('Tài khoản cán bộ không dùng được chức năng này.');
+  });
+
+  it('words a refused request without a token in Vietnamese too', async () => {
+    const res = await fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    expect((await json(res)).errors[0].extensions.messageVi).toMatch(/cần đăng nhập/);
+  });
+});

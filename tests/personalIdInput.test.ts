@@ -38,8 +38,8 @@ describe('personal ID validation', () => {
     const parsed = parsePersonalId('001088000012');
     if (!parsed.ok) throw new Error('fixture should parse');
     expect(contradictionWithRecord(parsed.parts, { dateOfBirth: '1988-05-01', gender: 'MALE' })).toBeNull();
-    expect(contradictionWithRecord(parsed.parts, { dateOfBirth: '1988-05-01', gender: 'FEMALE' })).toMatch(/gender/);
-    expect(contradictionWithRecord(parsed.parts, { dateOfBirth: '1987-05-01', gender: 'MALE' })).toMatch(/birth year/);
+    expect(contradictionWithRecord(parsed.parts, { dateOfBirth: '1988-05-01', gender: 'FEMALE' })?.en).toMatch(/gender/);
+    expect(contradictionWithRecord(parsed.parts, { dateOfBirth: '1987-05-01', gender: 'MALE' })?.en).toMatch(/birth year/);
   });
 
   it('masks IDs for logs', () => {

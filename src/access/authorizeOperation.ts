@@ -4,7 +4,7 @@ import type { OperationLimits } from '../config';
 import type { ConsentStore } from '../consent/ConsentStore';
 import { ageOn, todayInVietnam } from '../domain/dates';
 import { deceasedOn } from '../domain/lifeStatus';
-import { BadUserInputError, gatewayError, rateLimited, tooComplex, unauthenticated } from '../errors';
+import { BadUserInputError, bilingual, gatewayError, rateLimited, tooComplex, tooManySelections, unauthenticated } from '../errors';
 import type { FormDefinition } from '../forms/loadForms';
 import type { LookupLimiter } from '../limits/createLookupLimiter';
 import type { RequestContext } from '../request/RequestContext';
@@ -82,7 +82,7 @@ export function createOperationAuthorizer(options: OperationAuthorizerOptions) {
     const { ctx } = input;
     const caller = ctx.caller;
     if (caller.kind === 'anonymous' && !options.allowAnonymousIntrospection) {
-      return refused(unauthenticated('a bearer token is required (Authorization: Bearer <token>)'), 'UNAUTHENTICATED');
+      return refused(unauthenticated(bilingual('a bearer token is required (Authorization: Bearer <token>)', 'cần đăng nhập: gửi kèm mã truy cập (tiêu đề Authorization: Bearer <mã truy cập>).')), 'UNAUTHENTICATED');
     }
     let variables: Record<string, unknown>;
     try {
@@ -96,14 +96,14 @@ export function createOperationAuthorizer(options: OperationAuthorizerOptions) {
       analysis = analyzeOperation({ schema: options.schema, facts: options.facts, document: input.document, operation: input.operation, variables, maxSelections: options.maxSelections });
     } catch (err) {
       if (err instanceof OperationTooLargeError) {
-        return refused(gatewayError('QUERY_TOO_COMPLEX', `Operation too complex: ${err.message}`, { limit: 'selections' }, { refuse: true }), 'QUERY_TOO_COMPLEX');
+        return refused(tooManySelections(err.limit), 'QUERY_TOO_COMPLEX');
       }
       if (err instanceof GraphQLError) return refused(err, 'BAD_USER_INPUT');
       throw err;
     }
     if (caller.kind === 'anonymous') {
       if (analysis.introspection && analysis.rootFields.length === 0) return { ok: true, variables, analysis, decision: NOTHING, subjects: [] };
-      return refused(unauthenticated('a bearer token is required (Authorization: Bearer <token>)'), 'UNAUTHENTICATED');
+      return refused(unauthenticated(bilingual('a bearer token is required (Authorization: Bearer <token>)', 'cần đăng nhập: gửi kèm mã truy cập (tiêu đề Authorization: Bearer <mã truy cập>).')), 'UNAUTHENTICATED');
     }
     const described = describeAccess(analysis, caller, ctx.purpose, options.forms, options.facts);
     const subjects = described.request.subjects;
@@ -194,6 +194,9 @@ function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNo
   const node = error.nodes?.[0];
   const field = node?.kind === Kind.VARIABLE_DEFINITION ? node.variable.name.value : undefined;
   const original = error.originalError;
-  const reason = original instanceof BadUserInputError ? String(original.extensions.reason) : error.message;
+  const reason =
+    original instanceof BadUserInputError
+      ? original.why
+      : { en: error.message, vi: `biến ${field ? `$${field} ` : ''}không đúng kiểu mà câu truy vấn khai báo.` };
   throw new BadUserInputError(reason, { field, nodes: node, refuse: true });
 }

@@ -1,6 +1,7 @@
 import type { DocumentType, RegistryName } from '../../connectors/types';
 import type { AgencyCaller, CitizenCaller } from '../auth/caller';
 import type { FieldGrant, Grant, PolicyCatalogue, Purpose } from '../policy/loadCatalogue';
+import { bilingual as bi, type Bilingual } from '../bilingual';
 import { CITIZEN_TYPE, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
 
 /**
@@ -90,7 +91,8 @@ export interface Denied {
   code: 'FORBIDDEN' | 'PURPOSE_REQUIRED' | 'CONSENT_REQUIRED' | 'BAD_USER_INPUT' | 'STORE_UNAVAILABLE' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT';
   /** Which rule refused it (FORBIDDEN). */
   rule: DenialRule | null;
-  message: string;
+  /** In English and Vietnamese. */
+  message: Bilingual;
   /** Each denied read, by path, with the field (or relationship) that was denied. */
   denied: DeniedField[];
   /** The purpose the refusal is about. */
@@ -162,7 +164,7 @@ export function createDecider(options: DeciderOptions): Decide {
     const role = caller.kind === 'citizen' ? 'CITIZEN' : 'AGENCY';
     const wrongRole = request.rootFields.filter((f) => !(facts.roles(f.coordinate) ?? []).includes(role));
     if (wrongRole.length > 0) {
-      return denied('FORBIDDEN', 'ROLE', `${wrongRole.map((f) => f.coordinate).join(', ')} cannot be called with ${role.toLowerCase()} tokens`, {
+      return denied('FORBIDDEN', 'ROLE', bi(`${wrongRole.map((f) => f.coordinate).join(', ')} cannot be called with ${role.toLowerCase()} tokens`, role === 'CITIZEN' ? 'Tài khoản công dân không dùng được chức năng này.' : 'Tài khoản cán bộ không dùng được chức năng này.'), {
         denied: wrongRole.map((f) => ({ path: f.path, field: f.coordinate })),
       });
     }
@@ -170,7 +172,7 @@ export function createDecider(options: DeciderOptions): Decide {
     for (const f of request.rootFields) {
       const missing = facts.requiredScopes(f.coordinate).filter((s) => !scopes.includes(s));
       if (missing.length > 0) {
-        return denied('FORBIDDEN', 'SCOPE', `${f.coordinate} needs the scope "${missing.join('", "')}"`, { denied: [{ path: f.path, field: f.coordinate }] });
+        return denied('FORBIDDEN', 'SCOPE', bi(`${f.coordinate} needs the scope "${missing.join('", "')}"`, `Tài khoản cán bộ thiếu quyền “${missing.join('”, “')}” cần cho chức năng này.`), { denied: [{ path: f.path, field: f.coordinate }] });
       }
     }
     return caller.kind === 'citizen' ? decideForCitizen(request, caller, lookups) : decideForAgency(request, caller, lookups);
@@ -178,11 +180,11 @@ export function createDecider(options: DeciderOptions): Decide {
 
   async function decideForCitizen(request: AccessRequest, caller: CitizenCaller, lookups: DecisionLookups): Promise<Decision> {
     if (request.purpose !== null && request.purpose !== GUARDIAN) {
-      return denied('BAD_USER_INPUT', null, "citizen tokens declare no purpose, except GUARDIAN to read their own child's record", { field: 'X-Purpose' });
+      return denied('BAD_USER_INPUT', null, bi("citizen tokens declare no purpose, except GUARDIAN to read their own child's record", 'công dân không khai báo mục đích (X-Purpose), trừ GUARDIAN khi tra cứu thông tin của con mình dưới 14 tuổi.'), { field: 'X-Purpose' });
     }
     const others = request.subjects.filter((s) => s.hop === 0 && s.id !== undefined && s.id !== caller.personalId);
     if (others.length > 0 && request.purpose !== GUARDIAN) {
-      return denied('FORBIDDEN', 'OWN_RECORD_ONLY', 'A citizen token may only read its own record', {
+      return denied('FORBIDDEN', 'OWN_RECORD_ONLY', bi('A citizen token may only read its own record', 'Tài khoản công dân chỉ được xem thông tin của chính mình.'), {
         denied: others.map((s) => ({ path: s.path, field: s.reads.find((r) => r.kind === 'reach')?.coordinate ?? 'Query.citizen' })),
       });
     }
@@ -199,15 +201,15 @@ export function createDecider(options: DeciderOptions): Decide {
       }
     }
     if (refused.length > 0) {
-      return denied('FORBIDDEN', 'RELATIVES_BASIC_IDENTITY', 'A citizen token may read only the basic identity of their household members and close relatives', {
+      return denied('FORBIDDEN', 'RELATIVES_BASIC_IDENTITY', bi('A citizen token may read only the basic identity of their household members and close relatives', 'Tài khoản công dân chỉ được xem thông tin nhân thân cơ bản (họ tên, ngày sinh, giới tính, số định danh, quan hệ với chủ hộ) của thành viên hộ gia đình và cha, mẹ, vợ, chồng, con; không xem được gì xa hơn.'), {
         denied: refused,
       });
     }
     for (const child of new Set(others.map((s) => s.id as string))) {
       const guardian = await lookups.guardianOf(caller.personalId, child);
       if (guardian === true) continue;
-      if (guardian !== false) return denied(guardian.failed, null, 'The registry needed to confirm guardianship cannot answer', { registry: guardian.registry });
-      return denied('FORBIDDEN', 'GUARDIAN', 'GUARDIAN lets a parent read only their own child under 14 who lives in the same household', {
+      if (guardian !== false) return denied(guardian.failed, null, bi('The registry needed to confirm guardianship cannot answer', 'Cơ sở dữ liệu cần để xác minh quan hệ cha mẹ – con không phản hồi; vui lòng thử lại sau.'), { registry: guardian.registry });
+      return denied('FORBIDDEN', 'GUARDIAN', bi('GUARDIAN lets a parent read only their own child under 14 who lives in the same household', 'Cha, mẹ chỉ được tra cứu thông tin của con mình dưới 14 tuổi đang sống cùng hộ gia đình.'), {
         denied: others.filter((s) => s.id === child).map((s) => ({ path: s.path, field: 'Query.citizen' })),
       });
     }
@@ -215,8 +217,8 @@ export function createDecider(options: DeciderOptions): Decide {
     // citizen who has died acts for no one (a stolen or stale session).
     const dead = await lookups.deceased(caller.personalId);
     if (dead !== false) {
-      if (dead !== true) return denied(dead.failed, null, 'The population registry, needed to confirm who is calling, cannot answer', { registry: dead.registry });
-      return denied('FORBIDDEN', 'DECEASED_CALLER', 'This personal ID belongs to a citizen recorded as deceased: no one can act as them');
+      if (dead !== true) return denied(dead.failed, null, bi('The population registry, needed to confirm who is calling, cannot answer', 'Cơ sở dữ liệu quốc gia về dân cư, cần để xác minh người đang dùng tài khoản, không phản hồi; vui lòng thử lại sau.'), { registry: dead.registry });
+      return denied('FORBIDDEN', 'DECEASED_CALLER', bi('This personal ID belongs to a citizen recorded as deceased: no one can act as them', 'Số định danh cá nhân này thuộc về công dân đã được ghi nhận là đã mất: không ai được dùng để thực hiện thủ tục thay họ.'));
     }
     const deceased = await deceasedFormSubject(request, lookups);
     if (deceased) return deceased;
@@ -230,8 +232,8 @@ export function createDecider(options: DeciderOptions): Decide {
       if (s.hop !== 0 || !s.id || !s.withholdDenied) continue;
       const dead = await lookups.deceased(s.id);
       if (dead === false) continue;
-      if (dead !== true) return denied(dead.failed, null, 'The population registry, needed to confirm the citizen is alive, cannot answer', { registry: dead.registry });
-      return denied('FORBIDDEN', 'DECEASED_SUBJECT', 'This citizen is recorded as deceased: no form is prefilled or attested for them', {
+      if (dead !== true) return denied(dead.failed, null, bi('The population registry, needed to confirm the citizen is alive, cannot answer', 'Cơ sở dữ liệu quốc gia về dân cư, cần để xác minh tình trạng của công dân, không phản hồi; vui lòng thử lại sau.'), { registry: dead.registry });
+      return denied('FORBIDDEN', 'DECEASED_SUBJECT', bi('This citizen is recorded as deceased: no form is prefilled or attested for them', 'Công dân này đã được ghi nhận là đã mất: không điền sẵn, không xác nhận tờ khai cho người đã mất.'), {
         denied: [{ path: s.path, field: 'Query.prefill' }],
       });
     }
@@ -262,27 +264,27 @@ export function createDecider(options: DeciderOptions): Decide {
   async function decideForAgency(request: AccessRequest, caller: AgencyCaller, lookups: DecisionLookups): Promise<Decision> {
     if (request.subjects.length === 0) return allowed(null, null, new Map(), new Set());
     if (!request.purpose) {
-      return denied('PURPOSE_REQUIRED', null, 'Agency requests that read citizen data must declare a purpose in the X-Purpose header', { field: 'X-Purpose' });
+      return denied('PURPOSE_REQUIRED', null, bi('Agency requests that read citizen data must declare a purpose in the X-Purpose header', 'Cơ quan phải khai báo mục đích sử dụng dữ liệu (tiêu đề X-Purpose) khi tra cứu thông tin công dân.'), { field: 'X-Purpose' });
     }
     const purpose = catalogue.purposes.get(request.purpose);
-    if (!purpose) return denied('BAD_USER_INPUT', null, 'not a purpose in the policy catalogue (see the purposes query)', { field: 'X-Purpose' });
+    if (!purpose) return denied('BAD_USER_INPUT', null, bi('not a purpose in the policy catalogue (see the purposes query)', 'mục đích khai báo (X-Purpose) không có trong danh mục mục đích sử dụng dữ liệu.'), { field: 'X-Purpose' });
     const agency = catalogue.agencies.get(caller.agency);
-    if (!agency) return denied('FORBIDDEN', 'UNKNOWN_AGENCY', `Agency ${caller.agency} is not in the policy catalogue`);
+    if (!agency) return denied('FORBIDDEN', 'UNKNOWN_AGENCY', bi(`Agency ${caller.agency} is not in the policy catalogue`, `Cơ quan ${caller.agency} không có trong danh mục cơ quan được chia sẻ dữ liệu.`));
     const grant = catalogue.grant(agency.code, purpose.code);
-    if (!grant) return denied('FORBIDDEN', 'NO_GRANT', `${agency.name} has no grant for "${purpose.title}"`, { purpose: purpose.code });
+    if (!grant) return denied('FORBIDDEN', 'NO_GRANT', bi(`${agency.name} has no grant for "${purpose.title}"`, `${agency.name} không được cấp quyền sử dụng dữ liệu cho mục đích “${purpose.title}”.`), { purpose: purpose.code });
     if (!caller.scopes.includes(grant.scope)) {
-      return denied('FORBIDDEN', 'SCOPE', `The token lacks the scope "${grant.scope}" that "${purpose.title}" requires`, { purpose: purpose.code });
+      return denied('FORBIDDEN', 'SCOPE', bi(`The token lacks the scope "${grant.scope}" that "${purpose.title}" requires`, `Tài khoản cán bộ thiếu quyền “${grant.scope}” mà mục đích “${purpose.title}” yêu cầu.`), { purpose: purpose.code });
     }
     const formPurpose = request.subjects.find((s) => s.purpose !== undefined && s.purpose !== purpose.code);
     if (formPurpose) {
-      return denied('FORBIDDEN', 'FORM_PURPOSE', `This form is prefilled under the purpose ${formPurpose.purpose}, not ${purpose.code}`, {
+      return denied('FORBIDDEN', 'FORM_PURPOSE', bi(`This form is prefilled under the purpose ${formPurpose.purpose}, not ${purpose.code}`, `Tờ khai này chỉ được điền sẵn cho mục đích ${formPurpose.purpose}, không phải ${purpose.code}.`), {
         purpose: purpose.code,
         denied: [{ path: formPurpose.path, field: 'Query.prefill' }],
       });
     }
     const verifications = request.subjects.flatMap((s) => s.reads.filter((r) => r.kind === 'verify'));
     if (verifications.length > 0 && !grant.verification) {
-      return denied('FORBIDDEN', 'VERIFICATION', `"${purpose.title}" does not allow verification`, { purpose: purpose.code, denied: verifications.flatMap(deniedFields) });
+      return denied('FORBIDDEN', 'VERIFICATION', bi(`"${purpose.title}" does not allow verification`, `Mục đích “${purpose.title}” không cho phép đối chiếu thông tin.`), { purpose: purpose.code, denied: verifications.flatMap(deniedFields) });
     }
 
     const refused: DeniedField[] = [];
@@ -311,7 +313,7 @@ export function createDecider(options: DeciderOptions): Decide {
       }
     }
     if (refused.length > 0) {
-      return denied('FORBIDDEN', 'PURPOSE_GRANT', `"${purpose.title}" does not allow ${agency.name} to read these fields`, { purpose: purpose.code, denied: refused });
+      return denied('FORBIDDEN', 'PURPOSE_GRANT', bi(`"${purpose.title}" does not allow ${agency.name} to read these fields`, `Mục đích “${purpose.title}” không cho phép ${agency.name} xem các thông tin này.`), { purpose: purpose.code, denied: refused });
     }
     const deceased = await deceasedFormSubject(request, lookups);
     if (deceased) return deceased;
@@ -321,10 +323,10 @@ export function createDecider(options: DeciderOptions): Decide {
         try {
           active = await lookups.consents(subjectId, agency.code, purpose.code);
         } catch {
-          return denied('STORE_UNAVAILABLE', null, 'The consent register cannot be reached, so no citizen data is served; try again shortly');
+          return denied('STORE_UNAVAILABLE', null, bi('The consent register cannot be reached, so no citizen data is served; try again shortly', 'Không truy cập được sổ ghi nhận sự đồng ý của công dân nên chưa cung cấp dữ liệu; vui lòng thử lại sau ít phút.'));
         }
         const covered = active.some((c) => c.fields === null || [...fields].every((f) => (c.fields as readonly string[]).includes(f)));
-        if (!covered) return denied('CONSENT_REQUIRED', null, `The citizen has not consented to ${agency.name} reading their data for "${purpose.title}"`, { purpose: purpose.code });
+        if (!covered) return denied('CONSENT_REQUIRED', null, bi(`The citizen has not consented to ${agency.name} reading their data for "${purpose.title}"`, `Công dân chưa đồng ý cho ${agency.name} sử dụng dữ liệu của mình cho mục đích “${purpose.title}”.`), { purpose: purpose.code });
       }
     }
     return allowed(purpose, grant, documentTypes, withheld);
@@ -377,6 +379,6 @@ function allowed(purpose: Purpose | null, grant: Grant | null, documentTypes: Ma
   };
 }
 
-function denied(code: Denied['code'], rule: DenialRule | null, message: string, extra: Partial<Pick<Denied, 'denied' | 'purpose' | 'field' | 'registry'>> = {}): Denied {
+function denied(code: Denied['code'], rule: DenialRule | null, message: Bilingual, extra: Partial<Pick<Denied, 'denied' | 'purpose' | 'field' | 'registry'>> = {}): Denied {
   return { allowed: false, code, rule, message, denied: extra.denied ?? [], ...(extra.purpose ? { purpose: extra.purpose } : {}), ...(extra.field ? { field: extra.field } : {}), ...(extra.registry ? { registry: extra.registry } : {}) };
 }

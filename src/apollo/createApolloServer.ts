@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import { createAccessPlugin } from './createAccessPlugin';
 import { createAuditPlugin } from './createAuditPlugin';
 import { createInputErrorsPlugin } from './createInputErrorsPlugin';
+import { createLanguagePlugin } from './createLanguagePlugin';
 import { createLogPlugin } from './createLogPlugin';
 import { createWarningsPlugin } from './createWarningsPlugin';
 
@@ -75,6 +76,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Gateway
         defaultRetentionDays: config.audit.defaultRetentionDays,
         onWaited: (s) => services.metrics.auditWaited(s),
       }),
+      // Last: it words in Vietnamese whatever the others answered, the audit's refusal included.
+      createLanguagePlugin(),
     ],
   });
 }

@@ -55,8 +55,8 @@ export function createAuditPlugin(options: AuditPluginOptions): ApolloServerPlug
               'audit trail write failed; response withheld',
             );
             if (entries.some((e) => e.outcome === 'disclosed')) {
-              const { message } = storeUnavailable('The audit trail');
-              response.body.singleResult = { errors: [{ message, extensions: { code: 'STORE_UNAVAILABLE' } }] };
+              const { message, extensions } = storeUnavailable({ en: 'The audit trail', vi: 'nhật ký truy cập' });
+              response.body.singleResult = { errors: [{ message, extensions: { code: 'STORE_UNAVAILABLE', messageVi: extensions.messageVi } }] };
               response.http.status = statusOf('STORE_UNAVAILABLE');
             }
           }

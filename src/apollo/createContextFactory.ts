@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError, bilingual as bi, type Bilingual } from '../errors';
 import { createLoaders } from '../request/createLoaders';
 import { newRequestLog } from '../request/RequestContext';
 import { registryCallContext, scopeOf } from '../request/requestScope';
@@ -27,8 +27,8 @@ export function createContextFactory(options: ContextFactoryOptions) {
     return {
       requestId: res.locals.requestId as string,
       caller: await services.authenticator.authenticate(req.headers.authorization),
-      purpose: header(req, 'x-purpose', PURPOSE, 'an upper-case purpose code such as CT01_RESIDENCE'),
-      caseId: header(req, 'x-case-id', CASE_ID, 'a dossier number of letters, digits, ".", "_", "/" or "-"'),
+      purpose: header(req, 'x-purpose', PURPOSE, bi('an upper-case purpose code such as CT01_RESIDENCE', 'mã mục đích viết hoa, ví dụ CT01_RESIDENCE')),
+      caseId: header(req, 'x-case-id', CASE_ID, bi('a dossier number of letters, digits, ".", "_", "/" or "-"', 'số hồ sơ gồm chữ, số, dấu ".", "_", "/" hoặc "-"')),
       loaders: createLoaders(services.connectors, { maxBatchSize: options.loaderMaxBatch, caches: services.caches, call: registryCallContext(scope) }),
       now: services.now,
       citizensAt: new Map(),
@@ -46,12 +46,12 @@ export function createContextFactory(options: ContextFactoryOptions) {
   };
 }
 
-function header(req: Request, name: string, format: RegExp, expected: string): string | null {
+function header(req: Request, name: string, format: RegExp, expected: Bilingual): string | null {
   const value = req.headers[name];
   if (value === undefined) return null;
   if (typeof value !== 'string' || !format.test(value)) {
     const field = name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => `${d}${c.toUpperCase()}`);
-    throw new BadUserInputError(`expected ${expected}`, { field, refuse: true });
+    throw new BadUserInputError({ en: `expected ${expected.en}`, vi: `tiêu đề ${field} phải là ${expected.vi}.` }, { field, refuse: true });
   }
   return value;
 }

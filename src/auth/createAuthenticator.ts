@@ -1,6 +1,6 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { parsePersonalId } from '../domain/personalId';
-import { unauthenticated } from '../errors';
+import { bilingual as bi, unauthenticated, type Bilingual } from '../errors';
 import { AGENCY_CODE, OFFICIAL_ID, SCOPE, type Caller } from './caller';
 
 export interface AuthenticatorOptions {
@@ -55,7 +55,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (authorization === undefined || authorization === '') return { kind: 'anonymous' };
       const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization);
       if (!match || authorization.length > MAX_TOKEN_LENGTH + 7) {
-        throw unauthenticated('the Authorization header must be "Bearer <token>"');
+        throw unauthenticated(bi('the Authorization header must be "Bearer <token>"', 'tiêu đề Authorization phải có dạng "Bearer <mã truy cập>".'));
       }
       const token = match[1] as string;
       const at = now().getTime();
@@ -96,39 +96,43 @@ function deepFreeze(caller: Caller): Caller {
   return Object.freeze(caller);
 }
 
-function reasonFor(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return err.claim === 'iat' ? 'the token was issued too long ago; sign in again' : 'the token has expired';
+function reasonFor(err: unknown): Bilingual {
+  if (err instanceof joseErrors.JWTExpired) {
+    return err.claim === 'iat'
+      ? bi('the token was issued too long ago; sign in again', 'mã truy cập đã được cấp quá lâu; vui lòng đăng nhập lại.')
+      : bi('the token has expired', 'mã truy cập đã hết hạn; vui lòng đăng nhập lại.');
+  }
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     switch (err.claim) {
       case 'iss':
-        return 'the token was issued by an identity provider this gateway does not trust';
+        return bi('the token was issued by an identity provider this gateway does not trust', 'mã truy cập do một hệ thống xác thực không được tin cậy cấp.');
       case 'aud':
-        return 'the token is meant for another audience';
+        return bi('the token is meant for another audience', 'mã truy cập này được cấp cho hệ thống khác.');
       case 'nbf':
-        return 'the token is not valid yet';
+        return bi('the token is not valid yet', 'mã truy cập chưa đến thời điểm có hiệu lực.');
       default:
-        return `the token's "${err.claim}" claim is missing or invalid`;
+        return bi(`the token's "${err.claim}" claim is missing or invalid`, `mã truy cập thiếu hoặc sai thông tin "${err.claim}".`);
     }
   }
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm this gateway does not accept';
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the identity provider matches the token (unknown kid)';
-  if (err instanceof joseErrors.JWKSTimeout) return "the identity provider's keys could not be fetched in time";
-  return 'the token is malformed';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return bi('the token is signed with an algorithm this gateway does not accept', 'mã truy cập được ký bằng thuật toán không được chấp nhận.');
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return bi('the token signature is invalid', 'chữ ký của mã truy cập không hợp lệ.');
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return bi('no key of the identity provider matches the token (unknown kid)', 'không có khóa nào của hệ thống xác thực khớp với mã truy cập (khóa đã thu hồi hoặc không rõ).');
+  if (err instanceof joseErrors.JWKSTimeout) return bi("the identity provider's keys could not be fetched in time", 'không lấy được khóa của hệ thống xác thực kịp thời; vui lòng thử lại sau.');
+  return bi('the token is malformed', 'mã truy cập không đúng định dạng.');
 }
 
 function callerFrom(payload: JWTPayload): Caller {
   const sub = payload.sub as string;
   if (payload.agency !== undefined) {
     const agency = payload.agency;
-    if (typeof agency !== 'string' || !AGENCY_CODE.test(agency)) throw unauthenticated('the token\'s "agency" claim is not an agency code');
-    if (!OFFICIAL_ID.test(sub)) throw unauthenticated('the token\'s subject is not an official ID');
+    if (typeof agency !== 'string' || !AGENCY_CODE.test(agency)) throw unauthenticated(bi('the token\'s "agency" claim is not an agency code', 'thông tin "agency" trong mã truy cập không phải mã cơ quan.'));
+    if (!OFFICIAL_ID.test(sub)) throw unauthenticated(bi('the token\'s subject is not an official ID', 'mã truy cập không mang mã cán bộ hợp lệ.'));
     const scope = payload.scope ?? '';
-    if (typeof scope !== 'string') throw unauthenticated('the token\'s "scope" claim must be a space-separated string');
+    if (typeof scope !== 'string') throw unauthenticated(bi('the token\'s "scope" claim must be a space-separated string', 'thông tin "scope" trong mã truy cập phải là các quyền cách nhau bởi dấu cách.'));
     const scopes = scope.split(' ').filter(Boolean);
-    if (scopes.some((s) => !SCOPE.test(s))) throw unauthenticated('the token\'s "scope" claim holds a malformed scope');
+    if (scopes.some((s) => !SCOPE.test(s))) throw unauthenticated(bi('the token\'s "scope" claim holds a malformed scope', 'thông tin "scope" trong mã truy cập có quyền sai định dạng.'));
     return { kind: 'agency', officialId: sub, agency, scopes };
   }
-  if (!parsePersonalId(sub).ok) throw unauthenticated("a citizen token's subject must be a valid personal ID");
+  if (!parsePersonalId(sub).ok) throw unauthenticated(bi("a citizen token's subject must be a valid personal ID", 'mã truy cập của công dân phải mang số định danh cá nhân hợp lệ.'));
   return { kind: 'citizen', personalId: sub };
 }

@@ -1,3 +1,4 @@
+import type { Bilingual } from '../bilingual';
 import { legacyProvince } from './provinces';
 
 /**
@@ -13,7 +14,8 @@ export interface PersonalIdParts {
   gender: 'MALE' | 'FEMALE';
 }
 
-export type PersonalIdResult = { ok: true; parts: PersonalIdParts } | { ok: false; reason: string };
+/** A refusal says why in English and in Vietnamese, never repeating the value. */
+export type PersonalIdResult = { ok: true; parts: PersonalIdParts } | { ok: false; reason: string; reasonVi: string };
 
 const ASCII_DIGITS = /^[0-9]*$/;
 
@@ -24,21 +26,25 @@ const ASCII_DIGITS = /^[0-9]*$/;
  */
 export function parsePersonalId(input: unknown, now: Date = new Date()): PersonalIdResult {
   if (typeof input !== 'string') {
-    return { ok: false, reason: 'a personal ID must be a string of 12 digits' };
+    return { ok: false, reason: 'a personal ID must be a string of 12 digits', reasonVi: 'số định danh cá nhân phải là một dãy 12 chữ số.' };
   }
   if (/\s/.test(input)) {
-    return { ok: false, reason: 'a personal ID must not contain spaces or other whitespace' };
+    return { ok: false, reason: 'a personal ID must not contain spaces or other whitespace', reasonVi: 'số định danh cá nhân không được có dấu cách.' };
   }
   if (!ASCII_DIGITS.test(input)) {
-    return { ok: false, reason: 'a personal ID must contain only the ASCII digits 0-9' };
+    return { ok: false, reason: 'a personal ID must contain only the ASCII digits 0-9', reasonVi: 'số định danh cá nhân chỉ gồm các chữ số từ 0 đến 9.' };
   }
   if (input.length !== 12) {
-    return { ok: false, reason: `a personal ID has exactly 12 digits, this one has ${input.length}` };
+    return { ok: false, reason: `a personal ID has exactly 12 digits, this one has ${input.length}`, reasonVi: `số định danh cá nhân có đúng 12 chữ số, số đã nhập có ${input.length}.` };
   }
   const prefix = input.slice(0, 3);
   const province = prefix.startsWith('0') ? legacyProvince(prefix.slice(1)) : undefined;
   if (!province) {
-    return { ok: false, reason: `the first three digits (${prefix}) are not a province code` };
+    return {
+      ok: false,
+      reason: `the first three digits (${prefix}) are not a province code`,
+      reasonVi: `ba chữ số đầu (${prefix}) không phải mã tỉnh, thành phố nơi đăng ký khai sinh.`,
+    };
   }
   const centuryDigit = Number(input[3]);
   const birthYear = 1900 + Math.floor(centuryDigit / 2) * 100 + Number(input.slice(4, 6));
@@ -46,6 +52,7 @@ export function parsePersonalId(input: unknown, now: Date = new Date()): Persona
     return {
       ok: false,
       reason: `the century digit (${centuryDigit}) and year digits give a birth year in the future (${birthYear})`,
+      reasonVi: `chữ số thế kỷ (${centuryDigit}) và hai chữ số năm cho năm sinh ${birthYear}, chưa tới.`,
     };
   }
   return {
@@ -71,16 +78,20 @@ export function isPersonalId(input: unknown, now?: Date): input is string {
 export function contradictionWithRecord(
   parts: PersonalIdParts,
   record: { dateOfBirth: string; gender: 'MALE' | 'FEMALE' },
-): string | null {
+): Bilingual | null {
   const recordYear = Number(record.dateOfBirth.slice(0, 4));
   if (recordYear !== parts.birthYear) {
-    return `the century and year digits give ${parts.birthYear} but the registered birth year differs`;
+    return {
+      en: `the century and year digits give ${parts.birthYear} but the registered birth year differs`,
+      vi: `chữ số thế kỷ và năm của số định danh cho năm sinh ${parts.birthYear}, khác năm sinh đã đăng ký.`,
+    };
   }
   if (record.gender !== parts.gender) {
-    return 'the century/gender digit contradicts the registered gender';
+    return { en: 'the century/gender digit contradicts the registered gender', vi: 'chữ số thế kỷ/giới tính của số định danh khác giới tính đã đăng ký.' };
   }
   return null;
 }
+
 
 /**
  * Digit template for generating IDs: the century/gender digit for a birth year and gender.

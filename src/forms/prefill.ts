@@ -1,3 +1,4 @@
+import { bilingual, type Bilingual } from '../bilingual';
 import type { DocumentRecord, DocumentType, HolderDocuments, PersonRecord, ProvenanceRecord, RegistrationRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
 import { ageOn } from '../domain/dates';
 import { deceasedOn, documentStatusOn, residenceOn, type DocumentStatusOnDay } from '../domain/lifeStatus';
@@ -60,8 +61,8 @@ export interface PrefillOptions {
 /** The subject is not one the form is for (a child declaring a birth, an adult on the under-14 passport form). */
 export class IneligibleSubjectError extends Error {
   override readonly name = 'IneligibleSubjectError';
-  constructor(readonly reason: string) {
-    super(reason);
+  constructor(readonly reason: Bilingual) {
+    super(reason.en);
   }
 }
 
@@ -340,7 +341,12 @@ function checkAge(form: FormDefinition, person: PersonRecord, today: string): vo
   const age = ageOn(person.dateOfBirth, today);
   const { min, below, otherwise } = form.subjectAge;
   const instead = otherwise ? `; use ${otherwise}` : '';
-  if (min !== null && age < min) throw new IneligibleSubjectError(`${form.id} is for subjects aged ${min} or over${instead}`);
-  if (below !== null && age >= below) throw new IneligibleSubjectError(`${form.id} is for subjects under ${below}${instead}`);
+  const insteadVi = otherwise ? `; hãy dùng tờ khai ${otherwise}` : '';
+  if (min !== null && age < min) {
+    throw new IneligibleSubjectError(bilingual(`${form.id} is for subjects aged ${min} or over${instead}`, `tờ khai ${form.id} dành cho người từ đủ ${min} tuổi trở lên${insteadVi}.`));
+  }
+  if (below !== null && age >= below) {
+    throw new IneligibleSubjectError(bilingual(`${form.id} is for subjects under ${below}${instead}`, `tờ khai ${form.id} dành cho người dưới ${below} tuổi${insteadVi}.`));
+  }
 }
 

@@ -1,15 +1,15 @@
 import { decodeCursor } from '../audit/AccessLogReader';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError, bilingual as bi } from '../errors';
 import { agencyOrPlaceholder } from '../policy/loadCatalogue';
 import type { AccessLogEntryResolvers, QueryResolvers } from '../generated/graphql';
 import type { GatewayContext } from './context';
 
 function page(first: number | null | undefined, after: string | null | undefined): { first: number; before: number | null } {
   const n = first ?? 20;
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new BadUserInputError('must be between 1 and 100', { field: 'first' });
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new BadUserInputError(bi('must be between 1 and 100', 'số dòng mỗi trang từ 1 đến 100.'), { field: 'first' });
   if (after === null || after === undefined) return { first: n, before: null };
   const before = decodeCursor(after);
-  if (before === null) throw new BadUserInputError('not a cursor from a previous page (pageInfo.endCursor)', { field: 'after' });
+  if (before === null) throw new BadUserInputError(bi('not a cursor from a previous page (pageInfo.endCursor)', 'con trỏ trang không đúng (lấy từ pageInfo.endCursor của trang trước).'), { field: 'after' });
   return { first: n, before };
 }
 
@@ -23,7 +23,7 @@ export const accessLogQueries: Pick<QueryResolvers<GatewayContext>, 'myAccessLog
   accessLog: (_parent, { first, after, official }, ctx) => {
     if (ctx.caller.kind !== 'agency') throw new Error('accessLog is for agency tokens (enforced by @roles)');
     if (official !== null && official !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(official)) {
-      throw new BadUserInputError('an official ID of letters, digits, ".", "_", "@" or "-"', { field: 'official' });
+      throw new BadUserInputError(bi('an official ID of letters, digits, ".", "_", "@" or "-"', 'mã cán bộ chỉ gồm chữ, số, dấu ".", "_", "@" hoặc "-".'), { field: 'official' });
     }
     const p = page(first, after);
     return ctx.accessLog.forAgency(ctx.caller.agency, official ?? null, p.first, p.before);

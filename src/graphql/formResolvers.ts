@@ -1,7 +1,7 @@
 import type { DocumentType } from '../../connectors/types';
 import { VERIFIED_FIELDS } from '../access/accessRequest';
 import { todayInVietnam } from '../domain/dates';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError, bilingual as bi } from '../errors';
 import { signAttestation, verifyAttestation } from '../forms/attestation';
 import type { FormField } from '../forms/loadForms';
 import { IneligibleSubjectError, prefillForm, type PrefillResult } from '../forms/prefill';
@@ -40,10 +40,10 @@ export const formQueries: Pick<QueryResolvers<GatewayContext>, 'forms' | 'prefil
 
   prefill: async (_parent, { formId, subjectId }, ctx, info) => {
     const form = ctx.forms.get(formId);
-    if (!form) throw new BadUserInputError(`not a form; forms are ${[...ctx.forms.keys()].join(', ')}`, { field: 'formId' });
+    if (!form) throw new BadUserInputError(bi(`not a form; forms are ${[...ctx.forms.keys()].join(', ')}`, `không có tờ khai này; các tờ khai là ${[...ctx.forms.keys()].join(', ')}.`), { field: 'formId' });
     const caller = ctx.caller;
     const subject = subjectId ?? (caller.kind === 'citizen' ? caller.personalId : null);
-    if (!subject) throw new BadUserInputError('an agency names the citizen whose form it prefills', { field: 'subjectId' });
+    if (!subject) throw new BadUserInputError(bi('an agency names the citizen whose form it prefills', 'cơ quan phải ghi số định danh của công dân cần điền tờ khai (subjectId).'), { field: 'subjectId' });
     const { decision } = allowedAccess(ctx);
     const path = String(info.path.key);
     const may = (hop: number, coordinate: string, type?: DocumentType) => !decision.withholds(path, hop, coordinate, type);
@@ -61,18 +61,18 @@ export const formQueries: Pick<QueryResolvers<GatewayContext>, 'forms' | 'prefil
   },
 
   verifyPrefill: async (_parent, { attestation, submitted, formId, subjectId }, ctx) => {
-    if (attestation.length > 100_000) throw new BadUserInputError('an attestation is at most 100000 characters', { field: 'attestation' });
-    if (submitted.length > 500) throw new BadUserInputError('at most 500 fields', { field: 'submitted' });
+    if (attestation.length > 100_000) throw new BadUserInputError(bi('an attestation is at most 100000 characters', 'chữ ký xác nhận dài tối đa 100000 ký tự.'), { field: 'attestation' });
+    if (submitted.length > 500) throw new BadUserInputError(bi('at most 500 fields', 'tối đa 500 trường.'), { field: 'submitted' });
     return verifyAttestation(ctx.keys, ctx.forms, attestation, submitted, { formId, subjectId });
   },
 
   verifyCitizen: async (_parent, { input }, ctx) => {
     const compared = (Object.keys(VERIFIED_FIELDS) as (keyof typeof VERIFIED_FIELDS)[]).filter((k) => input[k] != null);
-    if (compared.length === 0) throw new BadUserInputError('give at least one value to compare', { field: 'input' });
-    if ((input.fullName ?? '').length > 200) throw new BadUserInputError('at most 200 characters', { field: 'input.fullName' });
-    if ((input.permanentAddress ?? '').length > 500) throw new BadUserInputError('at most 500 characters', { field: 'input.permanentAddress' });
+    if (compared.length === 0) throw new BadUserInputError(bi('give at least one value to compare', 'cần ít nhất một thông tin để đối chiếu.'), { field: 'input' });
+    if ((input.fullName ?? '').length > 200) throw new BadUserInputError(bi('at most 200 characters', 'họ tên dài tối đa 200 ký tự.'), { field: 'input.fullName' });
+    if ((input.permanentAddress ?? '').length > 500) throw new BadUserInputError(bi('at most 500 characters', 'địa chỉ dài tối đa 500 ký tự.'), { field: 'input.permanentAddress' });
     if (input.documentNumber != null && !/^[A-Za-z0-9/ -]{1,32}$/.test(input.documentNumber)) {
-      throw new BadUserInputError('letters, digits, "/" or "-", at most 32', { field: 'input.documentNumber' });
+      throw new BadUserInputError(bi('letters, digits, "/" or "-", at most 32', 'số giấy tờ chỉ gồm chữ, số, dấu "/" hoặc "-", tối đa 32 ký tự.'), { field: 'input.documentNumber' });
     }
     const outcome = await verifyCitizen(input, ctx.loaders, todayInVietnam(ctx.now()));
     ctx.disclosures.push({ subjectId: input.personalId, fields: compared.map((f) => `verify.${f}`), registries: outcome.registries });

@@ -1,6 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { parsePersonalId } from '../domain/personalId';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError, bilingual, type Bilingual } from '../errors';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -13,14 +13,17 @@ function isCalendarDate(value: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-function stringLiteral(ast: ValueNode, what: string): string {
-  if (ast.kind !== Kind.STRING) throw new BadUserInputError(`${what} must be given as a string`, { nodes: ast });
+function stringLiteral(ast: ValueNode, what: Bilingual): string {
+  if (ast.kind !== Kind.STRING) throw new BadUserInputError({ en: `${what.en} must be given as a string`, vi: `${what.vi} phải được ghi trong dấu ngoặc kép.` }, { nodes: ast });
   return ast.value;
 }
 
+const DATE_FORMAT = bilingual('a date must be a real calendar date written yyyy-mm-dd', 'ngày phải là một ngày có thật, viết theo dạng năm-tháng-ngày (yyyy-mm-dd).');
+const DATE_TIME_FORMAT = bilingual('a date-time must be ISO 8601 with an offset, e.g. 2026-07-01T08:30:00Z', 'thời điểm phải viết theo ISO 8601 kèm múi giờ, ví dụ 2026-07-01T08:30:00Z.');
+
 function checkPersonalId(value: unknown, nodes?: ValueNode): string {
   const result = parsePersonalId(value);
-  if (!result.ok) throw new BadUserInputError(result.reason, { nodes });
+  if (!result.ok) throw new BadUserInputError({ en: result.reason, vi: result.reasonVi }, { nodes });
   return result.parts.value;
 }
 
@@ -32,7 +35,7 @@ export const PersonalIdScalar = new GraphQLScalarType({
     return value;
   },
   parseValue: (value) => checkPersonalId(value),
-  parseLiteral: (ast) => checkPersonalId(stringLiteral(ast, 'a personal ID'), ast),
+  parseLiteral: (ast) => checkPersonalId(stringLiteral(ast, bilingual('a personal ID', 'Số định danh cá nhân')), ast),
 });
 
 export const DateScalar = new GraphQLScalarType({
@@ -42,12 +45,12 @@ export const DateScalar = new GraphQLScalarType({
     return value;
   },
   parseValue: (value) => {
-    if (typeof value !== 'string' || !isCalendarDate(value)) throw new BadUserInputError('a date must be a real calendar date written yyyy-mm-dd');
+    if (typeof value !== 'string' || !isCalendarDate(value)) throw new BadUserInputError(DATE_FORMAT);
     return value;
   },
   parseLiteral: (ast) => {
-    const value = stringLiteral(ast, 'a date');
-    if (!isCalendarDate(value)) throw new BadUserInputError('a date must be a real calendar date written yyyy-mm-dd', { nodes: ast });
+    const value = stringLiteral(ast, bilingual('a date', 'Ngày'));
+    if (!isCalendarDate(value)) throw new BadUserInputError(DATE_FORMAT, { nodes: ast });
     return value;
   },
 });
@@ -61,14 +64,14 @@ export const DateTimeScalar = new GraphQLScalarType({
   },
   parseValue: (value) => {
     if (typeof value !== 'string' || !DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
-      throw new BadUserInputError('a date-time must be ISO 8601 with an offset, e.g. 2026-07-01T08:30:00Z');
+      throw new BadUserInputError(DATE_TIME_FORMAT);
     }
     return value;
   },
   parseLiteral: (ast) => {
-    const value = stringLiteral(ast, 'a date-time');
+    const value = stringLiteral(ast, bilingual('a date-time', 'Thời điểm'));
     if (!DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
-      throw new BadUserInputError('a date-time must be ISO 8601 with an offset, e.g. 2026-07-01T08:30:00Z', { nodes: ast });
+      throw new BadUserInputError(DATE_TIME_FORMAT, { nodes: ast });
     }
     return value;
   },

@@ -5,7 +5,7 @@ import type { DevIdentityProvider } from '../auth/createDevIdentityProvider';
 import type { AuditLog } from '../audit/AuditLog';
 import type { Caches } from '../cache/createCaches';
 import type { GatewayConfig } from '../config';
-import { graphqlErrorBody, routeErrorBody } from '../errors';
+import { bilingual, graphqlErrorBody, routeErrorBody } from '../errors';
 import type { KeyRing } from '../keys/loadKeyRing';
 import type { Logger } from '../logger';
 import type { GatewayMetrics } from '../metrics';
@@ -96,7 +96,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use((_req, res, next) => {
     if (!options.draining()) return next();
     res.setHeader('connection', 'close');
-    res.status(503).json(graphqlErrorBody('UNAVAILABLE', 'The gateway is shutting down'));
+    res.status(503).json(graphqlErrorBody('UNAVAILABLE', bilingual('The gateway is shutting down', 'Hệ thống đang tạm dừng để khởi động lại; vui lòng thử lại sau ít phút.')));
   });
   // Development only (asked for explicitly); the playground answers a browser's GET /graphql before Apollo does.
   if (config.development) {

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { RegistryName } from '../../connectors/types';
 import { DevTokenRequestError, type DevIdentityProvider } from '../auth/createDevIdentityProvider';
+import { routeErrorBody, type ErrorCode } from '../errors';
 import type { Logger } from '../logger';
 
 export interface DevRoutesOptions {
@@ -19,8 +20,8 @@ const REGISTRY_TITLES: Record<RegistryName, string> = {
 /** Development-only routes; mounted only when development was asked for (NODE_ENV=development). */
 export function createDevRouter(options: DevRoutesOptions): Router {
   const router = Router();
-  const fail = (res: express.Response, status: number, code: string, message: string) => {
-    res.status(status).json({ error: { code, message } });
+  const fail = (res: express.Response, status: number, code: ErrorCode, message: string) => {
+    res.status(status).json(routeErrorBody(code, message));
   };
 
   if (options.identityProvider) {

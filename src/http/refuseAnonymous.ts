@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
-import { unauthenticated } from '../errors';
+import { bilingual, unauthenticated } from '../errors';
 
 export interface RefuseAnonymousOptions {
   /** Whether a request without a token may introspect the schema (the playground, in development). */
@@ -20,10 +20,10 @@ const MAX_ROOT_FRAGMENTS = 10;
  * the schema). The caller learns only that a token is needed.
  */
 export function refuseAnonymous(options: RefuseAnonymousOptions): RequestHandler {
-  const error = unauthenticated('a bearer token is required (Authorization: Bearer <token>)');
+  const error = unauthenticated(bilingual('a bearer token is required (Authorization: Bearer <token>)', 'cần đăng nhập: gửi kèm mã truy cập (tiêu đề Authorization: Bearer <mã truy cập>).'));
   const refuse: RequestHandler = (_req, res) => {
     res.status(401).setHeader('www-authenticate', 'Bearer');
-    res.json({ errors: [{ message: error.message, extensions: { code: error.extensions.code, reason: error.extensions.reason } }] });
+    res.json({ errors: [{ message: error.message, extensions: { code: error.extensions.code, reason: error.extensions.reason, messageVi: error.extensions.messageVi } }] });
   };
   return (req, res, next) => {
     if (req.headers.authorization) return next();

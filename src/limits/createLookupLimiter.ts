@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/caller';
+import type { Bilingual } from '../bilingual';
 import type { RateLimiter } from './RateLimiter';
 
 /** Citizens readable per window, and verifications per official. */
@@ -16,8 +17,8 @@ export interface LookupLimits {
 
 export interface LookupRefusal {
   retryAfterSeconds: number;
-  /** What was counted, for the message: "citizen lookups" or "verifications". */
-  what: string;
+  /** What was counted, for the message: citizen lookups or verifications. */
+  what: Bilingual;
 }
 
 /**
@@ -28,16 +29,16 @@ export interface LookupRefusal {
 export function createLookupLimiter(limiter: RateLimiter, limits: LookupLimits) {
   return async (caller: Caller, lookups: number, verifications: number): Promise<LookupRefusal | null> => {
     if (caller.kind === 'anonymous') return null;
-    const checks: [string, number, number, number, string][] = [];
+    const checks: [string, number, number, number, Bilingual][] = [];
     if (verifications > 0 && caller.kind === 'agency') {
-      checks.push([`verify:${caller.agency}:${caller.officialId}`, limits.verify.max, limits.verify.windowMs, verifications, 'verifications']);
+      checks.push([`verify:${caller.agency}:${caller.officialId}`, limits.verify.max, limits.verify.windowMs, verifications, { en: 'verifications', vi: 'lượt đối chiếu thông tin' }]);
     }
     if (lookups > 0) {
       if (caller.kind === 'agency') {
-        checks.push([`lookups:agency:${caller.agency}:${caller.officialId}`, limits.official, limits.windowMs, lookups, 'citizen lookups']);
-        checks.push([`lookups:agency:${caller.agency}`, limits.agency, limits.windowMs, lookups, 'citizen lookups by this agency']);
+        checks.push([`lookups:agency:${caller.agency}:${caller.officialId}`, limits.official, limits.windowMs, lookups, { en: 'citizen lookups', vi: 'lượt tra cứu thông tin công dân của cán bộ này' }]);
+        checks.push([`lookups:agency:${caller.agency}`, limits.agency, limits.windowMs, lookups, { en: 'citizen lookups by this agency', vi: 'lượt tra cứu thông tin công dân của cơ quan này' }]);
       } else {
-        checks.push([`lookups:citizen:${caller.personalId}`, limits.citizen, limits.windowMs, lookups, 'citizen lookups']);
+        checks.push([`lookups:citizen:${caller.personalId}`, limits.citizen, limits.windowMs, lookups, { en: 'citizen lookups', vi: 'lượt tra cứu thông tin công dân' }]);
       }
     }
     for (const [key, max, windowMs, cost, what] of checks) {

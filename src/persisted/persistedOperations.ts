@@ -1,9 +1,10 @@
 import { hash as digest } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { bilingual, graphqlErrorBody, type Bilingual } from '../errors';
 import type { PersistedOperation } from './manifest';
 
-function refuse(res: Parameters<RequestHandler>[1], status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+function refuse(res: Parameters<RequestHandler>[1], status: number, code: 'BAD_REQUEST' | 'PERSISTED_QUERY_NOT_FOUND', message: Bilingual): void {
+  res.status(status).json(graphqlErrorBody(code, message));
 }
 
 /**
@@ -23,7 +24,7 @@ export function persistedOperationsOnly(operations: ReadonlyMap<string, Persiste
       try {
         extensions = JSON.parse(extensions) as Record<string, unknown>;
       } catch {
-        return refuse(res, 400, 'BAD_REQUEST', 'extensions must be a JSON object');
+        return refuse(res, 400, 'BAD_REQUEST', bilingual('extensions must be a JSON object', 'trường extensions phải là một đối tượng JSON.'));
       }
     }
     const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
@@ -31,9 +32,18 @@ export function persistedOperationsOnly(operations: ReadonlyMap<string, Persiste
     const text = typeof source.query === 'string' ? source.query : null;
     const op = hash ? operations.get(hash) : text !== null ? operations.get(digest('sha256', text)) : undefined;
     if (!op) {
-      return refuse(res, hash ? 404 : 400, 'PERSISTED_QUERY_NOT_FOUND', hash ? 'No persisted operation has this hash' : 'Only persisted operations are accepted here; send the hash of one from the manifest');
+      return refuse(
+        res,
+        hash ? 404 : 400,
+        'PERSISTED_QUERY_NOT_FOUND',
+        hash
+          ? bilingual('No persisted operation has this hash', 'Không có câu truy vấn đã đăng ký nào mang mã băm này.')
+          : bilingual('Only persisted operations are accepted here; send the hash of one from the manifest', 'Hệ thống chỉ nhận các câu truy vấn đã đăng ký; hãy gửi mã băm của câu truy vấn trong danh sách.'),
+      );
     }
-    if (text !== null && digest('sha256', text) !== op.id) return refuse(res, 400, 'PERSISTED_QUERY_NOT_FOUND', 'The query text does not match the hash sent');
+    if (text !== null && digest('sha256', text) !== op.id) {
+      return refuse(res, 400, 'PERSISTED_QUERY_NOT_FOUND', bilingual('The query text does not match the hash sent', 'Nội dung câu truy vấn không khớp với mã băm đã gửi.'));
+    }
     const rewritten: Record<string, unknown> = { ...source, query: op.body };
     delete rewritten.documentId;
     if (extensions && typeof extensions === 'object') {

@@ -117,7 +117,14 @@ export async function startStack(
         },
         body: JSON.stringify({ query, variables: options.variables }),
       });
-      return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] };
+      const body = (await res.json()) as GraphQLResponse['body'];
+      // Every error says what it means in Vietnamese, for the people who read it.
+      for (const e of body.errors ?? []) {
+        if (typeof e.extensions?.messageVi !== 'string' || !/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùýđ]/i.test(e.extensions.messageVi)) {
+          throw new Error(`an error without a Vietnamese message: ${JSON.stringify(e).slice(0, 300)}`);
+        }
+      }
+      return { status: res.status, headers: res.headers, body };
     },
     async registryCalls() {
       const entries = await Promise.all(
