@@ -29,8 +29,8 @@ export interface CitizenSelection {
   hop: number;
   /**
    * Response path of the field that reached the citizen (aliases, no list indices), but
-   * with its index for a representation of `_entities` (`_entities.1`): each is a citizen
-   * named of its own.
+   * with its index for a representation of `_entities` (`_entities.1`), and so for all
+   * that is read about it (`_entities.1.person.fullName`): each is a citizen named of its own.
    */
   path: string;
   /** The `id` argument of a root `citizen(id:)`, or the id of an `_entities` representation. */
@@ -98,7 +98,7 @@ export interface AnalyzeInput {
 
 interface WalkState {
   citizen: CitizenSelection | null;
-  /** Response path (aliases) from the root. */
+  /** Response path (aliases) from the root; no list indices but that of an `_entities` representation. */
   path: string;
   /** Field names from the current citizen (`person.fullName`). */
   fieldPath: string;
@@ -198,10 +198,11 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
         const ids = representedCitizens(args.representations, facts.listSize(coordinate) ?? 1);
         result.cost += ids.length;
         ids.forEach((id, i) => {
-          const citizen = reach(coordinate, null, `${path}.${i}`, 1, id);
+          const at = `${path}.${i}`;
+          const citizen = reach(coordinate, null, at, 1, id);
           // The selection is on the `_Entity` union: its `... on Citizen` fragments apply.
           if (field.selectionSet && isObjectType(citizenType)) {
-            walk(field.selectionSet, citizenType, { citizen, path, fieldPath: '', depth, multiplier: 1, governor: null, record: CITIZEN_TYPE, root });
+            walk(field.selectionSet, citizenType, { citizen, path: at, fieldPath: '', depth, multiplier: 1, governor: null, record: CITIZEN_TYPE, root });
           }
         });
         return;

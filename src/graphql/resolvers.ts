@@ -11,10 +11,14 @@ import { formDefinition, formQueries } from './formResolvers';
 import type { CitizenRef } from './models';
 import { DateScalar, DateTimeScalar, PersonalIdScalar } from './scalars';
 
-/** The response path without list indices, as the access analysis names fields. */
+/**
+ * The response path as the access analysis names fields: without list indices, but for
+ * the index of an element of a root list (a representation of `_entities`, each a
+ * citizen named of its own).
+ */
 function responsePath(info: GraphQLResolveInfo): string {
-  const keys: string[] = [];
-  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
+  const keys: (string | number)[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) if (typeof p.key === 'string' || p.prev?.prev === undefined) keys.push(p.key);
   return keys.reverse().join('.');
 }
 
