@@ -137,6 +137,17 @@ describe('the gateway as a Federation subgraph behind a supergraph', () => {
       expect(await rows('fed-batch-1')).toEqual([a, b].map((id) => expect.objectContaining({ subject_id: id, outcome: 'disclosed', fields: ['__typename', 'person.fullName'] })));
     });
 
+    it("returns each representation's documents of the types the agency's grant allows when it names none", async () => {
+      const ids = [stack.persona('passport-holder'), stack.persona('criminal-record-certificate')];
+      const res = await entities(ids.map(citizen), { selection: 'documents { type }' });
+      const allowed = [...(stack.gateway.catalogue.grant('CA_HN', 'CT01_RESIDENCE')?.subject.documentTypes ?? [])];
+      const held = (id: string) => stack.dataset.documents.get(id)?.length ?? 0;
+      expect(ids.every((id) => held(id) > 0)).toBe(true);
+      const returned = (res.body.data?._entities as { documents: { type: string }[] }[]).map((e) => e.documents.map((d) => d.type));
+      expect(returned.flat().length).toBeGreaterThan(0);
+      for (const types of returned) expect(allowed).toEqual(expect.arrayContaining(types));
+    });
+
     it('answers BAD_USER_INPUT naming the representation, with no registry call, when an id is malformed', async () => {
       const { result: res, calls: made } = await calls(() => entities([citizen(stack.persona('married-couple')), citizen('junk')]));
       expect(res.status).toBe(400);
