@@ -10,6 +10,7 @@ export interface SubgraphDefinition {
   sdl: string;
 }
 
+/** The subgraphs do not compose; `problems` lists composition's errors. */
 export class CompositionError extends Error {
   override readonly name = 'CompositionError';
   constructor(readonly problems: string[]) {

@@ -45,11 +45,6 @@ export function staleFederationFiles(files: readonly FederationFile[], root = pa
   return files.filter((f) => read(path.join(root, f.path)) !== f.text).map((f) => f.path);
 }
 
-/** The checked-in supergraph SDL, for the runtime. */
-export function readSupergraph(root = packageRoot()): string {
-  return readFileSync(path.join(root, 'federation', 'supergraph.graphql'), 'utf8');
-}
-
 function read(file: string): string | null {
   try {
     return readFileSync(file, 'utf8');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../src/paths';
 
+/** Where the runtime process listens and where it finds the subgraphs. */
 export interface SupergraphRuntimeProcessOptions {
   /** Subgraph GraphQL endpoints by subgraph name, in place of the URLs in the supergraph file. */
   subgraphUrls: Readonly<Record<string, string>>;
@@ -13,6 +14,7 @@ export interface SupergraphRuntimeProcessOptions {
   host?: string;
 }
 
+/** A running supergraph runtime process. */
 export interface SupergraphRuntimeProcess {
   /** Base URL; GraphQL at `<url>/graphql`. */
   url: string;

@@ -37,6 +37,7 @@ export interface RouterOperation {
   body: string;
 }
 
+/** The supergraph, the subgraph whose operations are wanted, and the client operations to plan. */
 export interface CaptureOptions {
   supergraph: string;
   /** The subgraph whose operations are wanted, e.g. `registry-gateway`. */

@@ -23,6 +23,7 @@ export const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-case-id', 'tr
  */
 export const SUPERGRAPH_RUNTIME_SETTINGS = { __experimental__batchExecution: false } as const;
 
+/** What the runtime serves and where it finds the subgraphs. */
 export interface SupergraphRuntimeOptions {
   /** The supergraph SDL (federation/supergraph.graphql). */
   supergraph: string;
@@ -32,6 +33,7 @@ export interface SupergraphRuntimeOptions {
   log?: (line: string) => void;
 }
 
+/** A supergraph runtime listening on its own port. */
 export interface SupergraphRuntime {
   /** Starts listening; resolves with the base URL (GraphQL at `<url>/graphql`). */
   listen(port?: number, host?: string): Promise<string>;

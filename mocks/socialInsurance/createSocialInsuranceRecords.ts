@@ -26,6 +26,7 @@ export interface SocialInsuranceRecord {
   contributions: number;
 }
 
+/** The agency's records, with the indexes its root fields look them up by. */
 export interface SocialInsuranceRecords {
   byCitizen: ReadonlyMap<string, SocialInsuranceRecord>;
   /** Personal IDs registered at each primary-care facility, in ascending order. */

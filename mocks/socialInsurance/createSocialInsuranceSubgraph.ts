@@ -17,10 +17,12 @@ export interface SubgraphRequest {
   query: string;
 }
 
+/** The citizens the agency holds records about: the mock registries' dataset. */
 export interface SocialInsuranceSubgraphOptions {
   dataset: MockDataset;
 }
 
+/** A running (or ready to run) social insurance subgraph. */
 export interface SocialInsuranceSubgraph {
   /** The subgraph's SDL, as composition reads it. */
   readonly sdl: string;

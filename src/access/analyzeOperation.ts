@@ -76,7 +76,7 @@ const REGISTRY_WEIGHT = 10;
 const MEMBER_EDGE = 'Household.members';
 const MEMBER_CITIZEN = 'HouseholdMember.citizen';
 /** Federation's entry point: `citizen(id:)` once per representation. */
-export const ENTITIES_FIELD = 'Query._entities';
+const ENTITIES_FIELD = 'Query._entities';
 
 export class OperationTooLargeError extends Error {
   override readonly name = 'OperationTooLargeError';
