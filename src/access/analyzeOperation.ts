@@ -15,6 +15,8 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { DocumentType } from '../../connectors/types';
+import { parsePersonalId } from '../domain/personalId';
+import { BadUserInputError } from '../errors';
 import { createFieldCollector } from '../request/createFieldCollector';
 import { CITIZEN_TYPE, isDisclosure, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
 import type { Read } from './decide';
@@ -25,9 +27,13 @@ export interface CitizenSelection {
   via: string;
   /** 0 for a root citizen; +1 for each relationship followed from one citizen to another. */
   hop: number;
-  /** Response path of the field that reached the citizen (aliases, no list indices). */
+  /**
+   * Response path of the field that reached the citizen (aliases, no list indices), but
+   * with its index for a representation of `_entities` (`_entities.1`), and so for all
+   * that is read about it (`_entities.1.person.fullName`): each is a citizen named of its own.
+   */
   path: string;
-  /** The `id` argument of a root `citizen(id:)`. */
+  /** The `id` argument of a root `citizen(id:)`, or the id of an `_entities` representation. */
   id?: string;
   /** What the operation reads about this citizen, reaching them included. */
   reads: Read[];
@@ -69,6 +75,8 @@ const REGISTRY_WEIGHT = 10;
 /** A list field that reaches a citizen per element (each member is a citizen of their own). */
 const MEMBER_EDGE = 'Household.members';
 const MEMBER_CITIZEN = 'HouseholdMember.citizen';
+/** Federation's entry point: `citizen(id:)` once per representation. */
+const ENTITIES_FIELD = 'Query._entities';
 
 export class OperationTooLargeError extends Error {
   override readonly name = 'OperationTooLargeError';
@@ -90,7 +98,7 @@ export interface AnalyzeInput {
 
 interface WalkState {
   citizen: CitizenSelection | null;
-  /** Response path (aliases) from the root. */
+  /** Response path (aliases) from the root; no list indices but that of an `_entities` representation. */
   path: string;
   /** Field names from the current citizen (`person.fullName`). */
   fieldPath: string;
@@ -112,8 +120,10 @@ interface WalkState {
  * provenance and `__typename` outside any such field (`record`: the rule of the record
  * they belong to), and facts for the subject only (`owner`). Members of a household
  * are citizens of their own, one step further, from `members` on: their relationship
- * to the head is theirs. The single access decision judges this, for the whole
- * operation, before any registry call.
+ * to the head is theirs. Each representation of Federation's `_entities` is a citizen
+ * named, like `citizen(id:)`, at its own index; a representation that is not a
+ * `Citizen` with a valid personal ID is refused as bad input. The single access
+ * decision judges this, for the whole operation, before any registry call.
  */
 export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
   const { schema, facts, operation, variables } = input;
@@ -180,6 +190,23 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
       result.maxDepth = Math.max(result.maxDepth, depth);
       const named = getNamedType(def.type);
       const args = def.args.length > 0 ? safeArgs(def, field, variables) : {};
+
+      if (type === rootType && coordinate === ENTITIES_FIELD) {
+        const root: RootFieldSelection = { coordinate, responseKey, args, ownerReads: [] };
+        result.rootFields.push(root);
+        const citizenType = schema.getType(CITIZEN_TYPE);
+        const ids = representedCitizens(args.representations, facts.listSize(coordinate) ?? 1);
+        result.cost += ids.length;
+        ids.forEach((id, i) => {
+          const at = `${path}.${i}`;
+          const citizen = reach(coordinate, null, at, 1, id);
+          // The selection is on the `_Entity` union: its `... on Citizen` fragments apply.
+          if (field.selectionSet && isObjectType(citizenType)) {
+            walk(field.selectionSet, citizenType, { citizen, path: at, fieldPath: '', depth, multiplier: 1, governor: null, record: CITIZEN_TYPE, root });
+          }
+        });
+        return;
+      }
       const list = isListType(getNullableType(isNonNullType(def.type) ? def.type.ofType : def.type));
       const multiplier = state.multiplier * (list ? (facts.listSize(coordinate) ?? 1) : 1);
       const registry = facts.registry(coordinate);
@@ -250,6 +277,34 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
 
   walk(operation.selectionSet, rootType, { citizen: null, path: '', fieldPath: '', depth: 0, multiplier: 1, governor: null, record: CITIZEN_TYPE, root: null });
   return result;
+}
+
+/**
+ * The personal IDs of `_entities` representations, in order. `_Any` skips scalar parsing,
+ * so each representation is checked here as `citizen(id:)` checks its argument: exactly
+ * `{ __typename: "Citizen", id }` with a valid personal ID. Anything else — another type,
+ * a junk id, extra or nested keys, more than `max` — is bad input naming the
+ * representation, before any registry call.
+ */
+function representedCitizens(value: unknown, max: number): string[] {
+  const list = Array.isArray(value) ? value : [];
+  if (list.length > max) throw new BadUserInputError(`at most ${max} representations per _entities call, this one has ${list.length}`, { field: 'representations', refuse: true });
+  return list.map((representation: unknown, i) => {
+    const field = `representations[${i}]`;
+    if (representation === null || typeof representation !== 'object' || Array.isArray(representation)) {
+      throw new BadUserInputError(`representation ${i} must be an object { __typename: "Citizen", id }`, { field, refuse: true });
+    }
+    const { __typename: typename, id, ...rest } = representation as Record<string, unknown>;
+    if (typename !== CITIZEN_TYPE) {
+      throw new BadUserInputError(`representation ${i}: only Citizen representations are resolved here`, { field: `${field}.__typename`, refuse: true });
+    }
+    if (Object.keys(rest).length > 0) {
+      throw new BadUserInputError(`representation ${i}: a Citizen is represented by its id alone`, { field, refuse: true });
+    }
+    const parsed = parsePersonalId(id);
+    if (!parsed.ok) throw new BadUserInputError(`representation ${i}: ${parsed.reason}`, { field: `${field}.id`, refuse: true });
+    return parsed.parts.value;
+  });
 }
 
 function sameTypes(a: readonly DocumentType[] | undefined, b: readonly DocumentType[] | undefined): boolean {

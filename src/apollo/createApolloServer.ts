@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { createOperationAuthorizer } from '../access/authorizeOperation';
 import type { GatewayConfig } from '../config';
 import type { Services } from '../createServices';
@@ -62,6 +62,9 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Gateway
       // Every response is `no-store` (src/http/security.ts): computing cache hints would wrap
       // each resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
+      // A Federation subgraph would otherwise add field timings and errors to any response
+      // whose request asks for them (`apollo-federation-include-trace`): nothing leaves but the answer.
+      ApolloServerPluginInlineTraceDisabled(),
       createInputErrorsPlugin(),
       createAccessPlugin(authorize),
       services.metrics.graphqlPlugin(),

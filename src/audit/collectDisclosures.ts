@@ -1,4 +1,4 @@
-import { getNamedType, isListType, isNonNullType, isObjectType, type DocumentNode, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { getNamedType, isListType, isUnionType, isNonNullType, isObjectType, type DocumentNode, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { RegistryName } from '../../connectors/types';
 import { createFieldCollector } from '../request/createFieldCollector';
 import { CITIZEN_TYPE, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
@@ -39,8 +39,9 @@ const HOUSEHOLD_FIELD = 'Citizen.household';
  * certificate" are information too —, a relationship followed (on the side of the
  * citizen it starts from: having a spouse, how many children), and the citizen's
  * existence (`__typename`); but not fields that failed. Household members are citizens
- * of their own: their relationship to the head is theirs. This is what the audit
- * records: what left the gateway, not what was asked for.
+ * of their own: their relationship to the head is theirs; so is each `Citizen` that
+ * Federation's `_entities` returns, at its index. This is what the audit records: what
+ * left the gateway, not what was asked for.
  */
 export function collectDisclosures(input: CollectInput): Map<string, SubjectDisclosure> {
   const { facts } = input;
@@ -108,12 +109,23 @@ export function collectDisclosures(input: CollectInput): Map<string, SubjectDisc
   };
 
   const root = input.schema.getRootType(input.operation.operation);
+  const citizenType = input.schema.getType(CITIZEN_TYPE);
   if (!root || !input.data) return subjects;
   eachField(input.operation.selectionSet, root, (field) => {
     const key = field.alias?.value ?? field.name.value;
     const def = root.getFields()[field.name.value];
     if (!def || !(key in (input.data as object)) || !field.selectionSet) return;
     const named = getNamedType(def.type);
+    // Federation's `_entities` answers the `_Entity` union, whose only member is Citizen:
+    // each element the reference resolver placed is a citizen. Where it was placed, not
+    // what the response says (an alias could be named `__typename`), tells.
+    if (isUnionType(named) && isObjectType(citizenType)) {
+      for (const [p, v] of elements(key, (input.data as Record<string, unknown>)[key])) {
+        const id = input.citizensAt.get(p);
+        if (id) walk(field.selectionSet, citizenType, v, p, subjectFor(id), '');
+      }
+      return;
+    }
     if (!isObjectType(named)) return;
     for (const [p, v] of elements(key, (input.data as Record<string, unknown>)[key])) {
       const id = named.name === CITIZEN_TYPE ? input.citizensAt.get(p) : undefined;

@@ -14,11 +14,14 @@ import { formDefinition, formQueries } from './formResolvers';
 import type { CitizenRef } from './models';
 import { DateScalar, DateTimeScalar, PersonalIdScalar } from './scalars';
 
-
-/** The response path without list indices, as the access analysis names fields. */
+/**
+ * The response path as the access analysis names fields: without list indices, but for
+ * the index of an element of a root list (a representation of `_entities`, each a
+ * citizen named of its own).
+ */
 function responsePath(info: GraphQLResolveInfo): string {
-  const keys: string[] = [];
-  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) if (typeof p.key === 'string') keys.push(p.key);
+  const keys: (string | number)[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) if (typeof p.key === 'string' || p.prev?.prev === undefined) keys.push(p.key);
   return keys.reverse().join('.');
 }
 
@@ -37,6 +40,22 @@ function reached(ctx: GatewayContext, info: GraphQLResolveInfo, id: string | nul
   if (!id) return null;
   ctx.citizensAt.set(concretePath(info), id);
   return { id };
+}
+
+/**
+ * A `Citizen` representation of Federation's `_entities`, the citizen named at its index
+ * (`_entities.1`). `_entities` resolves its representations in order, each with the
+ * `_entities` field's own `info`, so the next index not yet noted is this one's. Only a
+ * citizen the access decision judged at that place is resolved.
+ */
+function representedCitizen(ctx: GatewayContext, info: GraphQLResolveInfo, reference: { id: string }): CitizenRef {
+  const at = concretePath(info);
+  let i = 0;
+  while (ctx.citizensAt.has(`${at}.${i}`)) i++;
+  const judged = allowedAccess(ctx).subjects.find((s) => s.hop === 0 && s.path === `${at}.${i}`);
+  if (!judged || judged.id !== reference.id) throw new Error('an _entities representation was not judged by the access decision at its place');
+  ctx.citizensAt.set(`${at}.${i}`, judged.id);
+  return { id: judged.id };
 }
 
 /** The same for a list: each element's path gets its index. */
@@ -64,12 +83,17 @@ function agencyCode(ctx: GatewayContext): string {
   return ctx.caller.kind === 'agency' ? ctx.caller.agency : '';
 }
 
+/** Federation's reference resolver of the one entity, which the generated types do not describe. */
+type EntityResolvers = {
+  Citizen: { __resolveReference(reference: { id: string }, ctx: GatewayContext, info: GraphQLResolveInfo): CitizenRef };
+};
+
 /**
  * Thin resolvers: arguments → loaders → mapping. Access decisions were taken for the
  * whole operation before execution; registry failures propagate as UpstreamError and
  * are given their public code by the error formatter.
  */
-export const resolvers: Resolvers = {
+export const resolvers: Resolvers & EntityResolvers = {
   PersonalId: PersonalIdScalar,
   Date: DateScalar,
   DateTime: DateTimeScalar,
@@ -100,6 +124,8 @@ export const resolvers: Resolvers = {
   Mutation: consentMutations,
 
   Citizen: {
+    // Federation's `_entities`: each representation was validated and judged like `citizen(id:)`.
+    __resolveReference: (reference, ctx, info) => representedCitizen(ctx, info, reference),
     id: (c) => c.id,
     person: async (c, _args, ctx, info) => {
       const record = await ctx.loaders.person.load(c.id);

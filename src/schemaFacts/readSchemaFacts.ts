@@ -1,6 +1,7 @@
 import { getDirective } from '@graphql-tools/utils';
-import { getNamedType, getNullableType, isEnumType, isLeafType, isListType, isNonNullType, isObjectType, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { getNamedType, getNullableType, isEnumType, isLeafType, isListType, isNonNullType, isObjectType, type GraphQLSchema } from 'graphql';
 import { REGISTRY_NAMES, type DocumentType, type RegistryName } from '../../connectors/types';
+import { federationFieldFacts, isFederationField, type DeclaredFieldFacts } from './federationFieldFacts';
 
 export type AccessRule = 'IDENTITY' | 'PERSONAL' | 'SENSITIVE' | 'INHERIT' | 'PUBLIC' | 'OWN' | 'COMPUTED';
 /** The rules of fields that disclose citizen data: what grants and consents name. */
@@ -44,7 +45,8 @@ export class SchemaFactsError extends Error {
   constructor(readonly problems: string[]) {
     super(
       `Every field needs its facts in the SDL (deny by default); these are missing or wrong:\n${problems.map((f) => `  - ${f}`).join('\n')}\n` +
-        'Root fields need @roles(allow: [...]); every other field @access(rule: ...); every field of Citizen but id @registry(name: ...); every list field @listSize(max: N).',
+        'Root fields need @roles(allow: [...]); every other field @access(rule: ...); every field of Citizen but id @registry(name: ...); every list field @listSize(max: N). ' +
+        'Fields that Federation adds (_service, _entities, ...) have theirs in src/schemaFacts/federationFieldFacts.ts.',
     );
   }
 }
@@ -61,9 +63,10 @@ export function isDisclosure(rule: AccessRule | undefined): rule is DisclosureRu
  * schema and checks that every field has what it needs. Called at start-up: a field
  * without a rule stops the gateway, naming the field, rather than becoming public by
  * omission; so does a registry-backed field without its registry or a list without
- * its bound.
+ * its bound. The fields Federation adds take their facts from `declared`
+ * (src/schemaFacts/federationFieldFacts.ts), under the same checks.
  */
-export function readSchemaFacts(schema: GraphQLSchema): SchemaFacts {
+export function readSchemaFacts(schema: GraphQLSchema, declared: Readonly<Record<string, DeclaredFieldFacts>> = federationFieldFacts): SchemaFacts {
   const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t?.name));
   const rules = new Map<string, AccessRule>();
   const roles = new Map<string, Role[]>();
@@ -72,27 +75,39 @@ export function readSchemaFacts(schema: GraphQLSchema): SchemaFacts {
   const listSizes = new Map<string, number>();
   const fieldsByType = new Map<string, string[]>();
   const problems: string[] = [];
-  const directive = (field: GraphQLField<unknown, unknown>, name: string) => getDirective(schema, field, name)?.[0];
+  const roleValues = enumValues(schema, 'Role');
+  const ruleValues = enumValues(schema, 'AccessRule');
+  const seenDeclared = new Set<string>();
 
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__') || type.name.startsWith('_')) continue;
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
     const coordinates: string[] = [];
     for (const field of Object.values(type.getFields())) {
       const coordinate = `${type.name}.${field.name}`;
       coordinates.push(coordinate);
+      // A directive's arguments: from the SDL, or, for a field Federation adds, as declared.
+      let directive: (name: string) => Record<string, unknown> | undefined;
+      if (isFederationField(type.name, field.name)) {
+        const facts = declared[coordinate] as Readonly<Record<string, Record<string, unknown> | undefined>> | undefined;
+        if (facts) seenDeclared.add(coordinate);
+        problems.push(...declaredProblems(coordinate, declared[coordinate], roleValues, ruleValues));
+        directive = (name) => facts?.[name];
+      } else {
+        directive = (name) => getDirective(schema, field, name)?.[0];
+      }
       if (roots.has(type.name)) {
-        const allow = directive(field, 'roles')?.allow as Role[] | undefined;
+        const allow = directive('roles')?.allow as Role[] | undefined;
         if (allow && allow.length > 0) roles.set(coordinate, allow);
         else problems.push(`${coordinate} (root field: needs @roles)`);
-        const required = directive(field, 'requiresScopes')?.scopes as string[] | undefined;
+        const required = directive('requiresScopes')?.scopes as string[] | undefined;
         if (required) scopes.set(coordinate, required);
       } else {
-        const rule = directive(field, 'access')?.rule as AccessRule | undefined;
+        const rule = directive('access')?.rule as AccessRule | undefined;
         if (rule) rules.set(coordinate, rule);
         else problems.push(`${coordinate} (needs @access)`);
-        if (directive(field, 'requiresScopes')) problems.push(`${coordinate} (@requiresScopes belongs on root fields)`);
+        if (directive('requiresScopes')) problems.push(`${coordinate} (@requiresScopes belongs on root fields)`);
       }
-      const registry = directive(field, 'registry')?.name as RegistryName | undefined;
+      const registry = directive('registry')?.name as RegistryName | undefined;
       if (registry) {
         if (!REGISTRY_NAMES.includes(registry)) problems.push(`${coordinate} (@registry names an unknown registry)`);
         registries.set(coordinate, registry);
@@ -100,7 +115,7 @@ export function readSchemaFacts(schema: GraphQLSchema): SchemaFacts {
         problems.push(`${coordinate} (registry-backed: needs @registry)`);
       }
       const nullable = isNonNullType(field.type) ? field.type.ofType : field.type;
-      const max = directive(field, 'listSize')?.max as number | undefined;
+      const max = directive('listSize')?.max as number | undefined;
       if (isListType(getNullableType(nullable))) {
         if (max === undefined) problems.push(`${coordinate} (list: needs @listSize)`);
         else if (!Number.isInteger(max) || max < 1) problems.push(`${coordinate} (@listSize max must be a positive integer)`);
@@ -110,6 +125,10 @@ export function readSchemaFacts(schema: GraphQLSchema): SchemaFacts {
       }
     }
     fieldsByType.set(type.name, coordinates);
+  }
+
+  for (const coordinate of Object.keys(declared)) {
+    if (!seenDeclared.has(coordinate)) problems.push(`${coordinate} (declared in federationFieldFacts.ts, but not a field Federation adds to this schema: declare facts in the SDL)`);
   }
 
   const documentEnum = schema.getType('DocumentType');
@@ -135,4 +154,18 @@ export function readSchemaFacts(schema: GraphQLSchema): SchemaFacts {
     documentTypes,
     documentParts,
   };
+}
+
+function enumValues(schema: GraphQLSchema, name: string): ReadonlySet<string> {
+  const type = schema.getType(name);
+  return new Set(isEnumType(type) ? type.getValues().map((v) => v.name) : []);
+}
+
+/** What is wrong with the declared facts of a field Federation adds, as GraphQL would check directive arguments. */
+function declaredProblems(coordinate: string, facts: DeclaredFieldFacts | undefined, roles: ReadonlySet<string>, rules: ReadonlySet<string>): string[] {
+  if (!facts) return [`${coordinate} (added by Federation: needs its facts in src/schemaFacts/federationFieldFacts.ts)`];
+  const problems: string[] = [];
+  for (const role of facts.roles?.allow ?? []) if (!roles.has(role)) problems.push(`${coordinate} (declared role ${role} is not a Role)`);
+  if (facts.access && !rules.has(facts.access.rule)) problems.push(`${coordinate} (declared rule ${facts.access.rule} is not an AccessRule)`);
+  return problems;
 }
