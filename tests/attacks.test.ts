@@ -40,7 +40,7 @@ describe('attack corpus: each refused cheaply, with its code, before any registr
     const fields = Array.from({ length: 1000 }, (_, i) => `a${i}: fullName`).join(' ');
     const r = await query(`query($id: PersonalId!) { citizen(id: $id) { person { ${fields} } } }`);
     expect(r.status).toBe(400);
-    expect(r.body.errors[0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 2000 });
+    expect(r.body.errors[0].extensions).toEqual({ messageVi: expect.any(String), code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 2000 });
     expect(r.calls).toEqual(NONE);
   });
 
@@ -101,7 +101,7 @@ describe('attack corpus: each refused cheaply, with its code, before any registr
       body: Buffer.from('this is not compressed at all'),
     });
     expect(res.status).toBe(400);
-    expect(await json(res)).toEqual({ errors: [{ message: expect.stringContaining('does not decompress'), extensions: { code: 'BAD_REQUEST' } }] });
+    expect(await json(res)).toEqual({ errors: [{ message: expect.stringContaining('does not decompress'), extensions: { code: 'BAD_REQUEST', messageVi: expect.any(String) } }] });
     expect(await stack.registryCalls()).toEqual(NONE);
   });
 
@@ -128,7 +128,7 @@ describe('attack corpus: each refused cheaply, with its code, before any registr
     await send(JSON.stringify({ query: text, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }));
     const r = await send(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }));
     // The APQ protocol answers these with 200 and the error code.
-    expect(r.body).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } })] });
+    expect(r.body).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED', messageVi: expect.any(String) } })] });
   });
 });
 

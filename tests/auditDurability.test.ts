@@ -50,7 +50,7 @@ describe('PostgreSQL stopped', () => {
     pg.stop();
     const res = await ask(stack.url, token, id, 'pg-down');
     expect(res.status).toBe(503);
-    expect(res.body).toEqual({ errors: [{ message: expect.stringMatching(/audit trail cannot be reached/), extensions: { code: 'STORE_UNAVAILABLE' } }] });
+    expect(res.body).toEqual({ errors: [{ message: expect.stringMatching(/audit trail cannot be reached/), extensions: { code: 'STORE_UNAVAILABLE', messageVi: expect.any(String) } }] });
     expect(await readyz()).toBe(503);
   });
 

@@ -554,7 +554,7 @@ describe('readiness and disclosure when the audit trail cannot commit', () => {
       expect(await readyz()).toEqual({ status: 503, body: expect.objectContaining({ status: 'not_ready', checks: { config: 'ok', store: 'timeout' } }) });
       const refused = await ask();
       expect(refused.status).toBe(503);
-      expect(refused.body).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'STORE_UNAVAILABLE' } }] });
+      expect(refused.body).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'STORE_UNAVAILABLE', messageVi: expect.any(String) } }] });
     } finally {
       await blocker.query('SELECT pg_advisory_unlock(74200002)');
     }

@@ -26,7 +26,7 @@ describe('authentication against a remote JWKS', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(res.body.data).toBeUndefined();
-    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: expect.stringMatching(reason) });
+    expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'UNAUTHENTICATED', reason: expect.stringMatching(reason) });
     expect(await stack.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
   }
 
@@ -173,7 +173,7 @@ describe('who may read what (baseline)', () => {
 
   it('gets PURPOSE_REQUIRED when an agency reads citizen data without X-Purpose', async () => {
     const res = await expectRefused(`{ citizen(id: "${self}") { person { fullName } } }`, agency, 'PURPOSE_REQUIRED');
-    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'PURPOSE_REQUIRED', field: 'X-Purpose' });
+    expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'PURPOSE_REQUIRED', field: 'X-Purpose' });
   });
 
   it.each([

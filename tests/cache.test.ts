@@ -203,7 +203,7 @@ describe('stale data when a registry is down', () => {
     await stack.fault('POPULATION', 'down');
     try {
       const res = await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { person { fullName } } }', { token, variables: { id: stack.persona('divorced') }, headers });
-      expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', registry: 'POPULATION' });
+      expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'UPSTREAM_UNAVAILABLE', registry: 'POPULATION' });
     } finally {
       await stack.fault('POPULATION', 'ok');
     }
@@ -261,7 +261,7 @@ describe('the embedded (in-memory) cache', () => {
     expect((await sendEvent(event)).status).toBe(202);
     const replayed = await sendEvent(event);
     expect(replayed.status).toBe(409);
-    expect(await replayed.json()).toEqual({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('received already') } });
+    expect(await replayed.json()).toEqual({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('received already'), messageVi: expect.any(String) } });
   });
 
   it.each([

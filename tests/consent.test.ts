@@ -33,7 +33,7 @@ function consentLifecycle(store: 'postgres' | 'embedded') {
     it('refuses the agency with CONSENT_REQUIRED, and no registry call, before any consent', async () => {
       const { res, calls } = await asHospital();
       expect(res.status).toBe(403);
-      expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'CONSENT_REQUIRED', purpose: 'HEALTH_INSURANCE' });
+      expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'CONSENT_REQUIRED', purpose: 'HEALTH_INSURANCE' });
       expect(res.body.errors?.[0]?.message).toContain('Bệnh viện Bạch Mai');
       expect(calls).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
     });

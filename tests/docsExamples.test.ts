@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { documentationFiles, examplesOf, type DocExample } from './helpers/docExamples';
 import { startStack, type Stack } from './helpers/stack';
+import { startSupergraph, type Supergraph } from './helpers/supergraph';
 
 /** JSON values printed one after another (curl prints no newline between them). */
 function jsonValues(text: string): unknown[] {
@@ -45,18 +46,22 @@ function expectedCode(example: DocExample): string | null {
  */
 describe('the examples of the documentation, as written', () => {
   let stack: Stack;
+  /** Started for the examples that ask a supergraph (http://127.0.0.1:4200, as `npm run supergraph` serves it). */
+  let supergraph: Supergraph | undefined;
   const dir = mkdtempSync(path.join(tmpdir(), 'gw-docs-'));
   beforeAll(async () => {
     // Without the cache, so that an example that breaks a registry shows it whatever ran before.
     stack = await startStack({ CACHE_MODE: 'off' });
   });
   afterAll(async () => {
+    await supergraph?.stop();
     for (const registry of ['POPULATION', 'RESIDENCE', 'DOCUMENTS'] as const) await stack.fault(registry, 'ok');
     await stack.stop();
   });
 
   const substitute = (code: string) =>
     code
+      .replaceAll('http://127.0.0.1:4200/graphql', supergraph?.url ?? 'http://127.0.0.1:4200/graphql')
       .replaceAll('http://127.0.0.1:4000', stack.url)
       .replaceAll('<population-url>', stack.mocks.urls.POPULATION)
       .replaceAll('<residence-url>', stack.mocks.urls.RESIDENCE)
@@ -94,6 +99,7 @@ describe('the examples of the documentation, as written', () => {
       async (_at, example) => {
         const expected = expectedCode(example);
         if (example.language === 'sh') {
+          if (example.code.includes('127.0.0.1:4200')) supergraph ??= await startSupergraph({ gatewayUrl: stack.url, dataset: stack.dataset });
           const { exit, stdout, stderr } = await runShell(file, example.code, variables);
           expect({ exit, stderr: stderr.slice(0, 500) }).toEqual({ exit: 0, stderr: '' });
           const values = jsonValues(stdout);

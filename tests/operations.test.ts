@@ -85,7 +85,7 @@ describe('operations endpoints (development)', () => {
   it('answers unknown routes with a JSON 404', async () => {
     const res = await fetch(`${stack.url}/admin`);
     expect(res.status).toBe(404);
-    expect(await json(res)).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route' } });
+    expect(await json(res)).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route', messageVi: expect.any(String) } });
   });
 
   it('moves through its lifecycle phases when stopped', async () => {

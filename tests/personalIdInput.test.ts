@@ -67,7 +67,7 @@ describe('hostile personal IDs over HTTP', () => {
     expect(res.status).toBe(400);
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors).toHaveLength(1);
-    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'id', reason: expect.stringMatching(reason) });
+    expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'BAD_USER_INPUT', field: 'id', reason: expect.stringMatching(reason) });
     expect(await stack.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
   });
 
@@ -77,7 +77,7 @@ describe('hostile personal IDs over HTTP', () => {
       await stack.resetRegistryCalls();
       const res = await stack.graphql(`{ citizen(id: ${JSON.stringify(value)}) { person { fullName } } }`, { token: agency, headers });
       expect(res.status).toBe(400);
-      expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'id', reason: expect.stringMatching(reason) });
+      expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'BAD_USER_INPUT', field: 'id', reason: expect.stringMatching(reason) });
       expect(await stack.registryCalls()).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
     },
   );
@@ -94,8 +94,8 @@ describe('hostile personal IDs over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.body.errors?.map((e) => e.extensions)).toEqual(
       expect.arrayContaining([
-        { code: 'NOT_FOUND', registry: 'POPULATION' },
-        { code: 'NOT_FOUND', registry: 'DOCUMENTS' },
+        { code: 'NOT_FOUND', registry: 'POPULATION', messageVi: expect.stringContaining('không có hồ sơ') },
+        { code: 'NOT_FOUND', registry: 'DOCUMENTS', messageVi: expect.stringContaining('không có hồ sơ') },
       ]),
     );
   });

@@ -53,7 +53,7 @@ describe('one registry failing', () => {
           expect(res.body.errors).toHaveLength(1);
           const [error] = res.body.errors ?? [];
           expect(error?.path).toEqual(['citizen', FIELD[registry]]);
-          expect(error?.extensions).toEqual({ code: EXPECTED[mode], registry });
+          expect(error?.extensions).toEqual({ messageVi: expect.any(String), code: EXPECTED[mode], registry });
           // The registry's own error body never reaches a client.
           expect(JSON.stringify(res.body)).not.toMatch(/java|SQL|dancu-prod|svc_gateway|stack/i);
 
@@ -111,7 +111,7 @@ describe('circuit breaker', () => {
     expect(await gauge()).toBe('2');
 
     const res = await ask();
-    expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', registry: 'POPULATION' });
+    expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'UPSTREAM_UNAVAILABLE', registry: 'POPULATION' });
     expect((res.body.data?.citizen as Record<string, unknown>).documents).not.toBeNull();
     expect((await stack.registryCalls()).POPULATION).toBe(3);
     const metrics = await (await fetch(`${stack.url}/metrics`)).text();

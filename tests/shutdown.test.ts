@@ -30,6 +30,8 @@ describe('SIGTERM under load', () => {
     const gateway = await spawnGateway({
       ...externalServices(mocks, idp, db.url),
       DATA_DIR: dir,
+      // The registries are slow on purpose; a busy machine must not turn that into timeouts.
+      REGISTRY_TIMEOUT_MS: '15000',
     });
     const token = await idp.sign({ sub: 'canbo.09', agency: 'CA_HN', scope: 'residence.process' });
     const ids = [...testDataset().people.keys()].slice(0, 10);
