@@ -22,6 +22,9 @@ import type { SchemaFacts } from './schemaFacts/readSchemaFacts';
 import { createStore, type Store } from './store/createStore';
 import type { Decide } from './access/decide';
 import type { GraphQLSchema } from 'graphql';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createTracing } from './tracing/createTracing';
+import type { Tracing } from './tracing/Tracing';
 
 /** Everything the gateway's requests use, created once at start-up. */
 export interface Services {
@@ -45,7 +48,9 @@ export interface Services {
   identityProvider?: DevIdentityProvider;
   breakers(): Record<RegistryName, BreakerState>;
   now: () => Date;
-  /** Closes what the services hold open (store, cache, registry connections). */
+  /** Spans of each request, exported while tracing is on. */
+  tracing: Tracing;
+  /** Closes what the services hold open (store, cache, registry connections), then exports the spans still buffered. */
   close(): Promise<void>;
 }
 
@@ -57,9 +62,11 @@ export interface Services {
 export async function createServices(
   config: GatewayConfig,
   logger: Logger,
-  options: { registryUrls?: Partial<Record<RegistryName, string>>; now?: () => Date } = {},
+  options: { registryUrls?: Partial<Record<RegistryName, string>>; now?: () => Date; traceExporter?: SpanExporter } = {},
 ): Promise<Services> {
   const { registryUrls } = options;
+  const tracing = createTracing(config.tracing, { exporter: options.traceExporter });
+  if (tracing.enabled) logger.info({ serviceName: config.tracing.serviceName, sampleRatio: config.tracing.sampleRatio }, 'tracing on');
   const { schema, facts } = createSchema();
   const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts);
   const forms = loadForms(facts, catalogue);
@@ -154,10 +161,13 @@ export async function createServices(
     identityProvider,
     breakers,
     now,
+    tracing,
     async close() {
       await store.close();
       await caches.close();
       for (const name of REGISTRY_NAMES) connectors.clients[name].close();
+      // Last: the spans of the final requests and of closing are in the batch.
+      await tracing.shutdown();
     },
   };
 }
