@@ -65,8 +65,6 @@ export async function createServices(
   options: { registryUrls?: Partial<Record<RegistryName, string>>; now?: () => Date; traceExporter?: SpanExporter } = {},
 ): Promise<Services> {
   const { registryUrls } = options;
-  const tracing = createTracing(config.tracing, { exporter: options.traceExporter });
-  if (tracing.enabled) logger.info({ serviceName: config.tracing.serviceName, sampleRatio: config.tracing.sampleRatio }, 'tracing on');
   const { schema, facts } = createSchema();
   const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts);
   const forms = loadForms(facts, catalogue);
@@ -74,6 +72,13 @@ export async function createServices(
   const metrics = createMetrics();
   const now = options.now ?? (() => new Date());
   const millis = () => now().getTime();
+  // A collector that is down fails every batch, every few seconds: once a minute in the logs is enough.
+  const traceExportLog = createThrottledLog(60_000, millis);
+  const tracing = createTracing(config.tracing, {
+    exporter: options.traceExporter,
+    onExportError: (err) => traceExportLog((suppressed) => logger.warn({ err: { name: err.name, message: err.message }, suppressed }, 'spans not exported')),
+  });
+  if (tracing.enabled) logger.info({ serviceName: config.tracing.serviceName, sampleRatio: config.tracing.sampleRatio }, 'tracing on');
   const urls = Object.fromEntries(
     REGISTRY_NAMES.map((name) => {
       const url = registryUrls?.[name] ?? config.registries[name].url;

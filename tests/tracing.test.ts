@@ -237,13 +237,15 @@ describe('tracing off', () => {
 describe('OTLP export', () => {
   let collector: Server;
   const received: { path: string; type: string; body: string }[] = [];
+  /** What the collector answers. */
+  let status = 200;
   beforeAll(async () => {
     collector = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         received.push({ path: req.url ?? '', type: String(req.headers['content-type']), body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
@@ -272,6 +274,25 @@ describe('OTLP export', () => {
     const names = resources.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.filter((x) => x.traceId === traceId).map((x) => x.name)));
     expect(names).toEqual(expect.arrayContaining(['POST /graphql', 'query Me', 'audit commit']));
     expect(received[0]?.type).toContain('application/json');
+  });
+
+  it('logs that spans were not exported, and still stops, when the collector refuses them', async () => {
+    const { port } = collector.address() as AddressInfo;
+    status = 400;
+    const stack = await startStack({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+    try {
+      expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
+    } finally {
+      await stack.stop();
+      status = 200;
+    }
+    const warning = stack
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; err?: { name: string } })
+      .find((l) => l.msg === 'spans not exported');
+    expect(warning?.err?.name).toBeTruthy();
   });
 });
 

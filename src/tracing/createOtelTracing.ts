@@ -11,6 +11,8 @@ import type { EndableSpan, IncomingTraceContext, RequestTrace, Tracing } from '.
 export interface OtelTracingOptions extends TracingConfig {
   /** Where finished spans go instead of OTLP (tests: the SDK's in-memory exporter). */
   exporter?: SpanExporter;
+  /** Told when a batch of spans could not be exported (the collector is down or refuses them). */
+  onExportError?: (error: Error) => void;
 }
 
 /** The gateway's routes that may name a server span; any other path could carry an ID and is left out. */
@@ -33,7 +35,7 @@ const SHUTDOWN_BUDGET_MS = 3000;
  * {@link RequestTrace}, never through an async context.
  */
 export function createOtelTracing(options: OtelTracingOptions): Tracing {
-  const exporter = options.exporter ?? new OTLPTraceExporter({ url: options.tracesUrl ?? undefined });
+  const exporter = reporting(options.exporter ?? new OTLPTraceExporter({ url: options.tracesUrl ?? undefined }), options.onExportError);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
@@ -59,6 +61,21 @@ export function createOtelTracing(options: OtelTracingOptions): Tracing {
       await Promise.race([provider.shutdown().catch(() => {}), budget]);
       clearTimeout(timer);
     },
+  };
+}
+
+/** The SDK drops a batch it failed to export without a word; the gateway's log says so. */
+function reporting(exporter: SpanExporter, onError: ((error: Error) => void) | undefined): SpanExporter {
+  if (!onError) return exporter;
+  return {
+    export(spans, done) {
+      exporter.export(spans, (result) => {
+        if (result.error) onError(result.error);
+        done(result);
+      });
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
   };
 }
 
