@@ -36,6 +36,14 @@ export interface RegistryClientOptions {
   maxBodyBytes?: number;
 }
 
+/** The span of one HTTP attempt to a registry, while tracing is on. */
+export interface AttemptSpan {
+  /** The W3C traceparent sent with the attempt: this span's own context. */
+  readonly traceparent: string;
+  /** `status` is 0 when no answer came (timeout, network error). */
+  end(outcome: UpstreamOutcome, status: number): void;
+}
+
 /**
  * What a call carries from the request it serves: headers to add (W3C traceparent)
  * and a place to add up that request's registry time.
@@ -43,12 +51,19 @@ export interface RegistryClientOptions {
 export interface CallContext {
   headers: Record<string, string>;
   record(registry: RegistryName, ms: number): void;
+  /**
+   * Starts the span of one attempt (`resend`: how many went before it); present only
+   * while tracing is on. Its traceparent then replaces the one in `headers`.
+   */
+  attempt?(registry: RegistryName, method: string, route: string, resend: number): AttemptSpan;
 }
 
 export interface RegistryRequest {
   method: 'GET' | 'POST';
   /** Path and query, appended to the base URL. */
   path: string;
+  /** The path's template, without IDs (`/v1/citizens:batchGet`): names the call in traces. */
+  route?: string;
   body?: unknown;
   /** Safe to repeat: GETs and batch reads. Only idempotent calls are retried. */
   idempotent: boolean;
@@ -116,7 +131,7 @@ export class RegistryClient {
     }
     const deadline = Date.now() + this.options.timeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const result = await this.attempt<T>(req, deadline);
+      const result = await this.attempt<T>(req, deadline, attempt);
       if (result.kind === 'done') {
         this.breaker.succeeded();
         return result.response;
@@ -145,6 +160,7 @@ export class RegistryClient {
   private async attempt<T>(
     req: RegistryRequest,
     deadline: number,
+    resend: number,
   ): Promise<
     | { kind: 'done'; response: RegistryResponse<T> }
     | { kind: 'rejected'; detail: string }
@@ -155,12 +171,15 @@ export class RegistryClient {
     const started = performance.now();
     const remaining = Math.max(1, deadline - Date.now());
     const call = req.call;
-    const seconds = () => {
+    // Without a route the span is named by the method alone: a raw path could hold an ID.
+    const span = call?.attempt?.(this.registry, req.method, req.route ?? req.method, resend);
+    let status = 0;
+    const report = (outcome: UpstreamOutcome) => {
       const elapsed = performance.now() - started;
       call?.record(this.registry, elapsed);
-      return elapsed / 1000;
+      this.observer.request(this.registry, outcome, elapsed / 1000);
+      span?.end(outcome, status);
     };
-    let status = 0;
     try {
       const res = await this.transport.send(`${this.baseUrl}${req.path}`, {
         method: req.method,
@@ -169,7 +188,7 @@ export class RegistryClient {
           'user-agent': 'vn-registry-gateway',
           ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...this.options.headers,
-          ...call?.headers,
+          ...(span ? { traceparent: span.traceparent } : call?.headers),
           ...req.headers,
         },
         body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
@@ -183,36 +202,36 @@ export class RegistryClient {
         try {
           body = JSON.parse(text) as T;
         } catch {
-          this.observer.request(this.registry, 'malformed', seconds());
+          report('malformed');
           return { kind: 'fatal', detail: 'HTTP 200 with a body that is not JSON' };
         }
-        this.observer.request(this.registry, 'ok', seconds());
+        report('ok');
         return { kind: 'done', response: { status: 200, body } };
       }
       if (status === 404) {
-        this.observer.request(this.registry, 'not_found', seconds());
+        report('not_found');
         return { kind: 'done', response: { status: 404 } };
       }
       if (status === 429) {
-        this.observer.request(this.registry, 'rate_limited', seconds());
+        report('rate_limited');
         return { kind: 'retryable', detail: 'HTTP 429', retryAfterMs: retryAfter(res.header('retry-after')) };
       }
       if (status >= 500) {
-        this.observer.request(this.registry, 'server_error', seconds());
+        report('server_error');
         return { kind: 'retryable', detail: `HTTP ${status}` };
       }
-      this.observer.request(this.registry, 'client_error', seconds());
+      report('client_error');
       return { kind: 'rejected', detail: `HTTP ${status}` };
     } catch (err) {
       if (err instanceof TransportTimeoutError) {
-        this.observer.request(this.registry, 'timeout', seconds());
+        report('timeout');
         return { kind: 'timeout', detail: `no answer within ${this.options.timeoutMs} ms` };
       }
       if (err instanceof BodyTooLargeError) {
-        this.observer.request(this.registry, 'malformed', seconds());
+        report('malformed');
         return { kind: 'fatal', detail: err.message };
       }
-      this.observer.request(this.registry, 'network_error', seconds());
+      report('network_error');
       const cause = (err as { code?: string }).code ?? (err as Error).name;
       return { kind: 'retryable', detail: `network error (${cause})` };
     }

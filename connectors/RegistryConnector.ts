@@ -54,6 +54,7 @@ export abstract class RegistryConnector<T> {
     const res = await this.client.request<unknown>({
       method: 'POST',
       path: this.batchPath,
+      route: this.batchPath,
       body: { [this.batchKey]: ids, ...this.batchBodyExtras() },
       idempotent: true,
       call,

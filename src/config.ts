@@ -58,6 +58,17 @@ export interface GatewayConfig {
   auth: AuthConfig;
   mocks: MockConfig;
   cache: CacheConfig;
+  tracing: TracingConfig;
+}
+
+/** OpenTelemetry tracing: on when an OTLP endpoint is set (or, in tests, an exporter is given to the gateway). */
+export interface TracingConfig {
+  /** Where spans go: OTLP over HTTP (JSON), at `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`; null: tracing off. */
+  tracesUrl: string | null;
+  /** `service.name` of the spans. */
+  serviceName: string;
+  /** Share of the traces started here that are recorded; a caller's sampled flag is followed either way. */
+  sampleRatio: number;
 }
 
 export interface AuditConfig {
@@ -282,6 +293,7 @@ export function loadConfig(env: Env): GatewayConfig {
     auth,
     cache: undefined as unknown as CacheConfig,
     mocks: readMockConfig(r, env),
+    tracing: readTracingConfig(r, env),
   };
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) r.problem('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
   const adminPort = r.int('ADMIN_PORT', -1, 0, 65535);
@@ -418,6 +430,36 @@ function readCacheConfig(r: Reader, production: boolean): CacheConfig {
     freshness: { POPULATION: freshness('POPULATION'), RESIDENCE: freshness('RESIDENCE'), DOCUMENTS: freshness('DOCUMENTS') },
     webhookSecret: r.string('REGISTRY_WEBHOOK_SECRET', null),
   };
+}
+
+/** The package's name: spans say which service they come from. */
+const SERVICE_NAME = 'vn-registry-gateway';
+
+/**
+ * The standard OpenTelemetry variables the gateway uses, checked like the others: where
+ * spans go, the service name and the sampling ratio. Settings of the exporter's transport
+ * that the SDK reads itself (`OTEL_EXPORTER_OTLP_HEADERS`, `_TIMEOUT`, `_COMPRESSION`) are
+ * left to it; the sampler and the protocol are refused when set to one the gateway does not use.
+ */
+function readTracingConfig(r: Reader, env: Env): TracingConfig {
+  const endpoint = r.url('OTEL_EXPORTER_OTLP_ENDPOINT', false);
+  const protocol = r.string('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/json');
+  if (protocol !== 'http/json') r.problem(`OTEL_EXPORTER_OTLP_PROTOCOL: only http/json is supported, got "${protocol}"`);
+  const sampler = r.string('OTEL_TRACES_SAMPLER', 'parentbased_traceidratio');
+  if (sampler !== 'parentbased_traceidratio') r.problem(`OTEL_TRACES_SAMPLER: only parentbased_traceidratio is supported (with OTEL_TRACES_SAMPLER_ARG), got "${sampler}"`);
+  const ratioText = env.OTEL_TRACES_SAMPLER_ARG;
+  let sampleRatio = 1;
+  if (ratioText !== undefined && ratioText !== '') {
+    sampleRatio = /^\d+(\.\d+)?$/.test(ratioText) ? Number(ratioText) : NaN;
+    if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+      r.problem(`OTEL_TRACES_SAMPLER_ARG must be a sampling ratio between 0 and 1, got "${ratioText}"`);
+      sampleRatio = 1;
+    }
+  }
+  const serviceName = r.string('OTEL_SERVICE_NAME', SERVICE_NAME) as string;
+  if (!/^[\x21-\x7e]{1,100}$/.test(serviceName)) r.problem(`OTEL_SERVICE_NAME must be 1 to 100 printable ASCII characters without spaces, got "${serviceName}"`);
+  // The endpoint is the collector's base URL; the traces path is added to it, as the OTLP specification says.
+  return { tracesUrl: endpoint ? `${endpoint.replace(/\/+$/, '')}/v1/traces` : null, serviceName, sampleRatio };
 }
 
 /** True when any registry has no URL, i.e. the embedded mocks must be started. */

@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expressMiddleware } from '@as-integrations/express5';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type express from 'express';
 import type { Connectors } from '../connectors/createConnectors';
 import type { RegistryName } from '../connectors/types';
@@ -26,6 +27,11 @@ export interface GatewayOptions {
   logger?: Logger;
   /** The clock, for everything that judges time (cache freshness, limits, consents, tokens); tests move it. */
   now?: () => Date;
+  /**
+   * Where spans go instead of OTLP (tests: the SDK's in-memory exporter); tracing is on
+   * when this or `OTEL_EXPORTER_OTLP_ENDPOINT` is set. `stop()` exports what is still buffered.
+   */
+  traceExporter?: SpanExporter;
 }
 
 /** Lifecycle phases, in order. */
@@ -67,7 +73,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
   const persisted = config.persistedOperations ? readManifest(config.persistedOperations) : null;
-  const services = await createServices(config, logger, { registryUrls: options.registryUrls, now: options.now });
+  const services = await createServices(config, logger, { registryUrls: options.registryUrls, now: options.now, traceExporter: options.traceExporter });
   let phase: GatewayPhase = 'initialized';
 
   const { keepAliveTimeoutMs, headersTimeoutMs, requestTimeoutMs } = config.http;
@@ -101,6 +107,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     breakers: services.breakers,
     identityProvider: services.identityProvider,
     persisted,
+    tracing: services.tracing,
     graphql: (requestLogger) =>
       expressMiddleware(apollo, {
         context: async (args) => {

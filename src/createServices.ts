@@ -22,6 +22,9 @@ import type { SchemaFacts } from './schemaFacts/readSchemaFacts';
 import { createStore, type Store } from './store/createStore';
 import type { Decide } from './access/decide';
 import type { GraphQLSchema } from 'graphql';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createTracing } from './tracing/createTracing';
+import type { Tracing } from './tracing/Tracing';
 
 /** Everything the gateway's requests use, created once at start-up. */
 export interface Services {
@@ -45,7 +48,9 @@ export interface Services {
   identityProvider?: DevIdentityProvider;
   breakers(): Record<RegistryName, BreakerState>;
   now: () => Date;
-  /** Closes what the services hold open (store, cache, registry connections). */
+  /** Spans of each request, exported while tracing is on. */
+  tracing: Tracing;
+  /** Closes what the services hold open (store, cache, registry connections), then exports the spans still buffered. */
   close(): Promise<void>;
 }
 
@@ -57,7 +62,7 @@ export interface Services {
 export async function createServices(
   config: GatewayConfig,
   logger: Logger,
-  options: { registryUrls?: Partial<Record<RegistryName, string>>; now?: () => Date } = {},
+  options: { registryUrls?: Partial<Record<RegistryName, string>>; now?: () => Date; traceExporter?: SpanExporter } = {},
 ): Promise<Services> {
   const { registryUrls } = options;
   const { schema, facts } = createSchema();
@@ -67,6 +72,13 @@ export async function createServices(
   const metrics = createMetrics();
   const now = options.now ?? (() => new Date());
   const millis = () => now().getTime();
+  // A collector that is down fails every batch, every few seconds: once a minute in the logs is enough.
+  const traceExportLog = createThrottledLog(60_000, millis);
+  const tracing = createTracing(config.tracing, {
+    exporter: options.traceExporter,
+    onExportError: (err) => traceExportLog((suppressed) => logger.warn({ err: { name: err.name, message: err.message }, suppressed }, 'spans not exported')),
+  });
+  if (tracing.enabled) logger.info({ serviceName: config.tracing.serviceName, sampleRatio: config.tracing.sampleRatio }, 'tracing on');
   const urls = Object.fromEntries(
     REGISTRY_NAMES.map((name) => {
       const url = registryUrls?.[name] ?? config.registries[name].url;
@@ -154,10 +166,13 @@ export async function createServices(
     identityProvider,
     breakers,
     now,
+    tracing,
     async close() {
       await store.close();
       await caches.close();
       for (const name of REGISTRY_NAMES) connectors.clients[name].close();
+      // Last: the spans of the final requests and of closing are in the batch.
+      await tracing.shutdown();
     },
   };
 }

@@ -11,6 +11,7 @@ import { createAuditPlugin } from './createAuditPlugin';
 import { createInputErrorsPlugin } from './createInputErrorsPlugin';
 import { createLanguagePlugin } from './createLanguagePlugin';
 import { createLogPlugin } from './createLogPlugin';
+import { createTracingPlugin } from './createTracingPlugin';
 import { createWarningsPlugin } from './createWarningsPlugin';
 
 export interface ApolloOptions {
@@ -65,6 +66,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Gateway
       // A Federation subgraph would otherwise add field timings and errors to any response
       // whose request asks for them (`apollo-federation-include-trace`): nothing leaves but the answer.
       ApolloServerPluginInlineTraceDisabled(),
+      // Absent while tracing is off: not even a call per request.
+      ...(services.tracing.enabled ? [createTracingPlugin()] : []),
       createInputErrorsPlugin(),
       createAccessPlugin(authorize),
       services.metrics.graphqlPlugin(),

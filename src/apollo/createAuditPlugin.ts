@@ -47,7 +47,7 @@ export function createAuditPlugin(options: AuditPluginOptions): ApolloServerPlug
           if (entries.length === 0) return;
           const started = performance.now();
           try {
-            await options.audit.append(entries);
+            await options.audit.append(entries, ctx.scope?.trace);
             options.onWaited?.((performance.now() - started) / 1000);
           } catch (err) {
             options.logger.error(

@@ -43,6 +43,18 @@ export interface AuditLogOptions {
   onCheckpointFileError?: (err: Error) => void;
 }
 
+/**
+ * Records each transaction of the trail as a span under a request whose records it
+ * carries. Given per append, and only while tracing is on.
+ */
+export interface CommitTrace {
+  /**
+   * Starts the span of one transaction of `records` records, made of this request's and
+   * those of `others` (the requests it was grouped with, linked rather than parented).
+   */
+  commit(records: number, others: readonly CommitTrace[]): { end(error?: Error): void };
+}
+
 /** What the writer last saw of the store, for readiness and metrics. */
 export interface AuditStatus {
   /** False from a failed or overdue transaction until a later one (or a probe) succeeds. */
@@ -54,6 +66,7 @@ export interface AuditStatus {
 
 interface Waiting {
   entries: AuditEntry[];
+  trace: CommitTrace | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -143,16 +156,17 @@ export class AuditLog {
   /**
    * Writes the records of one operation; resolves when they are durable. Rejects at
    * once with a StoreUnavailableError when the queue is full, and at the latest when
-   * the transaction carrying them passes its deadline.
+   * the transaction carrying them passes its deadline. `trace` records that
+   * transaction under the request (tracing on only).
    */
-  append(entries: AuditEntry[]): Promise<void> {
+  append(entries: AuditEntry[], trace?: CommitTrace): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     // One operation larger than the bound is still taken when nothing waits: it could never be written otherwise.
     if (this.queuedRecords > 0 && this.queuedRecords + entries.length > this.maxQueued) {
       return Promise.reject(new StoreUnavailableError(`audit queue full (${this.queuedRecords} records waiting)`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ entries, resolve, reject });
+      this.queue.push({ entries, trace, resolve, reject });
       this.queuedRecords += entries.length;
       if (!this.draining) void this.drain();
     });
@@ -236,13 +250,16 @@ export class AuditLog {
         }
         this.queuedRecords -= size;
         const entries = batch.flatMap((w) => w.entries);
+        const span = traceCommit(batch, entries.length);
         try {
           await this.writeWithinDeadline(entries);
+          span?.end();
           this.committing = true;
           this.lastCommitAt = this.now();
           this.onCommit(entries.length);
           for (const w of batch) w.resolve();
         } catch (err) {
+          span?.end(err as Error);
           for (const w of batch) w.reject(err);
           if (err instanceof StoreUnavailableError) {
             // Those waiting would meet the same store: they are refused now rather than after another deadline.
@@ -391,4 +408,16 @@ export class AuditLog {
     // The records are committed: a copy that cannot be written must not fail their requests.
     await this.file?.append({ seq: claims.seq, hash: claims.hash, at: new Date(claims.at).toISOString(), jws }).catch((err: unknown) => this.onFileError(err as Error));
   }
+}
+
+/** The span of one transaction, under the first traced request in it, linked to the others; none while tracing is off. */
+function traceCommit(batch: readonly Waiting[], records: number): { end(error?: Error): void } | undefined {
+  let first: CommitTrace | undefined;
+  let others: CommitTrace[] | undefined;
+  for (const w of batch) {
+    if (!w.trace) continue;
+    if (first) (others ??= []).push(w.trace);
+    else first = w.trace;
+  }
+  return first?.commit(records, others ?? []);
 }

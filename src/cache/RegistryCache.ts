@@ -1,5 +1,5 @@
 import type { ProvenanceRecord, RegistryName } from '../../connectors/types';
-import type { CacheBackend } from './backends';
+import type { CacheBackend, RoundTripTrace } from './backends';
 import type { Freshness } from '../config';
 import type { CacheCrypto } from './CacheCrypto';
 
@@ -50,13 +50,13 @@ export class RegistryCache<T extends Cached> {
   /**
    * Records for `ids`, in order: a record, null (not found), or the error of a failed
    * fetch. A record served past its TTL because the registry failed carries
-   * `provenance.stale = true`.
+   * `provenance.stale = true`. `trace` records the backend round trips under the request (tracing on only).
    */
-  async load(ids: readonly string[], fetch: (ids: readonly string[]) => Promise<Map<string, T>>): Promise<(T | null | Error)[]> {
+  async load(ids: readonly string[], fetch: (ids: readonly string[]) => Promise<Map<string, T>>, trace?: RoundTripTrace): Promise<(T | null | Error)[]> {
     const keys = ids.map((id) => this.crypto.keyFor(this.registry, id));
     let raw: (string | null)[];
     try {
-      raw = await this.backend.getMany(keys);
+      raw = await this.backend.getMany(keys, trace);
       this.observer.roundTrip('get');
     } catch {
       this.observer.error('get');
@@ -95,7 +95,7 @@ export class RegistryCache<T extends Cached> {
 
     if (toFetch.length > 0) {
       try {
-        const fetched = await this.fetchShared(toFetch.map((i) => ids[i] as string), fetch);
+        const fetched = await this.fetchShared(toFetch.map((i) => ids[i] as string), fetch, trace);
         for (const i of toFetch) results[i] = fetched.get(ids[i] as string) ?? null;
       } catch (err) {
         for (const i of toFetch) {
@@ -104,22 +104,22 @@ export class RegistryCache<T extends Cached> {
         }
       }
     }
-    if (refresh.length > 0) this.fetchShared(refresh, fetch).catch(() => {});
+    if (refresh.length > 0) this.fetchShared(refresh, fetch, trace).catch(() => {});
     return results as (T | null | Error)[];
   }
 
   /** Drops these records here and, through the backend, everywhere. */
-  async invalidate(ids: readonly string[]): Promise<void> {
+  async invalidate(ids: readonly string[], trace?: RoundTripTrace): Promise<void> {
     const keys = ids.map((id) => this.crypto.keyFor(this.registry, id));
     this.forget(keys);
     try {
-      await this.backend.deleteMany(keys);
+      await this.backend.deleteMany(keys, trace);
       this.observer.roundTrip('delete');
     } catch {
       this.observer.error('delete');
     }
     try {
-      await this.backend.publish(JSON.stringify({ keys }));
+      await this.backend.publish(JSON.stringify({ keys }), trace);
     } catch {
       this.observer.error('publish');
     }
@@ -132,14 +132,14 @@ export class RegistryCache<T extends Cached> {
     for (const [k, at] of this.invalidated) if (now - at > INVALIDATION_MEMORY_MS) this.invalidated.delete(k);
   }
 
-  private fetchShared(ids: readonly string[], fetch: (ids: readonly string[]) => Promise<Map<string, T>>): Promise<Map<string, T | null>> {
+  private fetchShared(ids: readonly string[], fetch: (ids: readonly string[]) => Promise<Map<string, T>>, trace: RoundTripTrace | undefined): Promise<Map<string, T | null>> {
     const own = ids.filter((id) => !this.inflight.has(id));
     if (own.length > 0) {
       const startedAt = this.now();
       const batch = fetch(own);
       // Written back in the background: the cache never delays an answer. Until it is
       // written, identical misses keep sharing the fetch rather than asking again.
-      const written = batch.then((found) => this.store(own, found, startedAt)).catch(() => {});
+      const written = batch.then((found) => this.store(own, found, startedAt, trace)).catch(() => {});
       for (const id of own) {
         const one = batch.then((found) => found.get(id) ?? null);
         this.inflight.set(id, one);
@@ -153,7 +153,7 @@ export class RegistryCache<T extends Cached> {
     return Promise.all(waits).then((records) => new Map(ids.map((id, i) => [id, records[i] ?? null])));
   }
 
-  private async store(ids: readonly string[], found: Map<string, T>, startedAt: number): Promise<void> {
+  private async store(ids: readonly string[], found: Map<string, T>, startedAt: number, trace: RoundTripTrace | undefined): Promise<void> {
     const f = this.freshness;
     const items: { key: string; value: string; ttlMs: number }[] = [];
     for (const id of ids) {
@@ -169,7 +169,7 @@ export class RegistryCache<T extends Cached> {
     }
     if (items.length === 0) return;
     try {
-      await this.backend.setMany(items);
+      await this.backend.setMany(items, trace);
       this.observer.roundTrip('set');
     } catch {
       this.observer.error('set');

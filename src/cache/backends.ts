@@ -1,6 +1,18 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CircuitBreaker, type BreakerState } from '../../connectors/CircuitBreaker';
 
+/** A backend call that is one Redis round trip (a batch is pipelined into one). */
+export type RoundTripOperation = 'get' | 'set' | 'delete' | 'publish' | 'increment';
+
+/**
+ * Records each Redis round trip as a span under the request it serves. Given per call,
+ * and only while tracing is on: without it a call costs nothing more.
+ */
+export interface RoundTripTrace {
+  /** Starts the span of one round trip of `commands` pipelined commands (one per key of a batch); `end` gets the error it failed with. */
+  roundTrip(operation: RoundTripOperation, commands: number): { end(error?: Error): void };
+}
+
 /**
  * Where sealed cache entries live. Two implementations: a bounded in-process LRU (the
  * embedded default) and Redis (single node or Cluster), shared by gateway instances.
@@ -8,11 +20,11 @@ import { CircuitBreaker, type BreakerState } from '../../connectors/CircuitBreak
 export interface CacheBackend {
   readonly kind: 'memory' | 'redis' | 'redis-cluster';
   /** One round trip for the batch (auto-pipelined per Redis node; no multi-key command). */
-  getMany(keys: string[]): Promise<(string | null)[]>;
-  setMany(items: { key: string; value: string; ttlMs: number }[]): Promise<void>;
-  deleteMany(keys: string[]): Promise<void>;
+  getMany(keys: string[], trace?: RoundTripTrace): Promise<(string | null)[]>;
+  setMany(items: { key: string; value: string; ttlMs: number }[], trace?: RoundTripTrace): Promise<void>;
+  deleteMany(keys: string[], trace?: RoundTripTrace): Promise<void>;
   /** Tells the other instances (Redis pub/sub); the memory backend has none to tell. */
-  publish(message: string): Promise<void>;
+  publish(message: string, trace?: RoundTripTrace): Promise<void>;
   onMessage(handler: (message: string) => void): void;
   /** Whether the backend answers now. */
   up(): boolean;
@@ -22,7 +34,7 @@ export interface CacheBackend {
 /** A counter shared by every gateway instance (rate limits), where there is a shared backend. */
 export interface SharedCounter {
   /** Adds `by` to the counter and returns its new value; the counter expires `ttlMs` after it was created. */
-  increment(key: string, by: number, ttlMs: number): Promise<number>;
+  increment(key: string, by: number, ttlMs: number, trace?: RoundTripTrace): Promise<number>;
 }
 
 /** Thrown instead of calling Redis while its breaker is open: the caller goes on without it at once. */
@@ -153,28 +165,34 @@ export class RedisBackend implements CacheBackend, SharedCounter {
     });
   }
 
-  getMany(keys: string[]): Promise<(string | null)[]> {
-    return this.guarded(() => Promise.all(keys.map((k) => this.client.get(k))));
+  getMany(keys: string[], trace?: RoundTripTrace): Promise<(string | null)[]> {
+    return this.guarded(() => Promise.all(keys.map((k) => this.client.get(k))), trace, 'get', keys.length);
   }
 
-  async setMany(items: { key: string; value: string; ttlMs: number }[]): Promise<void> {
-    await this.guarded(() => Promise.all(items.map((i) => this.client.set(i.key, i.value, 'PX', Math.max(1, Math.round(i.ttlMs))))));
+  async setMany(items: { key: string; value: string; ttlMs: number }[], trace?: RoundTripTrace): Promise<void> {
+    await this.guarded(() => Promise.all(items.map((i) => this.client.set(i.key, i.value, 'PX', Math.max(1, Math.round(i.ttlMs))))), trace, 'set', items.length);
   }
 
-  async deleteMany(keys: string[]): Promise<void> {
-    await this.guarded(() => Promise.all(keys.map((k) => this.client.unlink(k))));
+  async deleteMany(keys: string[], trace?: RoundTripTrace): Promise<void> {
+    await this.guarded(() => Promise.all(keys.map((k) => this.client.unlink(k))), trace, 'delete', keys.length);
   }
 
-  async publish(message: string): Promise<void> {
-    await this.guarded(() => this.client.publish(this.options.channel, message));
+  async publish(message: string, trace?: RoundTripTrace): Promise<void> {
+    await this.guarded(() => this.client.publish(this.options.channel, message), trace, 'publish', 1);
   }
 
-  increment(key: string, by: number, ttlMs: number): Promise<number> {
-    return this.guarded(async () => {
-      const count = await this.client.incrby(key, by);
-      if (count === by) await this.client.pexpire(key, ttlMs);
-      return count;
-    });
+  /** One span covers the counter's expiry too, set in a second round trip when the counter is new. */
+  increment(key: string, by: number, ttlMs: number, trace?: RoundTripTrace): Promise<number> {
+    return this.guarded(
+      async () => {
+        const count = await this.client.incrby(key, by);
+        if (count === by) await this.client.pexpire(key, ttlMs);
+        return count;
+      },
+      trace,
+      'increment',
+      1,
+    );
   }
 
   /** The breaker's state, for readiness. */
@@ -190,18 +208,21 @@ export class RedisBackend implements CacheBackend, SharedCounter {
     return this.client.status === 'ready' && this.breaker.state() === 'closed';
   }
 
-  /** One call through the breaker: skipped at once while it is open. */
-  private async guarded<T>(call: () => Promise<T>): Promise<T> {
+  /** One call through the breaker: skipped at once while it is open (no round trip, so no span). */
+  private async guarded<T>(call: () => Promise<T>, trace: RoundTripTrace | undefined, operation: RoundTripOperation, commands: number): Promise<T> {
     if (!this.breaker.tryAcquire()) {
       this.options.onSkipped?.();
       throw new CacheSkippedError();
     }
+    const span = trace?.roundTrip(operation, commands);
     try {
       const result = await call();
       this.breaker.succeeded();
+      span?.end();
       return result;
     } catch (err) {
       this.breaker.failed();
+      span?.end(err as Error);
       throw err;
     }
   }

@@ -11,7 +11,8 @@ import type { Logger } from '../logger';
 import type { GatewayMetrics } from '../metrics';
 import type { PersistedOperation } from '../persisted/manifest';
 import { persistedOperationsOnly } from '../persisted/persistedOperations';
-import { requestScope } from '../request/requestScope';
+import { createRequestScope } from '../request/requestScope';
+import type { Tracing } from '../tracing/Tracing';
 import { createRequestLogger } from './createRequestLogger';
 import { createDemoRouter } from './demo';
 import { createDevRouter } from './devRoutes';
@@ -34,6 +35,8 @@ export interface AppOptions {
   breakers: () => Record<RegistryName, BreakerState>;
   identityProvider?: DevIdentityProvider;
   persisted: ReadonlyMap<string, PersistedOperation> | null;
+  /** Spans for each request while tracing is on. */
+  tracing?: Tracing;
   /** The GraphQL server's handler, given the request logger to attach each request's context to. */
   graphql: (logger: ReturnType<typeof createRequestLogger>) => RequestHandler;
   /** The gateway's clock. */
@@ -90,7 +93,7 @@ export function createApp(options: AppOptions): express.Express {
   const requestLogger = createRequestLogger(logger);
 
   app.use(requestId);
-  app.use(requestScope);
+  app.use(createRequestScope(options.tracing));
   app.use(securityHeaders({ production: config.production, development: config.development }));
   app.use(corsAllowlist(config.corsOrigins));
   app.use((_req, res, next) => {

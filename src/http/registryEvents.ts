@@ -5,6 +5,7 @@ import type { Caches } from '../cache/createCaches';
 import { isPersonalId } from '../domain/personalId';
 import { routeErrorBody } from '../errors';
 import type { Logger } from '../logger';
+import { scopeOf } from '../request/requestScope';
 
 /** The signature a registry puts on a change event: `sha256=<hex HMAC of the body>`. */
 export function signRegistryEvent(secret: string, body: string): string {
@@ -64,7 +65,7 @@ export function createRegistryEventsRouter(options: RegistryEventsOptions): Rout
     }
     if (seen.has(event.eventId)) return refuse(res, 409, 'BAD_REQUEST', 'this event was received already');
     seen.set(event.eventId, at);
-    await options.caches.byRegistry(registry)?.invalidate(ids as string[]);
+    await options.caches.byRegistry(registry)?.invalidate(ids as string[], scopeOf(res)?.trace);
     options.logger.info({ registry, records: ids.length }, 'registry change: cache entries dropped');
     res.status(202).json({ invalidated: ids.length });
   });

@@ -1,4 +1,4 @@
-import type { SharedCounter } from '../cache/backends';
+import type { RoundTripTrace, SharedCounter } from '../cache/backends';
 
 export interface RateDecision {
   allowed: boolean;
@@ -35,14 +35,15 @@ export class RateLimiter {
     this.now = options.now ?? Date.now;
   }
 
-  async consume(rawKey: string, limit: number, windowMs: number, cost = 1): Promise<RateDecision> {
+  /** Counts `cost` events against `rawKey`; `trace` records the Redis round trip under the request (tracing on only). */
+  async consume(rawKey: string, limit: number, windowMs: number, cost = 1, trace?: RoundTripTrace): Promise<RateDecision> {
     const key = this.hashKey(rawKey);
     const now = this.now();
     const window = Math.floor(now / windowMs);
     const resetAt = (window + 1) * windowMs;
     if (this.shared) {
       try {
-        const count = await this.shared.increment(`${this.prefix}rl:${key}:${window}`, cost, windowMs + 1000);
+        const count = await this.shared.increment(`${this.prefix}rl:${key}:${window}`, cost, windowMs + 1000, trace);
         return { allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)) };
       } catch {
         // Redis unavailable or skipped: fall through to this process's own counters.

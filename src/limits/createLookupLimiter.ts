@@ -1,5 +1,6 @@
 import type { Caller } from '../auth/caller';
 import type { Bilingual } from '../bilingual';
+import type { RoundTripTrace } from '../cache/backends';
 import type { RateLimiter } from './RateLimiter';
 
 /** Citizens readable per window, and verifications per official. */
@@ -25,9 +26,10 @@ export interface LookupRefusal {
  * The one limiter every lookup counts against — reads, each subject of a prefilled
  * form, verifications — per official and per agency (a new official id does not reset
  * the agency's budget), or per citizen. Resolves null when allowed, or the refusal.
+ * `trace` records the shared counters' Redis round trips under the request (tracing on only).
  */
 export function createLookupLimiter(limiter: RateLimiter, limits: LookupLimits) {
-  return async (caller: Caller, lookups: number, verifications: number): Promise<LookupRefusal | null> => {
+  return async (caller: Caller, lookups: number, verifications: number, trace?: RoundTripTrace): Promise<LookupRefusal | null> => {
     if (caller.kind === 'anonymous') return null;
     const checks: [string, number, number, number, Bilingual][] = [];
     if (verifications > 0 && caller.kind === 'agency') {
@@ -42,7 +44,7 @@ export function createLookupLimiter(limiter: RateLimiter, limits: LookupLimits) 
       }
     }
     for (const [key, max, windowMs, cost, what] of checks) {
-      const decision = await limiter.consume(key, max, windowMs, cost);
+      const decision = await limiter.consume(key, max, windowMs, cost, trace);
       if (!decision.allowed) return { retryAfterSeconds: decision.retryAfterSeconds, what };
     }
     return null;

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Connectors } from '../../connectors/createConnectors';
 import type { CallContext } from '../../connectors/RegistryClient';
 import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
+import type { RoundTripTrace } from '../cache/backends';
 import type { Caches } from '../cache/createCaches';
 import type { RegistryCache } from '../cache/RegistryCache';
 
@@ -16,12 +17,15 @@ export interface Loaders {
   documents: DataLoader<string, HolderDocuments | null>;
 }
 
-export function createLoaders(connectors: Connectors, options: { maxBatchSize: number; caches?: Caches; call?: CallContext }): Loaders {
-  const { call } = options;
+export function createLoaders(
+  connectors: Connectors,
+  options: { maxBatchSize: number; caches?: Caches; call?: CallContext; /** Cache round trips as spans (tracing on only). */ trace?: RoundTripTrace },
+): Loaders {
+  const { call, trace } = options;
   const loader = <T extends { provenance: PersonRecord['provenance'] }>(fetch: (ids: readonly string[]) => Promise<Map<string, T>>, cache: RegistryCache<T> | null | undefined) =>
     new DataLoader<string, T | null>(
       async (ids) => {
-        if (cache) return cache.load(ids, fetch);
+        if (cache) return cache.load(ids, fetch, trace);
         try {
           const found = await fetch(ids);
           return ids.map((id) => found.get(id) ?? null);

@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { CallContext } from '../../connectors/RegistryClient';
 import type { RegistryName } from '../../connectors/types';
+import { noTracing, type RequestTrace, type Tracing } from '../tracing/Tracing';
 
 /** What the gateway keeps about one HTTP request while it is being served. */
 export interface RequestScope {
@@ -11,9 +12,11 @@ export interface RequestScope {
   parentSpanId: string;
   /** Calls made to each registry for this request, and their total time. */
   registries: Map<RegistryName, { calls: number; ms: number }>;
+  /** The request's spans while tracing is on; undefined (and every hook skipped) while it is off. */
+  trace?: RequestTrace;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 // Trace and span ids come from a pool of random bytes refilled in one call, as Node does
 // for randomUUID: one system call per 4 KiB instead of two or more per request.
@@ -40,24 +43,46 @@ export function scopeOf(res: Response): RequestScope | undefined {
   return res.locals.scope as RequestScope | undefined;
 }
 
-/** Opens the request's scope; continues an incoming valid traceparent. */
-export const requestScope: RequestHandler = (req, res, next) => {
-  const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
-  const valid = incoming && !/^0+$/.test(incoming[1] as string) && !/^0+$/.test(incoming[2] as string);
-  const scope: RequestScope = {
-    requestId: res.locals.requestId as string,
-    traceId: valid ? (incoming[1] as string) : randomHex(16),
-    parentSpanId: valid ? (incoming[2] as string) : randomHex(8),
-    registries: new Map(),
+/**
+ * Opens each request's scope; continues an incoming valid traceparent. With tracing on,
+ * the request's server span is a child of the caller's span and ends when the response does.
+ */
+export function createRequestScope(tracing: Tracing = noTracing): RequestHandler {
+  return (req, res, next) => {
+    const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
+    const valid = incoming && !/^0+$/.test(incoming[1] as string) && !/^0+$/.test(incoming[2] as string);
+    const scope: RequestScope = {
+      requestId: res.locals.requestId as string,
+      traceId: valid ? (incoming[1] as string) : randomHex(16),
+      parentSpanId: valid ? (incoming[2] as string) : randomHex(8),
+      registries: new Map(),
+      trace: undefined,
+    };
+    if (tracing.enabled) {
+      const trace = tracing.startRequest(
+        req.method,
+        req.path,
+        valid ? { traceId: incoming[1] as string, spanId: incoming[2] as string, sampled: (parseInt(incoming[3] as string, 16) & 1) === 1 } : null,
+      );
+      if (trace) {
+        scope.trace = trace;
+        // Without a caller's trace the SDK starts one of its own: logs and registries follow the span's.
+        scope.traceId = trace.traceId;
+        res.once('close', () => trace.end(res.statusCode));
+      }
+    }
+    res.locals.scope = scope;
+    next();
   };
-  res.locals.scope = scope;
-  next();
-};
+}
 
-/** For the registry client: each call a child span's traceparent, and where to add up timings. */
+/**
+ * For the registry client: each call a child span's traceparent, and where to add up
+ * timings. With tracing on, each attempt is a span of its own whose context is the traceparent sent.
+ */
 export function registryCallContext(scope: RequestScope | undefined): CallContext | undefined {
   if (!scope) return undefined;
-  return {
+  const call: CallContext = {
     get headers() {
       return { traceparent: `00-${scope.traceId}-${randomHex(8)}-01` };
     },
@@ -68,4 +93,7 @@ export function registryCallContext(scope: RequestScope | undefined): CallContex
       scope.registries.set(registry, t);
     },
   };
+  const trace = scope.trace;
+  if (trace) call.attempt = (registry, method, route, resend) => trace.attempt(registry, method, route, resend);
+  return call;
 }

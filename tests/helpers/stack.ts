@@ -3,6 +3,7 @@ import { loadOrGenerateDataset } from '../../mocks/data/datasetCache';
 import type { MockDataset } from '../../mocks/data/types';
 import { startMockRegistries, type MockRegistries } from '../../mocks/startMockRegistries';
 import type { RegistryName } from '../../connectors/types';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../../src/config';
 import { createGateway, type Gateway } from '../../src/createGateway';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,7 +61,7 @@ export function testDataset(): MockDataset {
  */
 export async function startStack(
   env: Record<string, string> = {},
-  options: { store?: 'postgres' | 'embedded'; mocks?: MockRegistries; now?: () => Date } = {},
+  options: { store?: 'postgres' | 'embedded'; mocks?: MockRegistries; now?: () => Date; traceExporter?: SpanExporter } = {},
 ): Promise<Stack> {
   const database = options.store === 'embedded' || env.DATABASE_URL ? null : await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
@@ -81,7 +82,7 @@ export async function startStack(
   // Logs are kept, at debug level, and checked for personal data when the stack stops.
   const logLines: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logLines.push(line) });
-  const gateway = await createGateway({ config, registryUrls: mocks.urls, logger, now: options.now });
+  const gateway = await createGateway({ config, registryUrls: mocks.urls, logger, now: options.now, traceExporter: options.traceExporter });
   const url = await gateway.listen();
   if (config.cache.webhookSecret && config.cache.mode !== 'off') {
     for (const server of Object.values(mocks.servers)) server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
