@@ -7,6 +7,7 @@ import { createDevIdentityProvider, type DevIdentityProvider } from './auth/crea
 import { createRemoteKeySet } from './auth/createRemoteKeySet';
 import { AccessLogReader } from './audit/AccessLogReader';
 import { AuditLog } from './audit/AuditLog';
+import { createCursorCodec } from './audit/createCursorCodec';
 import { createCaches, type Caches } from './cache/createCaches';
 import type { GatewayConfig } from './config';
 import { ConsentStore } from './consent/ConsentStore';
@@ -93,7 +94,7 @@ export async function createServices(
     onError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'store connection error'),
   });
   const consents = new ConsentStore(store, now);
-  const accessLog = new AccessLogReader(store);
+
   const keys = await loadKeyRing({
     dir: config.signingKeyDir,
     // Keys are provisioned like any secret; only development makes its own.
@@ -102,6 +103,7 @@ export async function createServices(
     publishRetiredForSeconds: Math.max(config.attestationTtlSeconds, config.audit.defaultRetentionDays * 86_400),
     now,
   });
+  const accessLog = new AccessLogReader(store, createCursorCodec(keys.chain));
   const audit = new AuditLog(store, keys, {
     ...config.audit,
     now,

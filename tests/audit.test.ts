@@ -251,11 +251,14 @@ describe('the audit trail', () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (let i = 0; i < 10; i++) {
-        const res: Awaited<ReturnType<Stack['graphql']>> = await stack.graphql('query($after: String) { myAccessLog(first: 1, after: $after) { edges { cursor node { at } } pageInfo { hasNextPage endCursor } } }', {
-          token,
-          variables: { after },
-        });
-        const page = res.body.data?.myAccessLog as { edges: { cursor: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+        const res: Awaited<ReturnType<Stack['graphql']>> = await stack.graphql(
+          'query($after: String) { myAccessLog(first: 1, after: $after) { edges { cursor node { at } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }',
+          { token, variables: { after } },
+        );
+        type PageInfo = { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+        const page = res.body.data?.myAccessLog as { edges: { cursor: string }[]; pageInfo: PageInfo };
+        expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
+        expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
         seen.push(...page.edges.map((e) => e.cursor));
         if (!page.pageInfo.hasNextPage) break;
         after = page.pageInfo.endCursor;
@@ -266,6 +269,9 @@ describe('the audit trail', () => {
       );
       expect(seen.length).toBe(Number(expected[0]?.n));
       expect(new Set(seen).size).toBe(seen.length);
+      // The cursors are opaque: none carries the trail's sequence numbers.
+      const seqs = await stack.gateway.store.query<{ seq: string }>('SELECT seq::text AS seq FROM audit_log WHERE subject_id = $1', [id]);
+      for (const c of seen) for (const { seq } of seqs) expect(Buffer.from(c.split('.')[1] ?? '', 'base64url').toString('latin1')).not.toContain(`:${seq}`);
     });
 
     it.each([

@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/createStore';
+import type { CursorCodec } from './createCursorCodec';
 
 export interface AccessLogRow {
   seq: number;
@@ -24,7 +25,7 @@ export interface AccessLogEdgeModel {
 
 export interface AccessLogPage {
   edges: AccessLogEdgeModel[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
 interface Row {
@@ -44,18 +45,13 @@ interface Row {
 
 const SELECT = `SELECT seq::text AS seq, recorded_at, caller_kind, caller_id, agency, purpose, case_id, subject_id, fields, registries, outcome, reason FROM audit_log`;
 
-export const encodeCursor = (seq: number) => Buffer.from(`audit:${seq}`).toString('base64url');
-
-/** The sequence number in a cursor, or null when the cursor is not one this API issued. */
-export function decodeCursor(cursor: string): number | null {
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(cursor)) return null;
-  const m = /^audit:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return m ? Number(m[1]) : null;
-}
-
 /** Reads of the audit trail for the two audiences: the citizen, and the agency's supervisors. */
 export class AccessLogReader {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    /** Cursors that tell nothing of the trail's size. */
+    readonly cursors: CursorCodec,
+  ) {}
 
   /** Who read this citizen's data, newest first; the citizen's own reads are left out. */
   forSubject(subjectId: string, first: number, before: number | null): Promise<AccessLogPage> {
@@ -64,6 +60,7 @@ export class AccessLogReader {
       [subjectId, before ?? Number.MAX_SAFE_INTEGER, first + 1],
       first,
       false,
+      before,
     );
   }
 
@@ -74,15 +71,16 @@ export class AccessLogReader {
       [agency, official, before ?? Number.MAX_SAFE_INTEGER, first + 1],
       first,
       true,
+      before,
     );
   }
 
-  private async page(sql: string, params: unknown[], first: number, internal: boolean): Promise<AccessLogPage> {
+  private async page(sql: string, params: unknown[], first: number, internal: boolean, before: number | null): Promise<AccessLogPage> {
     const rows = await this.db.query<Row>(sql, params);
     const edges = rows.slice(0, first).map((r) => {
       const seq = Number(r.seq);
       return {
-        cursor: encodeCursor(seq),
+        cursor: this.cursors.encode(seq),
         node: {
           seq,
           at: new Date(r.recorded_at),
@@ -100,6 +98,15 @@ export class AccessLogReader {
         },
       };
     });
-    return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges[edges.length - 1]?.cursor ?? null } };
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        // Pages go from the newest back: a page that starts after a cursor has newer entries before it.
+        hasPreviousPage: before !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
   }
 }

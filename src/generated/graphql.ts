@@ -391,10 +391,17 @@ export type MutationRevokeConsentArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** Where a page of the access log sits. Pages run from the newest entry back. */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the page's last (oldest) entry; null on an empty page. Cursors are opaque and say nothing of the trail's size. */
   endCursor: Maybe<Scalars['String']['output']>;
+  /** Older entries remain after this page: pass endCursor as after to read them. */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Newer entries come before this page (it was read with after). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the page's first (newest) entry; null on an empty page. */
+  startCursor: Maybe<Scalars['String']['output']>;
 };
 
 /** What an agency may read for one purpose: ask before asking for data. */
@@ -1100,6 +1107,8 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
 export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PermissionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Permission'] = ResolversParentTypes['Permission']> = {

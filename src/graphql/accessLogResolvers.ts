@@ -1,10 +1,9 @@
-import { decodeCursor } from '../audit/AccessLogReader';
 import { BadUserInputError, bilingual as bi } from '../errors';
 import { agencyOrPlaceholder } from '../policy/loadCatalogue';
 import type { AccessLogEntryResolvers, QueryResolvers } from '../generated/graphql';
 import type { GatewayContext } from './context';
 
-function page(first: number | null | undefined, after: string | null | undefined): { first: number; before: number | null } {
+function page(first: number | null | undefined, after: string | null | undefined, decodeCursor: (cursor: string) => number | null): { first: number; before: number | null } {
   const n = first ?? 20;
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new BadUserInputError(bi('must be between 1 and 100', 'số dòng mỗi trang từ 1 đến 100.'), { field: 'first' });
   if (after === null || after === undefined) return { first: n, before: null };
@@ -17,7 +16,7 @@ function page(first: number | null | undefined, after: string | null | undefined
 export const accessLogQueries: Pick<QueryResolvers<GatewayContext>, 'myAccessLog' | 'accessLog'> = {
   myAccessLog: (_parent, { first, after }, ctx) => {
     if (ctx.caller.kind !== 'citizen') throw new Error('myAccessLog is for citizen tokens (enforced by @roles)');
-    const p = page(first, after);
+    const p = page(first, after, (c) => ctx.accessLog.cursors.decode(c));
     return ctx.accessLog.forSubject(ctx.caller.personalId, p.first, p.before);
   },
   accessLog: (_parent, { first, after, official }, ctx) => {
@@ -25,7 +24,7 @@ export const accessLogQueries: Pick<QueryResolvers<GatewayContext>, 'myAccessLog
     if (official !== null && official !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(official)) {
       throw new BadUserInputError(bi('an official ID of letters, digits, ".", "_", "@" or "-"', 'mã cán bộ chỉ gồm chữ, số, dấu ".", "_", "@" hoặc "-".'), { field: 'official' });
     }
-    const p = page(first, after);
+    const p = page(first, after, (c) => ctx.accessLog.cursors.decode(c));
     return ctx.accessLog.forAgency(ctx.caller.agency, official ?? null, p.first, p.before);
   },
 };
