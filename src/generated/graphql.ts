@@ -38,15 +38,21 @@ export type Scalars = {
   PersonalId: { input: string; output: string; }
 };
 
+/** A page of an access log, newest first. */
 export type AccessLogConnection = {
   __typename?: 'AccessLogConnection';
+  /** The page's entries, at most `first` of them. */
   edges: Array<AccessLogEdge>;
+  /** Where the page sits and how to read the next one. */
   pageInfo: PageInfo;
 };
 
+/** One entry of an access log page, with the cursor to page from it. */
 export type AccessLogEdge = {
   __typename?: 'AccessLogEdge';
+  /** Opaque: pass it as `after` to read the entries older than this one. */
   cursor: Scalars['String']['output'];
+  /** The entry. */
   node: AccessLogEntry;
 };
 
@@ -55,7 +61,9 @@ export type AccessLogEntry = {
   __typename?: 'AccessLogEntry';
   /** The agency that read the data; null when a citizen did (a parent, under GUARDIAN). */
   agency: Maybe<Agency>;
+  /** When the operation was recorded, before its response left the gateway. */
   at: Scalars['DateTime']['output'];
+  /** Whether a citizen or an agency's official made the request. */
   callerKind: CallerKind;
   /** The dossier number the agency gave (X-Case-Id). */
   caseId: Maybe<Scalars['String']['output']>;
@@ -63,14 +71,19 @@ export type AccessLogEntry = {
   fields: Array<Scalars['String']['output']>;
   /** The official who read it: in an agency's own log only (internal control). */
   official: Maybe<Scalars['String']['output']>;
+  /** Whether data was disclosed, refused, or could not be returned. */
   outcome: AccessOutcome;
+  /** The purpose declared in X-Purpose; null for a citizen reading their own or their child's data without one. */
   purpose: Maybe<Purpose>;
+  /** Why it was DENIED (the code and rule of the refusal, e.g. FORBIDDEN:PURPOSE_GRANT) or FAILED (the error codes); null when DISCLOSED. */
   reason: Maybe<Scalars['String']['output']>;
+  /** The registries read for it (empty when nothing was read, e.g. a refusal). */
   registries: Array<Registry>;
   /** The citizen whose data it was: in an agency's own log only. */
   subjectId: Maybe<Scalars['PersonalId']['output']>;
 };
 
+/** What became of an operation's reading of one citizen's data. */
 export type AccessOutcome =
   /** The request was refused (the reason says why). */
   | 'DENIED'
@@ -113,13 +126,19 @@ export type AccessRule =
  */
 export type Address = {
   __typename?: 'Address';
+  /** The commune's code (xã, phường, đặc khu) in the units of `unitsAsOf`. */
   communeCode: Maybe<Scalars['String']['output']>;
+  /** The commune's name. */
   communeName: Maybe<Scalars['String']['output']>;
   /** The district: only in an address written in the three-level units before 2025-07-01. */
   districtName: Maybe<Scalars['String']['output']>;
+  /** The whole address as one line, as printed on forms. */
   full: Scalars['String']['output'];
+  /** House number, street, village or hamlet: what comes before the commune. */
   line: Maybe<Scalars['String']['output']>;
+  /** The province's two-digit code (tỉnh, thành phố trực thuộc trung ương). */
   provinceCode: Maybe<Scalars['String']['output']>;
+  /** The province's name. */
   provinceName: Maybe<Scalars['String']['output']>;
   /** The date from which the unit codes are valid; null for an address in the units before 2025-07-01. */
   unitsAsOf: Maybe<Scalars['Date']['output']>;
@@ -128,7 +147,9 @@ export type Address = {
 /** An organisation in the policy catalogue. */
 export type Agency = {
   __typename?: 'Agency';
+  /** The catalogue's code for it, as tokens name it (e.g. CA_HN). */
   code: Scalars['ID']['output'];
+  /** State agency or other organisation. */
   kind: AgencyKind;
   /** Vietnamese name. */
   name: Scalars['String']['output'];
@@ -136,11 +157,16 @@ export type Agency = {
 
 /** Whether an organisation is a state agency (sharing is the default) or not (consent, verification). */
 export type AgencyKind =
+  /** Another organisation (a bank, a hospital): needs the citizen's consent. */
   | 'NON_STATE'
+  /** A state agency: reads under its grants, recorded in the audit trail. */
   | 'STATE';
 
+/** Who made a request. */
 export type CallerKind =
+  /** An official of an agency or organisation. */
   | 'AGENCY'
+  /** A citizen, for themselves or (under GUARDIAN) for their child. */
   | 'CITIZEN';
 
 /**
@@ -154,6 +180,7 @@ export type Citizen = {
   documents: Maybe<Array<IssuedDocument>>;
   /** From the residence registry; null when the citizen belongs to no household (e.g. deceased). */
   household: Maybe<Household>;
+  /** Số định danh cá nhân: the 12-digit personal ID. */
   id: Scalars['PersonalId']['output'];
   /** From the population registry. */
   person: Maybe<Person>;
@@ -174,25 +201,37 @@ export type CitizenDocumentsArgs = {
 /** A citizen's consent to one agency reading their data for one purpose, until it expires or is revoked. */
 export type Consent = {
   __typename?: 'Consent';
+  /** The agency the consent lets read. */
   agency: Agency;
+  /** When it lapses. */
   expiresAt: Scalars['DateTime']['output'];
   /** Fields covered (schema coordinates); null means every field the purpose's grant allows. */
   fields: Maybe<Array<Scalars['String']['output']>>;
+  /** When the citizen gave it. */
   grantedAt: Scalars['DateTime']['output'];
+  /** Pass it to revokeConsent to withdraw the consent. */
   id: Scalars['ID']['output'];
+  /** The purpose it lets the agency read for. */
   purpose: Purpose;
+  /** When the citizen withdrew it; null unless revoked. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Whether it is in force today. */
   status: ConsentStatus;
 };
 
+/** Whether a consent is in force, judged on the gateway's date. */
 export type ConsentStatus =
+  /** In force. */
   | 'ACTIVE'
+  /** Past its expiresAt. */
   | 'EXPIRED'
+  /** Withdrawn by the citizen. */
   | 'REVOKED';
 
 /** The striking off of a permanent registration. */
 export type Deregistration = {
   __typename?: 'Deregistration';
+  /** The date of the striking off. */
   on: Scalars['Date']['output'];
   /** Lý do, as the registry writes it (Chết, Chuyển đi, ...). */
   reason: Scalars['String']['output'];
@@ -213,26 +252,38 @@ export type DocumentStatus =
   /** In force. */
   | 'VALID';
 
+/** Kinds of document the issued-document registry holds. */
 export type DocumentType =
+  /** Giấy khai sinh. */
   | 'BIRTH_CERTIFICATE'
+  /** Phiếu lý lịch tư pháp. */
   | 'CRIMINAL_RECORD_CERTIFICATE'
   /** Bản án, quyết định ly hôn: the court decision that ended a marriage. */
   | 'DIVORCE_DECISION'
+  /** Giấy phép lái xe. */
   | 'DRIVING_LICENCE'
+  /** Thẻ căn cước (or the older căn cước công dân). */
   | 'IDENTITY_CARD'
+  /** Giấy chứng nhận kết hôn. */
   | 'MARRIAGE_CERTIFICATE'
+  /** Hộ chiếu phổ thông. */
   | 'PASSPORT';
 
 /** Fields granted, as schema coordinates (`Person.fullName`), and document types. */
 export type FieldGrant = {
   __typename?: 'FieldGrant';
+  /** The kinds of document whose records may be read. */
   documentTypes: Array<DocumentType>;
+  /** Schema coordinates of the fields granted. */
   fields: Array<Scalars['String']['output']>;
 };
 
+/** The check of one field of VerifyCitizenInput. */
 export type FieldMatch = {
   __typename?: 'FieldMatch';
+  /** The input field checked (fullName, dateOfBirth, ...). */
   field: Scalars['String']['output'];
+  /** Whether it matched. */
   result: MatchResult;
 };
 
@@ -243,6 +294,7 @@ export type FormDefinition = {
   ageBelow: Maybe<Scalars['Int']['output']>;
   /** The form's number as printed: CT01, TK01a, Mẫu số 03/2013/TT-LLTP... */
   code: Scalars['String']['output'];
+  /** The form's fields in printed order. */
   fields: Array<FormFieldDefinition>;
   /** CT01, KHAI_SINH, LLTP_03, TK01 or TK01A. */
   id: Scalars['ID']['output'];
@@ -256,6 +308,7 @@ export type FormDefinition = {
   title: Scalars['String']['output'];
 };
 
+/** One field of a form as printed, or one table with its columns. */
 export type FormFieldDefinition = {
   __typename?: 'FormFieldDefinition';
   /** For a field the citizen types: the answers the printed form offers (Có / Không...). */
@@ -268,9 +321,11 @@ export type FormFieldDefinition = {
    * whatever this says. For a table: whether rows may be chosen or added.
    */
   editable: Scalars['Boolean']['output'];
+  /** The field's stable key (e.g. hoTen, ngaySinh), used in prefill answers and submissions. */
   key: Scalars['String']['output'];
   /** Vietnamese label, as printed on the form. */
   label: Scalars['String']['output'];
+  /** Whose data the field holds. */
   party: FormParty;
   /** Whether the registries can fill it (false: the citizen types it). */
   prefillable: Scalars['Boolean']['output'];
@@ -278,17 +333,23 @@ export type FormFieldDefinition = {
 
 /** Whose data a form field holds. */
 export type FormParty =
+  /** The citizen the form is about (người khai / người đề nghị). */
   | 'APPLICANT'
   /** The father of the child being registered: the applicant or their spouse. */
   | 'CHILD_FATHER'
   /** The mother of the child being registered: the applicant or their spouse. */
   | 'CHILD_MOTHER'
+  /** The applicant's father. */
   | 'FATHER'
+  /** The head of the applicant's household (chủ hộ). */
   | 'HOUSEHOLD_HEAD'
+  /** The members of the applicant's household (the table of CT01). */
   | 'HOUSEHOLD_MEMBERS'
   /** The parent filling the form for their child under 14 (TK01a): their own record. */
   | 'LEGAL_REPRESENTATIVE'
+  /** The applicant's mother. */
   | 'MOTHER'
+  /** The applicant's spouse, while married and living. */
   | 'SPOUSE';
 
 /** A form filled with what the registries hold, and an attestation over those values. */
@@ -299,18 +360,26 @@ export type FormPrefill = {
    * time and expiry; verify with /.well-known/jwks.json.
    */
   attestation: Scalars['String']['output'];
+  /** When the attestation stops being accepted by verifyPrefill. */
   expiresAt: Scalars['DateTime']['output'];
+  /** Every field of the form in printed order, filled or with the reason it is empty. */
   fields: Array<PrefilledField>;
+  /** The form prefilled. */
   formId: Scalars['ID']['output'];
   /** Keys of fields the registries could fill but did not (status other than FILLED and TO_BE_TYPED). */
   missing: Array<Scalars['String']['output']>;
+  /** The citizen the form is about. */
   subjectId: Scalars['PersonalId']['output'];
 };
 
+/** Giới tính, as the population registry records it. */
 export type Gender =
+  /** Nữ. */
   | 'FEMALE'
+  /** Nam. */
   | 'MALE';
 
+/** A consent to give: to whom, for what, which fields, until when. */
 export type GrantConsentInput = {
   /** Agency code, e.g. BV_BACHMAI. */
   agency: Scalars['ID']['input'];
@@ -325,16 +394,22 @@ export type GrantConsentInput = {
 /** A household (hộ gia đình) in the residence registry. */
 export type Household = {
   __typename?: 'Household';
+  /** The household's permanent address. */
   address: Maybe<Address>;
   /** Chủ hộ. */
   head: Maybe<Citizen>;
+  /** The residence registry's household identifier (số hộ). */
   id: Scalars['ID']['output'];
+  /** Everyone registered in the household, the head first: each reaches another citizen, one step from the household's member that was asked about. */
   members: Array<HouseholdMember>;
+  /** Where the record came from and how fresh it is. */
   provenance: Provenance;
 };
 
+/** A citizen registered in a household, with their relationship to its head. */
 export type HouseholdMember = {
   __typename?: 'HouseholdMember';
+  /** The member: reaches another citizen. */
   citizen: Citizen;
   /** Quan hệ với chủ hộ, as the registry writes it (Chủ hộ, Vợ, Con, ...). */
   relationshipToHead: Scalars['String']['output'];
@@ -343,10 +418,15 @@ export type HouseholdMember = {
 /** A document the state issued to the citizen. */
 export type IssuedDocument = {
   __typename?: 'IssuedDocument';
+  /** The registry's identifier of the document. */
   id: Scalars['ID']['output'];
+  /** Ngày cấp. */
   issuedOn: Scalars['Date']['output'];
+  /** Nơi cấp / cơ quan cấp: the issuing authority, as printed. */
   issuer: Scalars['String']['output'];
+  /** Số: the number printed on the document. */
   number: Scalars['String']['output'];
+  /** Where the record came from and how fresh it is. */
   provenance: Provenance;
   /** The document this one acts on: a divorce decision names the marriage certificate it dissolves. */
   refersTo: Maybe<Scalars['ID']['output']>;
@@ -354,25 +434,37 @@ export type IssuedDocument = {
   status: DocumentStatus;
   /** When the registry last changed its status from VALID, and why (in Vietnamese). */
   statusChangedOn: Maybe<Scalars['Date']['output']>;
+  /** Why its status changed, in Vietnamese (Báo mất, Thu hồi, Ly hôn...); null while VALID. */
   statusReason: Maybe<Scalars['String']['output']>;
   /** The document's name as printed (Thẻ căn cước, Bản án ly hôn, ...). */
   title: Maybe<Scalars['String']['output']>;
+  /** What kind of document it is. */
   type: DocumentType;
+  /** Có giá trị đến; null for a document without an end (a birth certificate). */
   validUntil: Maybe<Scalars['Date']['output']>;
 };
 
+/** Tình trạng hôn nhân, as the population registry records it. */
 export type MaritalStatus =
+  /** Đã ly hôn. */
   | 'DIVORCED'
+  /** Đã kết hôn. */
   | 'MARRIED'
+  /** Chưa kết hôn. */
   | 'SINGLE'
+  /** Góa (the spouse has died). */
   | 'WIDOWED';
 
+/** The check of one field. */
 export type MatchResult =
+  /** The value given is the registry's. */
   | 'MATCH'
+  /** The value given is not the registry's. */
   | 'MISMATCH'
   /** The registry has no record, or could not be reached. */
   | 'UNKNOWN';
 
+/** A citizen's changes to their consents. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Consents to an agency reading the caller's data for a purpose that needs consent. */
@@ -382,11 +474,13 @@ export type Mutation = {
 };
 
 
+/** A citizen's changes to their consents. */
 export type MutationGrantConsentArgs = {
   input: GrantConsentInput;
 };
 
 
+/** A citizen's changes to their consents. */
 export type MutationRevokeConsentArgs = {
   id: Scalars['ID']['input'];
 };
@@ -407,7 +501,9 @@ export type PageInfo = {
 /** What an agency may read for one purpose: ask before asking for data. */
 export type Permission = {
   __typename?: 'Permission';
+  /** The agency granted. */
   agency: Agency;
+  /** The purpose the grant is for. */
   purpose: Purpose;
   /** About citizens reached from the subject (household members, parents, ...), if any. */
   related: Maybe<FieldGrant>;
@@ -426,51 +522,72 @@ export type Permission = {
 /** The population registry's record of a citizen (Luật Căn cước 2023, Điều 9). */
 export type Person = {
   __typename?: 'Person';
+  /** Nơi đăng ký khai sinh: the authority that registered the birth. */
   birthRegistrationPlace: Maybe<Scalars['String']['output']>;
+  /** Nhóm máu, when the citizen declared it. */
   bloodType: Maybe<Scalars['String']['output']>;
+  /** Con: reaches other citizens, one step from this one. */
   children: Maybe<Array<Citizen>>;
+  /** Ngày, tháng, năm sinh. */
   dateOfBirth: Scalars['Date']['output'];
   /** Ngày chết; null while alive. A deceased citizen's documents that identify them read HOLDER_DECEASED. */
   dateOfDeath: Maybe<Scalars['Date']['output']>;
+  /** Thư điện tử, as the citizen declared it. */
   email: Maybe<Scalars['String']['output']>;
+  /** Dân tộc (sensitive personal data, NĐ 13/2023). */
   ethnicity: Maybe<Scalars['String']['output']>;
+  /** Cha: reaches another citizen, one step from this one. */
   father: Maybe<Citizen>;
   /** Họ, chữ đệm và tên khai sinh. */
   fullName: Scalars['String']['output'];
+  /** Giới tính. */
   gender: Gender;
   /** Quê quán. */
   hometown: Maybe<Scalars['String']['output']>;
   /** The 9-digit identity card number (CMND) issued before the 12-digit card, if any. */
   legacyIdNumber: Maybe<Scalars['String']['output']>;
+  /** Tình trạng hôn nhân. */
   maritalStatus: Maybe<MaritalStatus>;
+  /** Mẹ: reaches another citizen, one step from this one. */
   mother: Maybe<Citizen>;
+  /** Quốc tịch. */
   nationality: Scalars['String']['output'];
   /** Tên gọi khác. */
   otherNames: Maybe<Array<Scalars['String']['output']>>;
+  /** Số điện thoại, as the citizen declared it. */
   phoneNumber: Maybe<Scalars['String']['output']>;
   /** Nơi sinh, as recorded at birth registration (free text, in the units of the time). */
   placeOfBirth: Maybe<Scalars['String']['output']>;
   /** The province of birth in today's units (what the passport form asks for). */
   placeOfBirthProvince: Maybe<Scalars['String']['output']>;
+  /** Where the record came from and how fresh it is. */
   provenance: Provenance;
+  /** Tôn giáo; null for none (sensitive personal data, NĐ 13/2023). */
   religion: Maybe<Scalars['String']['output']>;
+  /** Vợ hoặc chồng, as the registry records the marriage: reaches another citizen, one step from this one. */
   spouse: Maybe<Citizen>;
 };
 
+/** Why a submitted form does not keep its prefill's attestation. */
 export type PrefillCheckFailure =
   /** The signature does not verify, or is not in the low-S form the gateway signs in. */
   | 'BAD_SIGNATURE'
+  /** The attestation is past its expiry: prefill the form again. */
   | 'EXPIRED'
   /** The attestation is of another form than the one the portal named. */
   | 'FORM_MISMATCH'
+  /** A locked value differs from the attested one (`alteredLockedFields` names them). */
   | 'LOCKED_FIELDS_ALTERED'
   /** Not a compact JWS of an attestation, or a submission that repeats a field key or a cell key. */
   | 'MALFORMED'
   /** The attestation is about another citizen than the one the portal named. */
   | 'SUBJECT_MISMATCH'
+  /** The attestation names a form the gateway does not know. */
   | 'UNKNOWN_FORM'
+  /** Signed by a key the gateway does not publish (retired too long ago, or not this gateway's). */
   | 'UNKNOWN_KEY';
 
+/** What became of one field of a prefill. */
 export type PrefillStatus =
   /**
    * The relative has died and the form asks for a living one (a widower's spouse): left
@@ -478,6 +595,7 @@ export type PrefillStatus =
    * LLTP_03 and TK01) are FILLED with the note "Đã mất".
    */
   | 'DECEASED'
+  /** Filled from the registries (`provenance` says from which). */
   | 'FILLED'
   /**
    * The registry holds the document, but none in force today (expired, revoked, reported
@@ -498,14 +616,21 @@ export type PrefillVerification = {
   __typename?: 'PrefillVerification';
   /** Keys of locked fields whose submitted value differs from the attested one. */
   alteredLockedFields: Array<Scalars['String']['output']>;
+  /** When the attestation stops being accepted. */
   expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** The form the attestation is of; null when it could not be read. */
   formId: Maybe<Scalars['ID']['output']>;
+  /** When the prefill was made. */
   issuedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why not, when `valid` is false. */
   reason: Maybe<PrefillCheckFailure>;
+  /** The citizen the attestation is about; null when it could not be read. */
   subjectId: Maybe<Scalars['PersonalId']['output']>;
+  /** Whether the submission keeps every locked value of a genuine, unexpired attestation. */
   valid: Scalars['Boolean']['output'];
 };
 
+/** One field of a prefilled form. */
 export type PrefilledField = {
   __typename?: 'PrefilledField';
   /**
@@ -513,7 +638,9 @@ export type PrefilledField = {
    * value they could not fill (status other than FILLED) is editable, for the citizen to type.
    */
   editable: Scalars['Boolean']['output'];
+  /** The field's key, as in FormFieldDefinition. */
   key: Scalars['String']['output'];
+  /** Vietnamese label, as printed on the form. */
   label: Scalars['String']['output'];
   /** Why a value is missing or how it is marked, in Vietnamese (Đã mất, Thẻ căn cước đã hết hạn...). */
   note: Maybe<Scalars['String']['output']>;
@@ -522,18 +649,23 @@ export type PrefilledField = {
    * is the permanent residence, or the temporary one where the person lives.
    */
   options: Maybe<Array<Scalars['String']['output']>>;
+  /** The registry record it came from; null when not filled. */
   provenance: Maybe<Provenance>;
   /**
    * For a table: one row per household member (CT01: none on the form by default, each
    * offered with `included: false`) or per registration in the residence history (LLTP_03).
    */
   rows: Maybe<Array<PrefilledRow>>;
+  /** Whether it was filled and, if not, why. */
   status: PrefillStatus;
+  /** The value as the form wants it written (dates as dd/mm/yyyy); null when not filled. */
   value: Maybe<Scalars['String']['output']>;
 };
 
+/** One row of a table field (a household member, a residence registration). */
 export type PrefilledRow = {
   __typename?: 'PrefilledRow';
+  /** The row's cells, one per column. */
   cells: Array<PrefilledField>;
   /** On the form by default; a row that is not is offered for the citizen to add. */
   included: Scalars['Boolean']['output'];
@@ -548,16 +680,20 @@ export type Provenance = {
   asOf: Scalars['DateTime']['output'];
   /** When the gateway read it from the registry. */
   fetchedAt: Scalars['DateTime']['output'];
+  /** Whether the gateway answered from its cache rather than asking the registry for this request. */
   fromCache: Scalars['Boolean']['output'];
+  /** The registry that holds the record. */
   registry: Registry;
 };
 
 /** A lawful purpose for reading citizen data, sent as `X-Purpose`. */
 export type Purpose = {
   __typename?: 'Purpose';
+  /** The code sent as X-Purpose (e.g. CT01_RESIDENCE). */
   code: Scalars['ID']['output'];
   /** Whether the citizen must have consented (grantConsent) before the agency may read. */
   consentRequired: Scalars['Boolean']['output'];
+  /** The law that allows reading for this purpose. */
   legalBasis: Scalars['String']['output'];
   /** How long records of disclosures for this purpose are kept. */
   retentionDays: Scalars['Int']['output'];
@@ -565,6 +701,7 @@ export type Purpose = {
   title: Scalars['String']['output'];
 };
 
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -613,6 +750,7 @@ export type Query = {
 };
 
 
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
 export type QueryAccessLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -620,28 +758,33 @@ export type QueryAccessLogArgs = {
 };
 
 
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
 export type QueryCitizenArgs = {
   id: Scalars['PersonalId']['input'];
 };
 
 
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
 export type QueryMyAccessLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
 export type QueryPrefillArgs = {
   formId: Scalars['ID']['input'];
   subjectId?: InputMaybe<Scalars['PersonalId']['input']>;
 };
 
 
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
 export type QueryVerifyCitizenArgs = {
   input: VerifyCitizenInput;
 };
 
 
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
 export type QueryVerifyPrefillArgs = {
   attestation: Scalars['String']['input'];
   formId: Scalars['ID']['input'];
@@ -652,13 +795,17 @@ export type QueryVerifyPrefillArgs = {
 /** One residence registration of a citizen's history. */
 export type Registration = {
   __typename?: 'Registration';
+  /** The registered address, in the units of its time. */
   address: Address;
+  /** Its first day. */
   from: Scalars['Date']['output'];
+  /** Permanent or temporary. */
   kind: RegistrationKind;
   /** Its last day; null while in force. */
   to: Maybe<Scalars['Date']['output']>;
 };
 
+/** The two kinds of residence registration. */
 export type RegistrationKind =
   /** Thường trú. */
   | 'PERMANENT'
@@ -685,7 +832,9 @@ export type Residence = {
   history: Maybe<Array<Registration>>;
   /** Nơi thường trú. */
   permanentAddress: Maybe<Address>;
+  /** When the permanent registration began. */
   permanentSince: Maybe<Scalars['Date']['output']>;
+  /** Where the record came from and how fresh it is. */
   provenance: Provenance;
   /** Số hồ sơ cư trú. */
   residenceRecordNumber: Maybe<Scalars['String']['output']>;
@@ -704,27 +853,38 @@ export type Role =
   /** A citizen; the token's subject is their personal ID. */
   | 'CITIZEN';
 
+/** One cell of a table row, as submitted. */
 export type SubmittedCell = {
+  /** The column's key. */
   key: Scalars['String']['input'];
+  /** The value submitted; null or absent for an empty cell. */
   value?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A field of the form as the citizen submitted it. */
 export type SubmittedField = {
+  /** The field's key, as in FormFieldDefinition. */
   key: Scalars['String']['input'];
+  /** For a table: the rows submitted, in order. */
   rows?: InputMaybe<Array<SubmittedRow>>;
+  /** The value submitted; null or absent for an empty field or a table. */
   value?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** One row of a table field, as submitted. */
 export type SubmittedRow = {
+  /** The row's cells. */
   cells: Array<SubmittedCell>;
 };
 
 /** Match / no match per field; never a registry value. */
 export type VerificationResult = {
   __typename?: 'VerificationResult';
+  /** When the registries were consulted. */
   checkedAt: Scalars['DateTime']['output'];
+  /** One check per field given, besides the personal ID. */
   fields: Array<FieldMatch>;
+  /** The answer as a whole. */
   verdict: VerificationVerdict;
 };
 
@@ -734,19 +894,28 @@ export type VerificationResult = {
  * dead, whatever the fields say (someone presenting their identity is not them).
  */
 export type VerificationVerdict =
+  /** The population registry records the citizen as dead. */
   | 'DECEASED'
+  /** Every field given matches. */
   | 'MATCH'
+  /** At least one field given does not match. */
   | 'MISMATCH'
+  /** Nothing mismatches, but something could not be checked (no record, or a registry unavailable). */
   | 'UNKNOWN';
 
 /** Values to check against the registries; give at least one besides the ID. */
 export type VerifyCitizenInput = {
+  /** The date of birth the citizen gave. */
   dateOfBirth?: InputMaybe<Scalars['Date']['input']>;
   /** The number of a valid identity card, passport or other document the citizen holds. */
   documentNumber?: InputMaybe<Scalars['String']['input']>;
+  /** The full name as the citizen gave it; compared ignoring case and extra spaces, but not diacritics. */
   fullName?: InputMaybe<Scalars['String']['input']>;
+  /** The gender the citizen gave. */
   gender?: InputMaybe<Gender>;
+  /** The permanent address as one line; an address in the units before 2025-07-01 matches the same place today. */
   permanentAddress?: InputMaybe<Scalars['String']['input']>;
+  /** The personal ID the citizen gave. */
   personalId: Scalars['PersonalId']['input'];
 };
 
