@@ -108,6 +108,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     identityProvider: services.identityProvider,
     persisted,
     tracing: services.tracing,
+    changeListeners: services.changeListeners,
     graphql: (requestLogger) =>
       expressMiddleware(apollo, {
         context: async (args) => {

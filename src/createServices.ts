@@ -26,6 +26,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createTracing } from './tracing/createTracing';
 import type { Tracing } from './tracing/Tracing';
+import type { RegistryChangeListener } from './http/registryEvents';
 
 /** Everything the gateway's requests use, created once at start-up. */
 export interface Services {
@@ -51,6 +52,8 @@ export interface Services {
   now: () => Date;
   /** Spans of each request, exported while tracing is on. */
   tracing: Tracing;
+  /** Work that follows a registry change event, after the cache entries are dropped. */
+  changeListeners: RegistryChangeListener[];
   /** Closes what the services hold open (store, cache, registry connections), then exports the spans still buffered. */
   close(): Promise<void>;
 }
@@ -169,6 +172,7 @@ export async function createServices(
     breakers,
     now,
     tracing,
+    changeListeners: [],
     async close() {
       await store.close();
       await caches.close();

@@ -20,7 +20,7 @@ import { createHealthRouter } from './healthRoutes';
 import { jsonErrors, requireJsonBody } from './jsonBodies';
 import { createPlaygroundRouter } from './playground';
 import { refuseAnonymous } from './refuseAnonymous';
-import { createRegistryEventsRouter } from './registryEvents';
+import { createRegistryEventsRouter, type RegistryChangeListener } from './registryEvents';
 import { requestId } from './requestId';
 import { corsAllowlist, securityHeaders } from './security';
 
@@ -39,6 +39,8 @@ export interface AppOptions {
   tracing?: Tracing;
   /** The GraphQL server's handler, given the request logger to attach each request's context to. */
   graphql: (logger: ReturnType<typeof createRequestLogger>) => RequestHandler;
+  /** Work that follows a registry change event, after the cache is cleared. */
+  changeListeners?: readonly RegistryChangeListener[];
   /** The gateway's clock. */
   now: () => Date;
   /** False while starting or draining. */
@@ -119,7 +121,7 @@ export function createApp(options: AppOptions): express.Express {
   // With an admin listener, /readyz and /metrics are on it only; /healthz stays on both.
   app.use(healthRouter(options, !config.admin));
   if (config.cache.webhookSecret && options.caches.kind !== 'off') {
-    app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches: options.caches, logger, now: () => options.now().getTime() }));
+    app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches: options.caches, logger, listeners: options.changeListeners ?? [], now: () => options.now().getTime() }));
   }
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.setHeader('cache-control', 'public, max-age=300');

@@ -3,7 +3,7 @@ import express, { Router } from 'express';
 import { REGISTRY_NAMES, type RegistryName } from '../../connectors/types';
 import type { Caches } from '../cache/createCaches';
 import { isPersonalId } from '../domain/personalId';
-import { routeErrorBody } from '../errors';
+import { bilingual, routeErrorBody } from '../errors';
 import type { Logger } from '../logger';
 import { scopeOf } from '../request/requestScope';
 
@@ -12,10 +12,28 @@ export function signRegistryEvent(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/** A registry's change event, once authenticated and accepted. */
+export interface RegistryChange {
+  registry: RegistryName;
+  /** Personal IDs of the citizens whose records changed. */
+  ids: readonly string[];
+  changedAt: Date;
+  eventId: string;
+}
+
+/**
+ * Work that follows a registry change besides dropping cache entries. A listener that
+ * throws makes the gateway answer 503 and forget the event id, so the registry's retry
+ * is accepted and the work is not lost; listeners must therefore be idempotent per eventId.
+ */
+export type RegistryChangeListener = (change: RegistryChange) => Promise<void>;
+
 export interface RegistryEventsOptions {
   secret: string;
   caches: Caches;
   logger: Logger;
+  /** Called in order after the cache entries are dropped. */
+  listeners?: readonly RegistryChangeListener[];
   /** How far an event's `changedAt` may be from the gateway's clock, either way. */
   maxAgeMs?: number;
   now?: () => number;
@@ -67,6 +85,16 @@ export function createRegistryEventsRouter(options: RegistryEventsOptions): Rout
     seen.set(event.eventId, at);
     await options.caches.byRegistry(registry)?.invalidate(ids as string[], scopeOf(res)?.trace);
     options.logger.info({ registry, records: ids.length }, 'registry change: cache entries dropped');
+    const change: RegistryChange = { registry, ids: ids as string[], changedAt: new Date(changedAt), eventId: event.eventId };
+    for (const listener of options.listeners ?? []) {
+      try {
+        await listener(change);
+      } catch (err) {
+        seen.delete(event.eventId);
+        options.logger.error({ registry, err: { name: (err as Error).name, message: (err as Error).message } }, 'registry change: follow-up failed; the registry will retry');
+        return res.status(503).json(routeErrorBody('UNAVAILABLE', bilingual('the change could not be processed; retry later', 'chưa xử lý được thay đổi; hãy gửi lại sau.')));
+      }
+    }
     res.status(202).json({ invalidated: ids.length });
   });
   return router;
