@@ -67,6 +67,29 @@ describe('life events, judged at read time', () => {
     });
   });
 
+  it("reads whether a document's holder lives only when its status is asked for, and records that registry", async () => {
+    const personas = new Set(stack.dataset.personas.map((p) => p.personalId));
+    const [id] = [...stack.dataset.documents].find(([pid, docs]) => !personas.has(pid) && !stack.dataset.people.get(pid)?.dateOfDeath && docs.some((d) => d.kind === 'HO_CHIEU' && d.status === 'VALID')) ?? [];
+    const token = await stack.agencyToken('XNC', ['passport.issue']);
+    const read = async (selection: string, requestId: string) => {
+      await stack.resetRegistryCalls();
+      const res = await stack.graphql(`query($id: PersonalId!) { citizen(id: $id) { documents { ${selection} } } }`, {
+        token,
+        variables: { id },
+        headers: { 'x-purpose': 'PASSPORT', 'x-request-id': requestId },
+      });
+      expect(res.body.errors).toBeUndefined();
+      const [row] = await stack.gateway.store.query<{ registries: string[] }>('SELECT registries FROM audit_log WHERE request_id = $1', [requestId]);
+      return { calls: await stack.registryCalls(), registries: row?.registries.sort() };
+    };
+    const numbers = await read('type number', 'status-unasked-1');
+    expect(numbers.calls).toMatchObject({ POPULATION: 0, DOCUMENTS: 1 });
+    expect(numbers.registries).toEqual(['DOCUMENTS']);
+    const statuses = await read('type number status', 'status-asked-1');
+    expect(statuses.calls.POPULATION).toBe(1);
+    expect(statuses.registries).toEqual(['DOCUMENTS', 'POPULATION']);
+  });
+
   it('reads no document past its validUntil as VALID, whatever the registry says', async () => {
     // Ten years on, most documents of the mock registries (frozen in 2026) have expired.
     ahead = 10 * 365 * 86_400_000;

@@ -210,7 +210,9 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
       const list = isListType(getNullableType(isNonNullType(def.type) ? def.type.ofType : def.type));
       const multiplier = state.multiplier * (list ? (facts.listSize(coordinate) ?? 1) : 1);
       const registry = facts.registry(coordinate);
-      result.cost += multiplier * (registry ? REGISTRY_WEIGHT : 1);
+      // A registry record is opened by a field of Citizen; a field that consults one further
+      // down (a document's status) reads a record that request reads once.
+      result.cost += multiplier * (registry && type.name === CITIZEN_TYPE ? REGISTRY_WEIGHT : 1);
 
       if (type === rootType) {
         const root: RootFieldSelection = { coordinate, responseKey, args, ownerReads: [] };

@@ -19,13 +19,18 @@ export function deceasedOn(dateOfDeath: string | null | undefined, today: string
   return !!dateOfDeath && dateOfDeath <= today;
 }
 
+/** Whether `doc`'s status depends on whether its holder lives (so the population registry must be read). */
+export function statusDependsOnHolder(doc: Pick<DocumentRecord, 'type' | 'status'>): boolean {
+  return !FINAL.has(doc.status) && PERSONAL_DOCUMENTS.has(doc.type);
+}
+
 /**
  * The status of `doc` on `today`. `holderDeathDate` is the holder's date of death, if
  * any (unknown counts as alive: the registry's own status still applies).
  */
 export function documentStatusOn(doc: Pick<DocumentRecord, 'type' | 'status' | 'validUntil'>, today: string, holderDeathDate: string | null | undefined): DocumentStatusOnDay {
   if (FINAL.has(doc.status)) return doc.status;
-  if (PERSONAL_DOCUMENTS.has(doc.type) && deceasedOn(holderDeathDate, today)) return 'HOLDER_DECEASED';
+  if (statusDependsOnHolder(doc) && deceasedOn(holderDeathDate, today)) return 'HOLDER_DECEASED';
   if (doc.status === 'EXPIRED' || (doc.validUntil !== null && doc.validUntil < today)) return 'EXPIRED';
   return 'VALID';
 }

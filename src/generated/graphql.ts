@@ -430,7 +430,7 @@ export type IssuedDocument = {
   provenance: Provenance;
   /** The document this one acts on: a divorce decision names the marriage certificate it dissolves. */
   refersTo: Maybe<Scalars['ID']['output']>;
-  /** Judged on the gateway's date, not passed through from the registry. */
+  /** Judged on the gateway's date, not passed through from the registry; for an identity card, passport or driving licence the population registry is read for whether the holder lives. */
   status: DocumentStatus;
   /** When the registry last changed its status from VALID, and why (in Vietnamese). */
   statusChangedOn: Maybe<Scalars['Date']['output']>;

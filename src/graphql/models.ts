@@ -1,8 +1,7 @@
 import type { DocumentRecord } from '../../connectors/types';
-import type { DocumentStatusOnDay } from '../domain/lifeStatus';
 
-/** An issued document as the API shows it: its status judged on the gateway's date. */
-export type IssuedDocumentModel = Omit<DocumentRecord, 'status'> & { status: DocumentStatusOnDay };
+/** An issued document as the registry holds it, with whose it is: its status is judged when asked for. */
+export type IssuedDocumentModel = DocumentRecord & { holderId: string };
 
 /**
  * Parent values of the citizen graph. A citizen is only a personal ID until one of

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { consentStatus } from '../consent/ConsentStore';
 import { agencyOrPlaceholder, purposeOrPlaceholder } from '../policy/loadCatalogue';
 import { todayInVietnam } from '../domain/dates';
-import { documentStatusOn, residenceOn } from '../domain/lifeStatus';
+import { documentStatusOn, residenceOn, statusDependsOnHolder } from '../domain/lifeStatus';
 import { contradictionWithRecord, parsePersonalId } from '../domain/personalId';
 import { settle } from '../request/createLoaders';
 import { BadUserInputError, notFound } from '../errors';
@@ -149,16 +149,23 @@ export const resolvers: Resolvers & EntityResolvers = {
       return record.household;
     },
     documents: async (c, { types }, ctx, info) => {
-      // A document that identifies its holder ends with them: the population registry says whether they live.
-      const [holder, person] = await Promise.all([ctx.loaders.documents.load(c.id), settle(ctx.loaders.person.load(c.id))]);
+      const holder = await ctx.loaders.documents.load(c.id);
       if (!holder) throw notFound('DOCUMENTS');
       warnIfStale(ctx, info, holder.provenance);
       // The purpose's grant may narrow the types; `types` narrows further.
       const allowed = types ?? allowedAccess(ctx).decision.documentTypes.get(responsePath(info));
       const documents = allowed ? holder.documents.filter((d) => allowed.includes(d.type)) : holder.documents;
+      return documents.map((d) => ({ ...d, holderId: c.id }));
+    },
+  },
+
+  IssuedDocument: {
+    status: async (d, _args, ctx) => {
       const today = todayInVietnam(ctx.now());
-      const death = person instanceof Error ? null : person?.dateOfDeath;
-      return documents.map((d) => ({ ...d, status: documentStatusOn(d, today, death) }));
+      if (!statusDependsOnHolder(d)) return documentStatusOn(d, today, null);
+      // A document that identifies its holder ends with them: the population registry says whether they live.
+      const person = await settle(ctx.loaders.person.load(d.holderId));
+      return documentStatusOn(d, today, person instanceof Error ? null : person?.dateOfDeath);
     },
   },
 
