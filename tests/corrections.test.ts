@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { RegistryName } from '../connectors/types';
+import { CorrectionStore } from '../src/corrections/CorrectionStore';
 import { ageOn } from '../src/domain/dates';
+import { createStore, type Store } from '../src/store/createStore';
 import { startStack, type GraphQLResponse, type Stack } from './helpers/stack';
 
 const REPORT = `mutation($i: ReportIncorrectDataInput!) {
@@ -482,5 +487,68 @@ describe('the correction route', () => {
       expect(res?.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(res?.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', messageVi: expect.stringContaining('đề nghị điều chỉnh') });
     });
+  });
+});
+
+describe('correction requests in the embedded store (PGlite)', () => {
+  let dir: string;
+  let store: Store;
+  let corrections: CorrectionStore;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gw-corrections-'));
+    store = await createStore({ databaseUrl: null, dataDir: dir });
+    corrections = new CorrectionStore(store, 5000);
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 8, 0, s));
+  const draft = (id: string, key: string) => ({
+    id,
+    subjectId: '001088000012',
+    reporterId: '001088000012',
+    idempotencyKey: key,
+    bodyHash: 'h',
+    field: 'Person.fullName',
+    registry: 'POPULATION' as const,
+    documentId: null,
+    proposedValue: 'Nguyễn Văn An',
+    note: null,
+    evidenceDocumentId: null,
+    createdAt: at(0),
+  });
+
+  it('runs the same SQL as PostgreSQL: one request per key, claimed by one forwarder, backed off, then followed to its decision', async () => {
+    const id = '6f1c0a52-3d4e-4f5a-9b6c-7d8e9fa0b1c2';
+    expect(await corrections.create(draft(id, 'embedded-0001'))).toMatchObject({ id, status: 'SUBMITTED', history: [{ status: 'SUBMITTED' }] });
+    expect(await corrections.create(draft('0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 'embedded-0001'))).toBeNull();
+    expect((await corrections.openFor(['001088000012'])).map((o) => o.field)).toEqual(['Person.fullName']);
+
+    const claimed = await corrections.claimForForwarding({ now: at(1), leaseUntil: at(61), limit: 10 });
+    expect(claimed.map((c) => c.id)).toEqual([id]);
+    // Leased: no second forwarder, even when forced.
+    expect(await corrections.claimForForwarding({ ids: [id], force: true, now: at(2), leaseUntil: at(62), limit: 1 })).toEqual([]);
+    await corrections.forwardFailed(id, at(30));
+    expect(await corrections.claimForForwarding({ now: at(3), leaseUntil: at(63), limit: 10 })).toEqual([]);
+    expect((await corrections.claimForForwarding({ now: at(31), leaseUntil: at(91), limit: 10 })).map((c) => c.forwardAttempts)).toEqual([1]);
+
+    const received = await corrections.recordRegistryState(id, { status: 'RECEIVED', reason: null, history: [{ status: 'RECEIVED', at: at(32), reason: null }] }, at(32), true);
+    expect(received).toEqual(['RECEIVED']);
+    expect(await corrections.awaitingRegistry({ registry: 'POPULATION', subjectIds: ['001088000012'], limit: 10 })).toHaveLength(1);
+    const rejected = await corrections.recordRegistryState(
+      id,
+      { status: 'REJECTED', reason: 'Không đủ căn cứ.', history: [{ status: 'RECEIVED', at: at(32), reason: null }, { status: 'REJECTED', at: at(40), reason: 'Không đủ căn cứ.' }] },
+      at(41),
+      false,
+    );
+    expect(rejected).toEqual(['REJECTED']);
+    // A decision stands, whatever a late answer says.
+    await corrections.recordRegistryState(id, { status: 'IN_REVIEW', reason: null, history: [] }, at(42), false);
+    const [kept] = await corrections.forSubject('001088000012', 5);
+    expect(kept).toMatchObject({ status: 'REJECTED', reason: 'Không đủ căn cứ.', forwardedAt: at(32) });
+    expect(kept?.history.map((h) => h.status)).toEqual(['SUBMITTED', 'RECEIVED', 'REJECTED']);
+    expect(await corrections.openFor(['001088000012'])).toEqual([]);
   });
 });
