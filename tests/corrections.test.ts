@@ -473,7 +473,7 @@ describe('the correction route', () => {
       expect(by.get('Residence.permanentAddress')).toMatchObject({ registry: 'RESIDENCE', kind: 'TEXT' });
       expect(by.get('Household.address')).toMatchObject({ registry: 'RESIDENCE', kind: 'TEXT' });
       expect(by.get('IssuedDocument.validUntil')).toMatchObject({ registry: 'DOCUMENTS', kind: 'DATE', perDocument: true });
-      for (const notAValue of ['Citizen.id', 'Person.father', 'Person.children', 'Person.otherNames', 'Person.provenance', 'Household.id', 'Household.members', 'IssuedDocument.id', 'IssuedDocument.provenance', 'Residence.history']) {
+      for (const notAValue of ['Citizen.id', 'Person.father', 'Person.children', 'Person.otherNames', 'Person.provenance', 'Household.id', 'Household.members', 'IssuedDocument.id', 'IssuedDocument.provenance', 'IssuedDocument.status', 'Residence.history']) {
         expect(by.has(notAValue)).toBe(false);
       }
     });

@@ -44,7 +44,8 @@ const MAX_TEXT = 300;
  * something (its own `@access` rule, or, for the parts of a document, the rule of
  * `Citizen.documents`) and holds a value: a date, an enum, a string, or a value object
  * whose parts are all plain (an address). Identifiers (`ID`), lists, relationships to
- * other citizens and provenance are not values a citizen corrects. The owning registry
+ * other citizens and provenance are not values a citizen corrects, nor is a value the
+ * gateway judges with another registry (a field with a `@registry` of its own). The owning registry
  * is the `@registry` of the citizen's field, so a new field of a registry record is
  * correctable, with its registry, as soon as it is declared.
  */
@@ -63,6 +64,9 @@ export function correctableFields(schema: GraphQLSchema, facts: SchemaFacts): Re
     const viaRule = facts.rule(viaCoordinate);
     for (const field of Object.values(record.getFields())) {
       const coordinate = `${record.name}.${field.name}`;
+      // A field that consults another registry (a document's status: does its holder live?) is judged, not held.
+      const consults = facts.registry(coordinate);
+      if (consults && consults !== registry) continue;
       const own = facts.rule(coordinate);
       const [rule, governedBy] = isDisclosure(own) ? [own, coordinate] : own === 'INHERIT' && isDisclosure(viaRule) ? [viaRule, viaCoordinate] : [null, null];
       if (!rule || !governedBy) continue;
