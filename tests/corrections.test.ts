@@ -227,6 +227,17 @@ describe('the correction route', () => {
     });
   });
 
+  describe('who sees which dispute', () => {
+    it('lists a dispute only to those who may read the field: the citizen sees it, an agency not granted the field does not', async () => {
+      // The citizen of the idempotent report above has an open request about their hometown.
+      const subject = stack.persona('divorced');
+      const own = await stack.graphql('{ me { person { provenance { disputedFields } } } }', { token: await stack.citizenToken(subject) });
+      expect(own.body.data?.me).toEqual({ person: { provenance: { disputedFields: ['Person.hometown'] } } });
+      // CT01_RESIDENCE grants Person.fullName but not Person.hometown.
+      expect((await asAgency(subject)).person?.provenance.disputedFields).toEqual([]);
+    });
+  });
+
   describe('a rejected request', () => {
     it('reads REJECTED with the registry\'s reason in Vietnamese, learnt by the periodic look-up, and the marker is gone', async () => {
       const subject = stack.persona('household-of-five');
