@@ -1,4 +1,5 @@
 import { CircuitBreaker, type BreakerState } from './CircuitBreaker';
+import { CorrectionsConnector } from './CorrectionsConnector';
 import { DocumentsConnector } from './DocumentsConnector';
 import { PopulationConnector } from './PopulationConnector';
 import { RegistryClient, type UpstreamObserver } from './RegistryClient';
@@ -26,6 +27,8 @@ export interface Connectors {
   population: PopulationConnector;
   residence: ResidenceConnector;
   documents: DocumentsConnector;
+  /** Each registry's correction desk, over the same clients (deadlines, retries, breakers). */
+  corrections: CorrectionsConnector;
   /** One client (and breaker) per registry, for health reporting. */
   clients: Record<RegistryName, RegistryClient>;
 }
@@ -57,6 +60,7 @@ export function createConnectors(options: ConnectorsOptions): Connectors {
     population: new PopulationConnector({ client: clients.POPULATION, ...common }),
     residence: new ResidenceConnector({ client: clients.RESIDENCE, ...common }),
     documents: new DocumentsConnector({ client: clients.DOCUMENTS, ...common }),
+    corrections: new CorrectionsConnector(clients),
     clients,
   };
 }

@@ -41,7 +41,7 @@ export interface RegistryStats {
   byRoute: Record<string, number>;
   /** Requests whose client went away before an answer (timeouts, aborts). */
   aborted: number;
-  /** Change events delivered to webhooks, and those that failed. */
+  /** Change events delivered to webhooks, and delivery attempts that failed (5xx and network failures are tried again, up to 8 times). */
   webhooksSent: number;
   webhookFailures: number;
   /** The W3C traceparent headers of the last data requests (at most 20). */
@@ -77,6 +77,10 @@ export interface RegistryServer {
 }
 
 const MAX_BODY_BYTES = 1_000_000;
+/** Deliveries of one change event to a subscriber that keeps failing, the first included. */
+const WEBHOOK_ATTEMPTS = 8;
+/** Wait before the second delivery; it doubles for each one after (0.1 s to 6.4 s, 12.7 s in all). */
+const WEBHOOK_RETRY_BASE_MS = 100;
 
 /** A registry error body in the style of resource-oriented APIs. */
 export function errorReply(status: number, reason: string, message: string): Reply {
@@ -96,20 +100,43 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
   const emptyStats = (): RegistryStats => ({ requests: 0, byRoute: {}, aborted: 0, webhooksSent: 0, webhookFailures: 0, traceparents: [] });
   let stats: RegistryStats = emptyStats();
   const webhooks: Webhook[] = [];
+  const retries = new Set<NodeJS.Timeout>();
+  /** One delivery attempt; a subscriber that is down or answers 5xx gets the same event again, later. */
+  const deliver = (hook: Webhook, body: string, attempt: number): void => {
+    const again = () => {
+      if (attempt + 1 >= WEBHOOK_ATTEMPTS) return;
+      const timer = setTimeout(() => {
+        retries.delete(timer);
+        deliver(hook, body, attempt + 1);
+      }, WEBHOOK_RETRY_BASE_MS * 2 ** attempt);
+      timer.unref();
+      retries.add(timer);
+    };
+    fetch(hook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-registry-signature': signRegistryEvent(hook.secret, body) },
+      body,
+      signal: AbortSignal.timeout(2000),
+    }).then(
+      (res) => {
+        if (res.ok) {
+          stats.webhooksSent++;
+          return;
+        }
+        stats.webhookFailures++;
+        // A refusal (bad signature, replay, stale date) will not change; a failure may.
+        if (res.status >= 500 || res.status === 429) again();
+      },
+      () => {
+        stats.webhookFailures++;
+        again();
+      },
+    );
+  };
   const notify = (ids: string[]): void => {
     // Each event is unique and dated, so that a receiver can refuse a replayed or stale one.
     const body = JSON.stringify({ registry: options.name, ids, changedAt: new Date().toISOString(), eventId: randomUUID() });
-    for (const hook of webhooks) {
-      fetch(hook.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-registry-signature': signRegistryEvent(hook.secret, body) },
-        body,
-        signal: AbortSignal.timeout(2000),
-      }).then(
-        (res) => (res.ok ? stats.webhooksSent++ : stats.webhookFailures++),
-        () => stats.webhookFailures++,
-      );
-    }
+    for (const hook of webhooks) deliver(hook, body, 0);
   };
   const hanging = new Set<ServerResponse>();
   let baseUrl = '';
@@ -256,6 +283,8 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     close: () =>
       new Promise((resolve) => {
         for (const res of hanging) res.destroy();
+        for (const timer of retries) clearTimeout(timer);
+        retries.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

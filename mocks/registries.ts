@@ -1,4 +1,5 @@
 import { legacyProvince, province } from '../src/domain/provinces';
+import { createCorrectionsDesk, type CorrectionTarget } from './createCorrectionsDesk';
 import { createRegistryServer, errorReply, type Reply, type RegistryServer, type Route } from './createRegistryServer';
 import { UNITS_AS_OF } from './data/randomAddress';
 import { MOCK_DOCUMENT_STATUSES, type MockAddress, type MockDataset, type MockDocument, type MockDocumentStatus, type MockHousehold, type MockPerson, type MockRegistration, type MockResidence } from './data/types';
@@ -154,8 +155,62 @@ export function createPopulationRegistry(d: MockDataset, options: RegistryOption
       },
     },
   ];
-  return createRegistryServer({ name: 'population', routes, adminRoutes, latency: options.latency });
+  const desk = createCorrectionsDesk({
+    owns: (field) => field.startsWith('Person.'),
+    knows: ({ personalId }) => d.people.has(personalId),
+    apply: ({ personalId, field }, value) => {
+      const p = d.people.get(personalId);
+      const set = PERSON_FIELDS[field];
+      if (!p) return { error: 'no such citizen' };
+      if (!set) return { error: 'this field is not corrected at this desk: reject the request with a reason' };
+      const error = set(p, value);
+      if (error) return { error };
+      p.updatedAt = new Date().toISOString();
+      return { changed: [p.id] };
+    },
+  });
+  return createRegistryServer({ name: 'population', routes: [...routes, ...desk.routes], adminRoutes: [...adminRoutes, ...desk.adminRoutes], latency: options.latency });
 }
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const setText = <T>(write: (record: T, value: string) => void) => (record: T, value: string) => {
+  write(record, value);
+  return null;
+};
+const setDate = <T>(write: (record: T, value: string) => void) => (record: T, value: string) => {
+  if (!ISO_DATE.test(value)) return 'a date is written yyyy-mm-dd';
+  write(record, value);
+  return null;
+};
+const setOneOf = <T, V extends string>(values: readonly V[], write: (record: T, value: V) => void) => (record: T, value: string) => {
+  if (!values.includes(value as V)) return `one of ${values.join(', ')}`;
+  write(record, value as V);
+  return null;
+};
+
+/**
+ * The fields of a citizen's record an officer can correct at the population registry's
+ * desk, by the gateway's names; others (the province of birth, derived from the place; a
+ * death, recorded by the civil-status office) are corrected by other procedures.
+ */
+const PERSON_FIELDS: Readonly<Record<string, (p: MockPerson, value: string) => string | null>> = {
+  'Person.fullName': setText((p, v) => (p.fullName = v)),
+  'Person.dateOfBirth': setDate((p, v) => (p.dateOfBirth = v)),
+  'Person.gender': setOneOf(['MALE', 'FEMALE'] as const, (p, v) => (p.gender = v)),
+  'Person.placeOfBirth': setText((p, v) => (p.placeOfBirth = v)),
+  'Person.birthRegistrationPlace': setText((p, v) => (p.birthRegistrationPlace = v)),
+  'Person.hometown': setText((p, v) => (p.hometown = v)),
+  'Person.ethnicity': setText((p, v) => (p.ethnicity = v)),
+  'Person.religion': setText((p, v) => (p.religion = v)),
+  'Person.nationality': setText((p, v) => (p.nationality = v)),
+  'Person.bloodType': setText((p, v) => (p.bloodType = v)),
+  'Person.legacyIdNumber': setText((p, v) => (p.legacyIdNumber = v)),
+  'Person.maritalStatus': setOneOf(['SINGLE', 'MARRIED', 'DIVORCED', 'WIDOWED'] as const, (p, v) => (p.maritalStatus = v)),
+  'Person.phoneNumber': setText((p, v) => (p.phone = v)),
+  'Person.email': setText((p, v) => (p.email = v)),
+  'Person.placeOfBirthProvince': () => 'the province of birth follows from the place of birth: correct that instead',
+  'Person.dateOfDeath': () => 'a death is recorded by the civil-status office, not corrected here',
+};
 
 // ----------------------------------------------------------------- residence
 
@@ -280,25 +335,84 @@ export function createResidenceRegistry(d: MockDataset, options: RegistryOptions
         if (!h) return errorReply(404, 'NOT_FOUND', 'household not found');
         const line = (body as Record<string, unknown> | undefined)?.line;
         if (typeof line !== 'string' || line.trim() === '' || line.length > 200) return errorReply(400, 'INVALID_ARGUMENT', 'body must be {"line": "<new address line>"}');
-        const now = new Date().toISOString();
-        const address = { ...h.address, line };
-        h.address = address;
-        h.updatedAt = now;
-        for (const m of h.members) {
-          const r = d.residences.get(m.personalId);
-          if (!r?.permanent) continue;
-          if (r.current === r.permanent.address) r.current = address;
-          r.permanent = { ...r.permanent, address };
-          // A correction of the current registration, not a move: the open history entry follows it.
-          r.history = r.history.map((x) => (x.kind === 'PERMANENT' && x.to === null ? { ...x, address } : x));
-          r.updatedAt = now;
-        }
+        moveHousehold(d, h, line, new Date().toISOString());
         notify(h.members.map((m) => m.personalId));
         return { status: 200, body: householdResource(d, h) };
       },
     },
   ];
-  return createRegistryServer({ name: 'residence', routes, adminRoutes, latency: options.latency });
+  const desk = createCorrectionsDesk({
+    owns: (field) => field.startsWith('Residence.') || field.startsWith('Household.'),
+    knows: ({ personalId }) => d.residences.has(personalId),
+    apply: ({ personalId, field }, value) => {
+      const r = d.residences.get(personalId);
+      if (!r) return { error: 'no such resident' };
+      const now = new Date().toISOString();
+      if (field === 'Household.address') {
+        const h = r.householdId ? d.households.get(r.householdId) : undefined;
+        if (!h) return { error: 'the resident belongs to no household' };
+        moveHousehold(d, h, value, now);
+        return { changed: h.members.map((m) => m.personalId) };
+      }
+      const set = RESIDENCE_FIELDS[field];
+      if (!set) return { error: 'this field is not corrected at this desk: reject the request with a reason' };
+      const error = set(r, value);
+      if (error) return { error };
+      r.updatedAt = now;
+      return { changed: [r.personalId] };
+    },
+  });
+  return createRegistryServer({ name: 'residence', routes: [...routes, ...desk.routes], adminRoutes: [...adminRoutes, ...desk.adminRoutes], latency: options.latency });
+}
+
+/** A resident's address with a corrected line (what precedes the commune); the units stay. */
+function withLine(address: MockAddress, line: string): MockAddress {
+  return { ...address, line };
+}
+
+/** The fields of a resident's record an officer can correct at the residence registry's desk. */
+const RESIDENCE_FIELDS: Readonly<Record<string, (r: MockResidence, value: string) => string | null>> = {
+  'Residence.permanentAddress': (r, v) => {
+    if (!r.permanent) return 'no permanent registration to correct';
+    const address = withLine(r.permanent.address, v);
+    if (r.current === r.permanent.address) r.current = address;
+    r.history = r.history.map((x) => (x.kind === 'PERMANENT' && x.to === null ? { ...x, address } : x));
+    r.permanent = { ...r.permanent, address };
+    return null;
+  },
+  'Residence.temporaryAddress': (r, v) => {
+    if (!r.temporary) return 'no temporary registration to correct';
+    const address = withLine(r.temporary.address, v);
+    if (r.current === r.temporary.address) r.current = address;
+    r.history = r.history.map((x) => (x.kind === 'TEMPORARY' && x.to === r.temporary?.expiresOn ? { ...x, address } : x));
+    r.temporary = { ...r.temporary, address };
+    return null;
+  },
+  'Residence.currentAddress': (r, v) => {
+    if (!r.current) return 'no current address to correct';
+    r.current = withLine(r.current, v);
+    return null;
+  },
+  'Residence.residenceRecordNumber': setText((r, v) => (r.residenceRecordNumber = v)),
+  'Residence.permanentSince': (r, v) => (r.permanent ? setDate<MockResidence>((x, date) => ((x.permanent as NonNullable<MockResidence['permanent']>).registeredOn = date))(r, v) : 'no permanent registration to correct'),
+  'Residence.temporarySince': (r, v) => (r.temporary ? setDate<MockResidence>((x, date) => ((x.temporary as NonNullable<MockResidence['temporary']>).registeredOn = date))(r, v) : 'no temporary registration to correct'),
+  'Residence.temporaryUntil': (r, v) => (r.temporary ? setDate<MockResidence>((x, date) => ((x.temporary as NonNullable<MockResidence['temporary']>).expiresOn = date))(r, v) : 'no temporary registration to correct'),
+};
+
+/** A household's address line changed: every member's permanent address follows it. */
+function moveHousehold(d: MockDataset, h: MockHousehold, line: string, now: string): void {
+  const address = { ...h.address, line };
+  h.address = address;
+  h.updatedAt = now;
+  for (const m of h.members) {
+    const r = d.residences.get(m.personalId);
+    if (!r?.permanent) continue;
+    if (r.current === r.permanent.address) r.current = address;
+    r.permanent = { ...r.permanent, address };
+    // A correction of the current registration, not a move: the open history entry follows it.
+    r.history = r.history.map((x) => (x.kind === 'PERMANENT' && x.to === null ? { ...x, address } : x));
+    r.updatedAt = now;
+  }
 }
 
 // ----------------------------------------------------------------- documents
@@ -307,6 +421,18 @@ function holderResource(holderId: string, docs: MockDocument[]): unknown {
   const updatedAt = docs.reduce((latest, doc) => (doc.updatedAt > latest ? doc.updatedAt : latest), '2025-01-10T00:00:00Z');
   return { holderId, documents: docs, updatedAt };
 }
+
+/**
+ * The fields of a document an officer can correct at the issued-document registry's desk;
+ * its status is changed by its issuer (revoked, reported lost), not by a correction.
+ */
+const DOCUMENT_FIELDS: Readonly<Record<string, (doc: MockDocument, value: string) => string | null>> = {
+  'IssuedDocument.number': setText((doc, v) => (doc.number = v)),
+  'IssuedDocument.issuedOn': setDate((doc, v) => (doc.issuedOn = v)),
+  'IssuedDocument.issuer': setText((doc, v) => (doc.issuingAuthority = v)),
+  'IssuedDocument.validUntil': setDate((doc, v) => (doc.expiresOn = v)),
+  'IssuedDocument.title': setText((doc, v) => (doc.title = v)),
+};
 
 /** The issued-document registry: what the state has issued to each holder. */
 export function createDocumentsRegistry(d: MockDataset, options: RegistryOptions = {}): RegistryServer {
@@ -357,5 +483,20 @@ export function createDocumentsRegistry(d: MockDataset, options: RegistryOptions
       },
     },
   ];
-  return createRegistryServer({ name: 'documents', routes, adminRoutes, latency: options.latency });
+  const held = ({ personalId, documentId }: CorrectionTarget) => d.documents.get(personalId)?.find((x) => x.documentId === documentId);
+  const desk = createCorrectionsDesk({
+    owns: (field) => field.startsWith('IssuedDocument.'),
+    knows: (target) => target.documentId !== null && !!held(target),
+    apply: (target, value) => {
+      const doc = held(target);
+      const set = DOCUMENT_FIELDS[target.field];
+      if (!doc) return { error: 'no such document' };
+      if (!set) return { error: 'this field is not corrected at this desk (a status is changed by its issuer): reject the request with a reason' };
+      const error = set(doc, value);
+      if (error) return { error };
+      doc.updatedAt = new Date().toISOString();
+      return { changed: [target.personalId] };
+    },
+  });
+  return createRegistryServer({ name: 'documents', routes: [...routes, ...desk.routes], adminRoutes: [...adminRoutes, ...desk.adminRoutes], latency: options.latency });
 }

@@ -30,6 +30,8 @@ export interface GatewayConfig {
   attestationTtlSeconds: number;
   /** verifyCitizen calls per official per window. */
   verifyRateLimit: { max: number; windowMs: number };
+  /** Citizens' correction requests (reportIncorrectData). */
+  corrections: CorrectionsConfig;
   /** Operation limits, decided before execution. */
   limits: OperationLimits;
   /** Citizens read per window: per citizen token, per official, per agency (all its officials together). */
@@ -59,6 +61,15 @@ export interface GatewayConfig {
   mocks: MockConfig;
   cache: CacheConfig;
   tracing: TracingConfig;
+}
+
+export interface CorrectionsConfig {
+  /** Reports per citizen token per window. */
+  rateLimit: { max: number; windowMs: number };
+  /** How often requests not yet forwarded are tried again (the first backoff step) and open ones looked up. */
+  syncEveryMs: number;
+  /** Deadline of each store call of the correction route. */
+  storeTimeoutMs: number;
 }
 
 /** OpenTelemetry tracing: on when an OTLP endpoint is set (or, in tests, an exporter is given to the gateway). */
@@ -245,6 +256,11 @@ export function loadConfig(env: Env): GatewayConfig {
     signingKeyDir: '',
     attestationTtlSeconds: r.int('ATTESTATION_TTL_S', 86_400, 60, 30 * 86_400),
     verifyRateLimit: { max: r.int('VERIFY_RATE_LIMIT', 30, 1, 100_000), windowMs: r.int('VERIFY_RATE_WINDOW_S', 60, 1, 86_400) * 1000 },
+    corrections: {
+      rateLimit: { max: r.int('CORRECTION_RATE_LIMIT', 10, 1, 100_000), windowMs: r.int('CORRECTION_RATE_WINDOW_S', 86_400, 1, 30 * 86_400) * 1000 },
+      syncEveryMs: r.int('CORRECTION_SYNC_MS', 60_000, 50, 86_400_000),
+      storeTimeoutMs: r.int('CORRECTION_STORE_TIMEOUT_MS', 2000, 50, 60_000),
+    },
     limits: {
       depth: r.int('LIMIT_DEPTH', 15, 2, 100),
       aliases: r.int('LIMIT_ALIASES', 30, 0, 10_000),

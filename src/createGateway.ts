@@ -11,6 +11,7 @@ import type { DevIdentityProvider } from './auth/createDevIdentityProvider';
 import type { AuditLog } from './audit/AuditLog';
 import type { Caches } from './cache/createCaches';
 import type { GatewayConfig } from './config';
+import type { CorrectionService } from './corrections/CorrectionService';
 import { createServices } from './createServices';
 import { createAdminApp, createApp } from './http/createApp';
 import type { KeyRing } from './keys/loadKeyRing';
@@ -50,6 +51,8 @@ export interface Gateway {
   readonly keys: KeyRing;
   readonly audit: AuditLog;
   readonly caches: Caches;
+  /** Citizens' requests to correct registry data; `sync()` runs the forwarding and look-ups now. */
+  readonly corrections: CorrectionService;
   /** The embedded identity provider, in development without AUTH_JWKS_URL. */
   readonly identityProvider?: DevIdentityProvider;
   phase(): GatewayPhase;
@@ -135,6 +138,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }, config.audit.pruneEveryMs);
   pruneTimer.unref();
+  // Correction requests not yet forwarded are tried again, and open ones looked up, on a timer.
+  services.corrections.start();
 
   return {
     app,
@@ -148,6 +153,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     keys: services.keys,
     audit: services.audit,
     caches: services.caches,
+    corrections: services.corrections,
     identityProvider: services.identityProvider,
     phase: () => phase,
     listen: async () => {
@@ -185,6 +191,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         });
       }
       await apollo.stop();
+      await services.corrections.stop();
       await services.audit.checkpoint().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'final audit checkpoint failed'));
       await services.close();
       phase = 'stopped';

@@ -11,6 +11,9 @@ import { createCursorCodec } from './audit/createCursorCodec';
 import { createCaches, type Caches } from './cache/createCaches';
 import type { GatewayConfig } from './config';
 import { ConsentStore } from './consent/ConsentStore';
+import { correctableFields } from './corrections/correctableFields';
+import { CorrectionService } from './corrections/CorrectionService';
+import { CorrectionStore } from './corrections/CorrectionStore';
 import { loadForms, type FormDefinition } from './forms/loadForms';
 import { createSchema } from './graphql/createSchema';
 import { loadKeyRing, type KeyRing } from './keys/loadKeyRing';
@@ -45,6 +48,8 @@ export interface Services {
   registryUrls: Record<RegistryName, string>;
   caches: Caches;
   lookups: LookupLimiter;
+  /** Citizens' requests to correct registry data (the correction route). */
+  corrections: CorrectionService;
   authenticator: Authenticator;
   /** The embedded identity provider, in development without AUTH_JWKS_URL. */
   identityProvider?: DevIdentityProvider;
@@ -136,7 +141,18 @@ export async function createServices(
     now: millis,
   });
   const rateLimiter = new RateLimiter({ shared: caches.sharedCounter(), prefix: config.cache.prefix, hashKey: (key) => caches.hashKey(key), now: millis });
-  const lookups = createLookupLimiter(rateLimiter, { ...config.lookupRateLimit, verify: config.verifyRateLimit });
+  const lookups = createLookupLimiter(rateLimiter, { ...config.lookupRateLimit, verify: config.verifyRateLimit, corrections: config.corrections.rateLimit });
+  const corrections = new CorrectionService({
+    store: new CorrectionStore(store, config.corrections.storeTimeoutMs),
+    connectors: connectors.corrections,
+    audit,
+    fields: correctableFields(schema, facts),
+    retentionDays: { own: config.audit.defaultRetentionDays, guardian: catalogue.purposes.get('GUARDIAN')?.retentionDays ?? config.audit.defaultRetentionDays },
+    syncEveryMs: config.corrections.syncEveryMs,
+    logger,
+    now,
+    metrics: metrics.corrections,
+  });
   const breakers = () => Object.fromEntries(REGISTRY_NAMES.map((n) => [n, connectors.clients[n].breaker.state()])) as Record<RegistryName, BreakerState>;
   metrics.watchBreakers(breakers);
   metrics.watchCache(() => caches.status().up);
@@ -167,12 +183,14 @@ export async function createServices(
     registryUrls: urls,
     caches,
     lookups,
+    corrections,
     authenticator,
     identityProvider,
     breakers,
     now,
     tracing,
-    changeListeners: [],
+    // A registry's change event may close correction requests it has decided.
+    changeListeners: [corrections.onRegistryChange],
     async close() {
       await store.close();
       await caches.close();

@@ -58,12 +58,11 @@ const REGISTRY_LABEL: Record<RegistryName, string> = {
 };
 
 /** The registries as the people who read a Vietnamese message know them. */
-const REGISTRY_VI: Record<RegistryName, string> = {
+export const REGISTRY_VI: Record<RegistryName, string> = {
   POPULATION: 'Cơ sở dữ liệu quốc gia về dân cư',
   RESIDENCE: 'Cơ sở dữ liệu về cư trú',
   DOCUMENTS: 'Kho dữ liệu giấy tờ đã cấp',
 };
-
 
 /** What each code means, in Vietnamese, for an error that has no more specific message. */
 const VIETNAMESE: Readonly<Record<string, string>> = {

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
   gateway = await createGateway({ config, registryUrls: mocks?.urls });
   const url = await gateway.listen();
-  if (mocks && config.cache.webhookSecret && config.cache.mode !== 'off') {
+  if (mocks && config.cache.webhookSecret) {
     for (const server of Object.values(mocks.servers)) {
       server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
     }

@@ -20,6 +20,8 @@ export interface GatewayMetrics {
   auditWaited(seconds: number): void;
   /** An operation was analysed for access (refusals that come first never are). */
   operationAnalysed(): void;
+  /** Correction requests: each step taken, and each store query for disputed markers. */
+  corrections: { step(step: string): void; disputeLookup(): void };
   /** Reads each registry's breaker state at scrape time. */
   watchBreakers(read: () => Record<RegistryName, BreakerState>): void;
   graphqlPlugin(): ApolloServerPlugin;
@@ -97,6 +99,17 @@ export function createMetrics(): GatewayMetrics {
     help: 'Operations analysed for access before execution (anonymous requests are refused before this).',
     registers: [registry],
   });
+  const correctionSteps = new Counter({
+    name: 'gateway_correction_steps_total',
+    help: 'Steps of citizens\' correction requests: reported, forwarded, forward_failed, received, in_review, corrected, rejected.',
+    labelNames: ['step'] as const,
+    registers: [registry],
+  });
+  const disputeLookups = new Counter({
+    name: 'gateway_correction_dispute_lookups_total',
+    help: 'Store queries for disputed fields (one per request that reads provenance.disputedFields, however many records).',
+    registers: [registry],
+  });
   const auditRecords = new Counter({ name: 'gateway_audit_records_total', help: 'Audit records written.', registers: [registry] });
   let cacheUp: () => boolean = () => true;
   new Gauge({
@@ -151,6 +164,10 @@ export function createMetrics(): GatewayMetrics {
       auditRecords.inc(records);
     },
     operationAnalysed: () => analyses.inc(),
+    corrections: {
+      step: (step) => correctionSteps.inc({ step }),
+      disputeLookup: () => disputeLookups.inc(),
+    },
     watchBreakers(read) {
       readBreakers = read;
     },

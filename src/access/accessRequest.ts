@@ -17,7 +17,19 @@ export interface DescribedAccess {
   lookups: number;
   /** verifyCitizen calls in the operation (their own, tighter limit). */
   verifications: number;
+  /** Reports of wrong registry data in the operation (their own limit). */
+  reports: number;
 }
+
+/**
+ * Root fields about one citizen's correction requests: the citizen named (`subjectId`, the
+ * caller when omitted) is judged like `citizen(id:)` — their own, or their child's under
+ * GUARDIAN — and what the field returns is theirs (OWN).
+ */
+const CORRECTION_ROOTS: Readonly<Record<string, (args: Record<string, unknown>) => unknown>> = {
+  'Mutation.reportIncorrectData': (args) => (args.input as Record<string, unknown> | undefined)?.subjectId,
+  'Query.myCorrectionRequests': (args) => args.subjectId,
+};
 
 /**
  * How a form reaches each party: the relationship followed from the subject. The legal
@@ -61,6 +73,7 @@ export function describeAccess(
   const subjects: AuditedSubject[] = [];
   let lookups = analysis.citizenBound;
   let verifications = 0;
+  let reports = 0;
   for (const c of analysis.citizens) {
     const id = c.hop === 0 ? (c.id ?? (c.via === 'Query.me' && caller.kind === 'citizen' ? caller.personalId : undefined)) : undefined;
     subjects.push({ hop: c.hop, ...(id ? { id } : {}), path: c.path, reads: c.reads, auditFields: [...c.fieldPaths].sort() });
@@ -75,6 +88,19 @@ export function describeAccess(
       // Who else read the records recently (provenance) is the subject's to know, and refused to others.
       if (root.ownerReads.length > 0) subjects.push({ hop: 0, id: subjectId, path: root.responseKey, reads: root.ownerReads, auditFields: [] });
       lookups += described.lookups;
+    } else if (CORRECTION_ROOTS[root.coordinate]) {
+      const named = (CORRECTION_ROOTS[root.coordinate] as (args: Record<string, unknown>) => unknown)(root.args);
+      const subjectId = typeof named === 'string' ? named : caller.kind === 'citizen' ? caller.personalId : undefined;
+      if (!subjectId) continue; // an agency: refused by @roles
+      subjects.push({
+        hop: 0,
+        id: subjectId,
+        path: root.responseKey,
+        reads: [{ kind: 'reach', coordinate: root.coordinate, paths: [root.responseKey] }, ...root.ownerReads],
+        auditFields: ['correctionRequests'],
+      });
+      lookups += 1;
+      if (root.coordinate === 'Mutation.reportIncorrectData') reports += 1;
     } else if (root.coordinate === 'Query.verifyCitizen') {
       const input = (root.args.input ?? {}) as Record<string, unknown>;
       const compared = (Object.keys(VERIFIED_FIELDS) as (keyof typeof VERIFIED_FIELDS)[]).filter((k) => input[k] !== null && input[k] !== undefined);
@@ -89,7 +115,7 @@ export function describeAccess(
       verifications += 1;
     }
   }
-  return { request: { caller, purpose, rootFields: analysis.rootFields.map((f) => ({ coordinate: f.coordinate, path: f.responseKey })), subjects }, lookups, verifications };
+  return { request: { caller, purpose, rootFields: analysis.rootFields.map((f) => ({ coordinate: f.coordinate, path: f.responseKey })), subjects }, lookups, verifications, reports };
 }
 
 /**

@@ -113,7 +113,7 @@ export function createOperationAuthorizer(options: OperationAuthorizerOptions) {
     // Limits count citizens asked for, not requests — one household query costs its members —
     // and are counted first: a refused attempt costs the same (no free probing), and the
     // decision's own registry lookups (guardianship, life) never outrun the limit.
-    const limited = await options.lookups(caller, described.lookups, described.verifications, ctx.scope?.trace);
+    const limited = await options.lookups(caller, described.lookups, described.verifications, ctx.scope?.trace, described.reports);
     if (limited) return refused(rateLimited(limited.retryAfterSeconds, limited.what), 'RATE_LIMITED', subjects);
     const decision = await options.decide(described.request, lookupsFor(ctx, options.consents));
     if (!decision.allowed) {

@@ -29,7 +29,13 @@ export function createContextFactory(options: ContextFactoryOptions) {
       caller: await services.authenticator.authenticate(req.headers.authorization),
       purpose: header(req, 'x-purpose', PURPOSE, bi('an upper-case purpose code such as CT01_RESIDENCE', 'mã mục đích viết hoa, ví dụ CT01_RESIDENCE')),
       caseId: header(req, 'x-case-id', CASE_ID, bi('a dossier number of letters, digits, ".", "_", "/" or "-"', 'số hồ sơ gồm chữ, số, dấu ".", "_", "/" hoặc "-"')),
-      loaders: createLoaders(services.connectors, { maxBatchSize: options.loaderMaxBatch, caches: services.caches, call: registryCallContext(scope), trace: scope?.trace }),
+      loaders: createLoaders(services.connectors, {
+        maxBatchSize: options.loaderMaxBatch,
+        openCorrections: (ids) => services.corrections.openFor(ids),
+        caches: services.caches,
+        call: registryCallContext(scope),
+        trace: scope?.trace,
+      }),
       now: services.now,
       citizensAt: new Map(),
       disclosures: [],
@@ -42,6 +48,7 @@ export function createContextFactory(options: ContextFactoryOptions) {
       settings: { attestationTtlSeconds: options.attestationTtlSeconds },
       consents: services.consents,
       accessLog: services.accessLog,
+      corrections: services.corrections,
     };
   };
 }

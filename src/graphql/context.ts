@@ -1,6 +1,7 @@
 import type { OperationAccess } from '../access/authorizeOperation';
 import type { AccessLogReader } from '../audit/AccessLogReader';
 import type { ConsentStore } from '../consent/ConsentStore';
+import type { CorrectionService } from '../corrections/CorrectionService';
 import type { FormDefinition } from '../forms/loadForms';
 import type { KeyRing } from '../keys/loadKeyRing';
 import type { PolicyCatalogue } from '../policy/loadCatalogue';
@@ -14,6 +15,8 @@ export interface GatewayContext extends RequestContext {
   settings: { attestationTtlSeconds: number };
   consents: ConsentStore;
   accessLog: AccessLogReader;
+  /** Citizens' requests to correct registry data. */
+  corrections: CorrectionService;
   /** Decided before execution (src/access/authorizeOperation.ts); execution runs only when allowed. */
   access?: OperationAccess;
 }

@@ -1,4 +1,4 @@
-import type { DocumentRecord } from '../../connectors/types';
+import type { DocumentRecord, ProvenanceRecord } from '../../connectors/types';
 
 /** An issued document as the registry holds it, with whose it is: its status is judged when asked for. */
 export type IssuedDocumentModel = DocumentRecord & { holderId: string };
@@ -41,3 +41,12 @@ export interface VerificationModel {
   fields: { field: string; result: 'MATCH' | 'MISMATCH' | 'UNKNOWN' }[];
   checkedAt: Date;
 }
+
+/**
+ * A record's provenance as the API shows it: the registry's facts, and — for a record a
+ * registry holds about a citizen — whose record it is, so that its disputed fields can be
+ * looked up for the request. Made per request: the cached record is never changed.
+ */
+export type ProvenanceModel = ProvenanceRecord & {
+  about?: { subjectId: string; record: string; documentId?: string };
+};

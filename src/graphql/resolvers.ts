@@ -10,6 +10,7 @@ import type { Resolvers } from '../generated/graphql';
 import { allowedAccess, type GatewayContext } from './context';
 import { accessLogEntry, accessLogQueries } from './accessLogResolvers';
 import { consentMutations } from './consentMutations';
+import { correctableField, correctionMutations, correctionQueries, correctionRequest, correctionStatusChange, provenance, provenanceOf } from './correctionResolvers';
 import { formDefinition, formQueries } from './formResolvers';
 import type { CitizenRef } from './models';
 import { DateScalar, DateTimeScalar, PersonalIdScalar } from './scalars';
@@ -107,6 +108,7 @@ export const resolvers: Resolvers & EntityResolvers = {
     myConsents: (_parent, _args, ctx) => (ctx.caller.kind === 'citizen' ? ctx.consents.list(ctx.caller.personalId) : []),
     ...accessLogQueries,
     ...formQueries,
+    ...correctionQueries,
   },
 
   FormDefinition: formDefinition,
@@ -121,7 +123,15 @@ export const resolvers: Resolvers & EntityResolvers = {
 
   AccessLogEntry: accessLogEntry,
 
-  Mutation: consentMutations,
+  Mutation: { ...consentMutations, ...correctionMutations },
+
+  CorrectionRequest: correctionRequest,
+
+  CorrectionStatusChange: correctionStatusChange,
+
+  CorrectableField: correctableField,
+
+  Provenance: provenance,
 
   Citizen: {
     // Federation's `_entities`: each representation was validated and judged like `citizen(id:)`.
@@ -146,7 +156,8 @@ export const resolvers: Resolvers & EntityResolvers = {
       const record = await ctx.loaders.residence.load(c.id);
       if (!record) throw notFound('RESIDENCE');
       warnIfStale(ctx, info, record.provenance);
-      return record.household;
+      // The household as this citizen's record: its disputed fields are this citizen's requests.
+      return record.household && { ...record.household, provenance: provenanceOf(record.household.provenance, c.id, 'Household') };
     },
     documents: async (c, { types }, ctx, info) => {
       const holder = await ctx.loaders.documents.load(c.id);
@@ -167,13 +178,19 @@ export const resolvers: Resolvers & EntityResolvers = {
       const person = await settle(ctx.loaders.person.load(d.holderId));
       return documentStatusOn(d, today, person instanceof Error ? null : person?.dateOfDeath);
     },
+    provenance: (d) => provenanceOf(d.provenance, d.holderId, 'IssuedDocument', d.id),
   },
 
   Person: {
+    provenance: (p) => provenanceOf(p.provenance, p.id, 'Person'),
     father: (p, _args, ctx, info) => reached(ctx, info, p.fatherId),
     mother: (p, _args, ctx, info) => reached(ctx, info, p.motherId),
     spouse: (p, _args, ctx, info) => reached(ctx, info, p.spouseId),
     children: (p, _args, ctx, info) => reachedAll(ctx, info, p.childrenIds, (id) => id).map((id) => ({ id })),
+  },
+
+  Residence: {
+    provenance: (r) => provenanceOf(r.provenance, r.personalId, 'Residence'),
   },
 
   Household: {

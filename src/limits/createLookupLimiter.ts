@@ -14,6 +14,8 @@ export interface LookupLimits {
   windowMs: number;
   /** verifyCitizen calls per official per window: guessing costs the same whether it hits or not. */
   verify: { max: number; windowMs: number };
+  /** Reports of wrong registry data (reportIncorrectData) per citizen per window. */
+  corrections: { max: number; windowMs: number };
 }
 
 export interface LookupRefusal {
@@ -25,13 +27,17 @@ export interface LookupRefusal {
 /**
  * The one limiter every lookup counts against — reads, each subject of a prefilled
  * form, verifications — per official and per agency (a new official id does not reset
- * the agency's budget), or per citizen. Resolves null when allowed, or the refusal.
- * `trace` records the shared counters' Redis round trips under the request (tracing on only).
+ * the agency's budget), or per citizen; and a citizen's reports of wrong registry data.
+ * Resolves null when allowed, or the refusal. `trace` records the shared counters' Redis
+ * round trips under the request (tracing on only).
  */
 export function createLookupLimiter(limiter: RateLimiter, limits: LookupLimits) {
-  return async (caller: Caller, lookups: number, verifications: number, trace?: RoundTripTrace): Promise<LookupRefusal | null> => {
+  return async (caller: Caller, lookups: number, verifications: number, trace?: RoundTripTrace, reports = 0): Promise<LookupRefusal | null> => {
     if (caller.kind === 'anonymous') return null;
     const checks: [string, number, number, number, Bilingual][] = [];
+    if (reports > 0 && caller.kind === 'citizen') {
+      checks.push([`corrections:citizen:${caller.personalId}`, limits.corrections.max, limits.corrections.windowMs, reports, { en: 'reports of wrong registry data', vi: 'đề nghị điều chỉnh thông tin' }]);
+    }
     if (verifications > 0 && caller.kind === 'agency') {
       checks.push([`verify:${caller.agency}:${caller.officialId}`, limits.verify.max, limits.verify.windowMs, verifications, { en: 'verifications', vi: 'lượt đối chiếu thông tin' }]);
     }

@@ -5,6 +5,7 @@ import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } fro
 import type { RoundTripTrace } from '../cache/backends';
 import type { Caches } from '../cache/createCaches';
 import type { RegistryCache } from '../cache/RegistryCache';
+import type { OpenCorrection } from '../corrections/CorrectionStore';
 
 /**
  * Per-request loaders, one per registry resource. Every key asked for in one tick
@@ -15,11 +16,21 @@ export interface Loaders {
   person: DataLoader<string, PersonRecord | null>;
   residence: DataLoader<string, ResidenceRecord | null>;
   documents: DataLoader<string, HolderDocuments | null>;
+  /** Fields under an open correction request, per citizen: one store query for every record a request reads. */
+  disputes: DataLoader<string, readonly OpenCorrection[]>;
 }
 
 export function createLoaders(
   connectors: Connectors,
-  options: { maxBatchSize: number; caches?: Caches; call?: CallContext; /** Cache round trips as spans (tracing on only). */ trace?: RoundTripTrace },
+  options: {
+    maxBatchSize: number;
+    /** Open correction requests of these citizens, from the gateway's store (with its deadline). */
+    openCorrections: (ids: readonly string[]) => Promise<ReadonlyMap<string, readonly OpenCorrection[]>>;
+    caches?: Caches;
+    call?: CallContext;
+    /** Cache round trips as spans (tracing on only). */
+    trace?: RoundTripTrace;
+  },
 ): Loaders {
   const { call, trace } = options;
   const loader = <T extends { provenance: PersonRecord['provenance'] }>(fetch: (ids: readonly string[]) => Promise<Map<string, T>>, cache: RegistryCache<T> | null | undefined) =>
@@ -40,6 +51,18 @@ export function createLoaders(
     person: loader((ids) => connectors.population.getCitizens(ids, call), options.caches?.population),
     residence: loader((ids) => connectors.residence.getResidents(ids, call), options.caches?.residence),
     documents: loader((ids) => connectors.documents.getHolders(ids, call), options.caches?.documents),
+    // Never cached across requests: a dispute opens and closes between two reads of a cached record.
+    disputes: new DataLoader<string, readonly OpenCorrection[]>(
+      async (ids) => {
+        try {
+          const open = await options.openCorrections(ids);
+          return ids.map((id) => open.get(id) ?? []);
+        } catch (err) {
+          return ids.map(() => err as Error);
+        }
+      },
+      { maxBatchSize: options.maxBatchSize },
+    ),
   };
 }
 

@@ -84,7 +84,7 @@ export async function startStack(
   const logger = createLogger('debug', { write: (line: string) => void logLines.push(line) });
   const gateway = await createGateway({ config, registryUrls: mocks.urls, logger, now: options.now, traceExporter: options.traceExporter });
   const url = await gateway.listen();
-  if (config.cache.webhookSecret && config.cache.mode !== 'off') {
+  if (config.cache.webhookSecret) {
     for (const server of Object.values(mocks.servers)) server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
   }
 
