@@ -75,7 +75,7 @@ export async function createServices(
 ): Promise<Services> {
   const { registryUrls } = options;
   const { schema, facts } = createSchema();
-  const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts);
+  const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts, { development: config.development });
   const forms = loadForms(facts, catalogue);
   const decide = createDecider({ catalogue, facts });
   const metrics = createMetrics();
