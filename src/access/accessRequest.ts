@@ -48,6 +48,9 @@ const PARTY_EDGE: Record<Exclude<Party, 'APPLICANT' | 'LEGAL_REPRESENTATIVE'>, s
 /** Parties that may be the applicant themselves (read at hop 0 too). */
 const MAYBE_APPLICANT: ReadonlySet<Party> = new Set(['CHILD_MOTHER', 'CHILD_FATHER', 'HOUSEHOLD_HEAD', 'HOUSEHOLD_MEMBERS']);
 
+/** The root field that sets a watch; a notice is judged as the read it makes. */
+export const WATCH_COORDINATE = 'Mutation.watchCitizen';
+
 /** What verifyCitizen compares, as the fields it compares with. */
 export const VERIFIED_FIELDS = {
   fullName: 'Person.fullName',

@@ -115,7 +115,7 @@ export function createOperationAuthorizer(options: OperationAuthorizerOptions) {
     // decision's own registry lookups (guardianship, life) never outrun the limit.
     const limited = await options.lookups(caller, described.lookups, described.verifications, ctx.scope?.trace, described.reports);
     if (limited) return refused(rateLimited(limited.retryAfterSeconds, limited.what), 'RATE_LIMITED', subjects);
-    const decision = await options.decide(described.request, lookupsFor(ctx, options.consents));
+    const decision = await options.decide(described.request, decisionLookups(ctx, options.consents));
     if (!decision.allowed) {
       const infrastructure = decision.code === 'STORE_UNAVAILABLE' || decision.code.startsWith('UPSTREAM_');
       return refused(refusalError(decision), decision.rule ? `${decision.code}:${decision.rule}` : decision.code, subjects, infrastructure ? 'failed' : 'denied');
@@ -150,8 +150,11 @@ function overLimit(a: OperationAnalysis, l: OperationLimits): [string, number, n
   return checks.find(([, max, actual]) => actual > max);
 }
 
-/** What the decision looks up for this request: consents in the store, guardianship in the registries. */
-function lookupsFor(ctx: RequestContext, consents: Pick<ConsentStore, 'active'>): DecisionLookups {
+/**
+ * What the decision looks up, through a request's loaders and clock (or those of a pass
+ * of the notice deliverer): consents in the store, guardianship and life in the registries.
+ */
+export function decisionLookups(ctx: Pick<RequestContext, 'loaders' | 'now'>, consents: Pick<ConsentStore, 'active'>): DecisionLookups {
   return {
     consents: (subjectId, agency, purpose) => consents.active(subjectId, agency, purpose),
     async guardianOf(parentId, childId) {
