@@ -101,7 +101,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const apollo = createApolloServer({ config, services, logger });
   await apollo.start();
-  const context = createContextFactory({ services, loaderMaxBatch: config.loaderMaxBatch, attestationTtlSeconds: config.attestationTtlSeconds });
+  const context = createContextFactory({ services, loaderMaxBatch: config.loaderMaxBatch, attestationTtlSeconds: config.attestationTtlSeconds, watchMaxDays: config.notices.watchMaxDays });
   const app = createApp({
     config,
     logger,
