@@ -61,6 +61,24 @@ export interface GatewayConfig {
   mocks: MockConfig;
   cache: CacheConfig;
   tracing: TracingConfig;
+  notices: NoticeConfig;
+}
+
+/** Change notices to agencies (docs/NOTICES.md): how they are delivered and how long watches and dead letters last. */
+export interface NoticeConfig {
+  /** Attempts per notice; after the last one fails, a dead letter. */
+  maxAttempts: number;
+  /** Delay before the second attempt; doubles with each one, up to `backoffMaxMs`. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** One POST to an agency's endpoint: connecting, sending and reading the answer. */
+  deadlineMs: number;
+  /** How often the outbox is looked at (a registry event also wakes it at once). */
+  pollMs: number;
+  /** Longest a watch may run (less when its purpose's retention is shorter). */
+  watchMaxDays: number;
+  /** How long dead letters are kept for the agency's supervisors. */
+  deadLetterDays: number;
 }
 
 export interface CorrectionsConfig {
@@ -310,7 +328,17 @@ export function loadConfig(env: Env): GatewayConfig {
     cache: undefined as unknown as CacheConfig,
     mocks: readMockConfig(r, env),
     tracing: readTracingConfig(r, env),
+    notices: {
+      maxAttempts: r.int('NOTICE_MAX_ATTEMPTS', 8, 1, 50),
+      backoffBaseMs: r.int('NOTICE_BACKOFF_BASE_MS', 30_000, 10, 3_600_000),
+      backoffMaxMs: r.int('NOTICE_BACKOFF_MAX_MS', 3_600_000, 10, 86_400_000),
+      deadlineMs: r.int('NOTICE_DEADLINE_MS', 5000, 100, 60_000),
+      pollMs: r.int('NOTICE_POLL_MS', 1000, 10, 600_000),
+      watchMaxDays: r.int('NOTICE_WATCH_MAX_DAYS', 365, 1, 3650),
+      deadLetterDays: r.int('NOTICE_DEAD_LETTER_DAYS', 30, 1, 3650),
+    },
   };
+  if (config.notices.backoffBaseMs > config.notices.backoffMaxMs) r.problem('NOTICE_BACKOFF_BASE_MS must not be longer than NOTICE_BACKOFF_MAX_MS');
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) r.problem('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
   const adminPort = r.int('ADMIN_PORT', -1, 0, 65535);
   if (adminPort >= 0) config.admin = { host: r.string('ADMIN_HOST', '127.0.0.1') as string, port: adminPort };

@@ -15,6 +15,7 @@ import type { CorrectionService } from './corrections/CorrectionService';
 import { createServices } from './createServices';
 import { createAdminApp, createApp } from './http/createApp';
 import type { KeyRing } from './keys/loadKeyRing';
+import type { Notices } from './notices/createNotices';
 import { createLogger, type Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
 import { readManifest } from './persisted/manifest';
@@ -55,6 +56,8 @@ export interface Gateway {
   readonly corrections: CorrectionService;
   /** The embedded identity provider, in development without AUTH_JWKS_URL. */
   readonly identityProvider?: DevIdentityProvider;
+  /** Watches and change notices; the deliverer runs from `listen()` until `stop()`. */
+  readonly notices: Notices;
   phase(): GatewayPhase;
   /** Starts listening on the configured host and port (0 = any free port); resolves with the base URL. */
   listen(): Promise<string>;
@@ -69,8 +72,8 @@ export interface Gateway {
 
 /**
  * Assembles the gateway — services (src/createServices.ts), Apollo Server
- * (src/apollo/), the HTTP surface (src/http/) — and runs its lifecycle: listen, prune
- * the audit trail on a timer, drain and close on stop.
+ * (src/apollo/), the HTTP surface (src/http/) — and runs its lifecycle: listen (and
+ * deliver change notices), prune the audit trail on a timer, drain and close on stop.
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
@@ -98,7 +101,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const apollo = createApolloServer({ config, services, logger });
   await apollo.start();
-  const context = createContextFactory({ services, loaderMaxBatch: config.loaderMaxBatch, attestationTtlSeconds: config.attestationTtlSeconds });
+  const context = createContextFactory({ services, loaderMaxBatch: config.loaderMaxBatch, attestationTtlSeconds: config.attestationTtlSeconds, watchMaxDays: config.notices.watchMaxDays });
   const app = createApp({
     config,
     logger,
@@ -155,11 +158,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     caches: services.caches,
     corrections: services.corrections,
     identityProvider: services.identityProvider,
+    notices: services.notices,
     phase: () => phase,
     listen: async () => {
       if (adminServer && config.admin) adminUrl = await listenOn(adminServer, config.admin.host, config.admin.port);
       const url = await listenOn(server, config.host, config.port);
       phase = 'started';
+      services.notices.deliverer.start();
       return url;
     },
     adminUrl: () => adminUrl,
@@ -192,6 +197,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       await apollo.stop();
       await services.corrections.stop();
+      // No event can queue a notice now; the attempts under way finish (each has its deadline) before the store closes.
+      await services.notices.deliverer.stop();
       await services.audit.checkpoint().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'final audit checkpoint failed'));
       await services.close();
       phase = 'stopped';

@@ -30,6 +30,9 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createTracing } from './tracing/createTracing';
 import type { Tracing } from './tracing/Tracing';
 import type { RegistryChangeListener } from './http/registryEvents';
+import { decisionLookups } from './access/authorizeOperation';
+import { createNotices, type Notices } from './notices/createNotices';
+import { createLoaders } from './request/createLoaders';
 
 /** Everything the gateway's requests use, created once at start-up. */
 export interface Services {
@@ -59,6 +62,8 @@ export interface Services {
   tracing: Tracing;
   /** Work that follows a registry change event, after the cache entries are dropped. */
   changeListeners: RegistryChangeListener[];
+  /** Watches and change notices to agencies; the deliverer is started and stopped by the gateway. */
+  notices: Notices;
   /** Closes what the services hold open (store, cache, registry connections), then exports the spans still buffered. */
   close(): Promise<void>;
 }
@@ -75,7 +80,7 @@ export async function createServices(
 ): Promise<Services> {
   const { registryUrls } = options;
   const { schema, facts } = createSchema();
-  const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts);
+  const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts, { development: config.development });
   const forms = loadForms(facts, catalogue);
   const decide = createDecider({ catalogue, facts });
   const metrics = createMetrics();
@@ -167,6 +172,20 @@ export async function createServices(
     authenticator = createAuthenticator({ ...config.auth, keySet, now });
   }
 
+  const notices = createNotices({
+    store,
+    catalogue,
+    decide,
+    // A notice's decision asks the consent register; the loaders are there for what else a decision may ask.
+    lookups: () => decisionLookups({ loaders: createLoaders(connectors, { maxBatchSize: config.loaderMaxBatch, openCorrections: (ids) => corrections.openFor(ids), caches }), now }, consents),
+    keys,
+    audit,
+    observer: metrics.notices,
+    logger,
+    config: config.notices,
+    now,
+  });
+
   return {
     schema,
     facts,
@@ -189,8 +208,9 @@ export async function createServices(
     breakers,
     now,
     tracing,
-    // A registry's change event may close correction requests it has decided.
-    changeListeners: [corrections.onRegistryChange],
+    // A registry's change event may close correction requests it has decided, and queues change notices to agencies.
+    changeListeners: [corrections.onRegistryChange, notices.listener],
+    notices,
     async close() {
       await store.close();
       await caches.close();

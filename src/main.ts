@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   }
   gateway = await createGateway({ config, registryUrls: mocks?.urls });
   const url = await gateway.listen();
+  // Change events drop cache entries, close correction requests and queue change notices: sent whatever the cache mode.
   if (mocks && config.cache.webhookSecret) {
     for (const server of Object.values(mocks.servers)) {
       server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });

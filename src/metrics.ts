@@ -4,6 +4,7 @@ import { BREAKER_STATE_VALUE, type BreakerState } from '../connectors/CircuitBre
 import type { UpstreamObserver } from '../connectors/RegistryClient';
 import type { CacheObserver } from './cache/RegistryCache';
 import type { RegistryName } from '../connectors/types';
+import type { NoticeObserver } from './notices/createNoticeDeliverer';
 
 /** The gateway's Prometheus metrics, on a registry of its own (several gateways may share a process in tests). */
 export interface GatewayMetrics {
@@ -24,6 +25,8 @@ export interface GatewayMetrics {
   corrections: { step(step: string): void; disputeLookup(): void };
   /** Reads each registry's breaker state at scrape time. */
   watchBreakers(read: () => Record<RegistryName, BreakerState>): void;
+  /** Change notices to agencies: attempts, dead letters, withheld notices, the outbox's depth. */
+  notices: NoticeObserver;
   graphqlPlugin(): ApolloServerPlugin;
 }
 
@@ -125,6 +128,32 @@ export function createMetrics(): GatewayMetrics {
     help: 'Cache backend calls not made because it kept failing (breaker open): the gateway went on without it at once.',
     registers: [registry],
   });
+  const noticesDelivered = new Counter({
+    name: 'gateway_notices_delivered_total',
+    help: 'Change notices an agency endpoint accepted (2xx).',
+    registers: [registry],
+  });
+  const noticesFailed = new Counter({
+    name: 'gateway_notices_failed_total',
+    help: 'Change notice attempts that failed, by reason (status, redirect, timeout, connection); each is retried until the last.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const noticesDead = new Counter({
+    name: 'gateway_notices_dead_total',
+    help: 'Change notices given up on after their last attempt (dead letters).',
+    registers: [registry],
+  });
+  const noticesWithheld = new Counter({
+    name: 'gateway_notices_withheld_total',
+    help: 'Change notices not sent because the access decision refuses them now (consent withdrawn, grant or endpoint removed).',
+    registers: [registry],
+  });
+  const noticesDepth = new Gauge({
+    name: 'gateway_notices_outbox_depth',
+    help: 'Change notices waiting in the outbox (shared by every instance), as of the last pass.',
+    registers: [registry],
+  });
   let readBreakers: () => Partial<Record<RegistryName, BreakerState>> = () => ({});
   new Gauge({
     name: 'gateway_breaker_state',
@@ -170,6 +199,13 @@ export function createMetrics(): GatewayMetrics {
     },
     watchBreakers(read) {
       readBreakers = read;
+    },
+    notices: {
+      delivered: () => noticesDelivered.inc(),
+      failed: (reason) => noticesFailed.inc({ reason }),
+      dead: () => noticesDead.inc(),
+      withheld: () => noticesWithheld.inc(),
+      depth: (pending) => noticesDepth.set(pending),
     },
     graphqlPlugin: () => ({
       async requestDidStart() {

@@ -199,6 +199,40 @@ describe('the access decision, grant by grant, step by step, read by read', () =
     expect(await decide(me, failing)).toMatchObject({ allowed: false, code: 'UPSTREAM_UNAVAILABLE', registry: 'POPULATION' });
   });
 
+  it.each(catalogue.grants.map((g) => [`${g.agency.code} / ${g.purpose.code}`, g] as const))(
+    '%s: a watch exactly when some read of the citizen is allowed, and the agency has a notice endpoint',
+    async (_name, grant) => {
+      const watch: Read = { kind: 'watch', coordinate: 'Mutation.watchCitizen', paths: ['w'] };
+      let readsSomething = false;
+      for (const [, read] of readsAt()) if ((await decide(agencyRequest(grant, 0, read), consenting)).allowed) readsSomething = true;
+      const decision = await decide(agencyRequest(grant, 0, watch), consenting);
+      expect(decision.allowed).toBe(readsSomething && !!grant.agency.noticeEndpoint);
+      if (!grant.agency.noticeEndpoint) expect(decision).toMatchObject({ code: 'FORBIDDEN', rule: 'NOTICE_ENDPOINT', denied: [{ path: 'w', field: 'Mutation.watchCitizen' }] });
+      // Only the citizen named: a watch on someone reached through them is no watch.
+      expect((await decide(agencyRequest(grant, 1, watch), consenting)).allowed).toBe(false);
+      if (grant.purpose.consentRequired && decision.allowed) {
+        expect(await decide(agencyRequest(grant, 0, watch), { ...consenting, consents: async () => [] })).toMatchObject({ allowed: false, code: 'CONSENT_REQUIRED' });
+        // Any consent in force covers being told that a record changed, whichever fields it names.
+        expect(await decide(agencyRequest(grant, 0, watch), { ...consenting, consents: async () => [{ fields: ['Person.dateOfBirth'] }] })).toMatchObject({ allowed: true });
+      }
+    },
+  );
+
+  it('sets no watch on a citizen recorded as deceased, but judges a notice about one like any other, under one purpose', async () => {
+    const police = catalogue.grant('CA_HN', 'CT01_RESIDENCE') as Grant;
+    const dead = { ...consenting, deceased: async (id: string) => id === SUBJECT };
+    const watch: Read = { kind: 'watch', coordinate: 'Mutation.watchCitizen', paths: ['watchCitizen'] };
+    const setting = agencyRequest(police, 0, watch);
+    const subject = { ...(setting.subjects[0] as AccessRequest['subjects'][number]), livingOnly: true, purpose: 'CT01_RESIDENCE' };
+    expect(await decide({ ...setting, subjects: [subject] }, dead)).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'DECEASED_SUBJECT', denied: [{ path: 'c', field: 'Mutation.watchCitizen' }] });
+    expect(await decide(setting, dead)).toMatchObject({ allowed: true });
+    expect(await decide({ ...setting, purpose: 'CRIMINAL_RECORD', subjects: [subject] }, consenting)).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'WATCH_PURPOSE' });
+    expect(await decide({ ...setting, purpose: 'CURIOSITY', purposeField: 'purpose' }, consenting)).toMatchObject({ allowed: false, code: 'BAD_USER_INPUT', field: 'purpose' });
+    // Citizens watch no one, themselves included.
+    const citizen: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
+    expect((await decide({ caller: citizen, purpose: null, rootFields: [], subjects: [{ hop: 0, id: SUBJECT, path: 'w', reads: [watch] }] }, consenting)).allowed).toBe(false);
+  });
+
   it("lets a citizen's birth-registration form show the other parent's ethnicity, nationality and residence, and nothing else beyond identity", async () => {
     const caller: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
     const relative = (via: string, purpose: string) => ({

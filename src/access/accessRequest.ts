@@ -48,6 +48,9 @@ const PARTY_EDGE: Record<Exclude<Party, 'APPLICANT' | 'LEGAL_REPRESENTATIVE'>, s
 /** Parties that may be the applicant themselves (read at hop 0 too). */
 const MAYBE_APPLICANT: ReadonlySet<Party> = new Set(['CHILD_MOTHER', 'CHILD_FATHER', 'HOUSEHOLD_HEAD', 'HOUSEHOLD_MEMBERS']);
 
+/** The root field that sets a watch; a notice is judged as the read it makes. */
+export const WATCH_COORDINATE = 'Mutation.watchCitizen';
+
 /** What verifyCitizen compares, as the fields it compares with. */
 export const VERIFIED_FIELDS = {
   fullName: 'Person.fullName',
@@ -61,7 +64,8 @@ export const VERIFIED_FIELDS = {
  * Turns an analysed operation into one request for the access decision, whatever its
  * entry points: citizens reached by the graph (`me`, `citizen`), the parties of a form
  * (`prefill`: the subject and each relative the form names, one step away, withholding
- * what may not be seen) and the values compared by `verifyCitizen`.
+ * what may not be seen), the values compared by `verifyCitizen`, and the citizen a
+ * `watchCitizen` watches — under the watch's purpose when `X-Purpose` is not sent.
  */
 export function describeAccess(
   analysis: OperationAnalysis,
@@ -74,6 +78,7 @@ export function describeAccess(
   let lookups = analysis.citizenBound;
   let verifications = 0;
   let reports = 0;
+  let watchPurpose: string | null = null;
   for (const c of analysis.citizens) {
     const id = c.hop === 0 ? (c.id ?? (c.via === 'Query.me' && caller.kind === 'citizen' ? caller.personalId : undefined)) : undefined;
     subjects.push({ hop: c.hop, ...(id ? { id } : {}), path: c.path, reads: c.reads, auditFields: [...c.fieldPaths].sort() });
@@ -113,9 +118,25 @@ export function describeAccess(
       });
       lookups += 1;
       verifications += 1;
+    } else if (root.coordinate === WATCH_COORDINATE) {
+      const watched = String(root.args.purpose);
+      watchPurpose ??= watched;
+      subjects.push({
+        hop: 0,
+        id: String(root.args.id),
+        path: root.responseKey,
+        reads: [{ kind: 'watch', coordinate: root.coordinate, paths: [root.responseKey] }],
+        purpose: watched,
+        livingOnly: true,
+        auditFields: ['watch'],
+      });
+      // Whether the citizen lives (the decision) and exists (the resolver): one population lookup.
+      lookups += 1;
     }
   }
-  return { request: { caller, purpose, rootFields: analysis.rootFields.map((f) => ({ coordinate: f.coordinate, path: f.responseKey })), subjects }, lookups, verifications, reports };
+  const rootFields = analysis.rootFields.map((f) => ({ coordinate: f.coordinate, path: f.responseKey }));
+  const declared = purpose === null && watchPurpose !== null ? { purpose: watchPurpose, purposeField: 'purpose' } : { purpose };
+  return { request: { caller, ...declared, rootFields, subjects }, lookups, verifications, reports };
 }
 
 /**

@@ -32,6 +32,8 @@ export interface RefusedOperation {
   reason: string;
   /** A refusal by policy or limit is `denied`; a dependency that could not be asked, `failed`. */
   outcome: 'denied' | 'failed';
+  /** The purpose the operation declared (`X-Purpose`, or a watch's argument), once known. */
+  purpose?: string | null;
 }
 
 export type OperationAccess = AuthorizedOperation | RefusedOperation;
@@ -70,12 +72,13 @@ const GUARDIAN_MAX_AGE = 14;
  * value, so that each entry point and the audit read the same outcome.
  */
 export function createOperationAuthorizer(options: OperationAuthorizerOptions) {
-  const refused = (error: GraphQLError, reason: string, subjects: AuditedSubject[] = [], outcome: RefusedOperation['outcome'] = 'denied'): RefusedOperation => ({
+  const refused = (error: GraphQLError, reason: string, subjects: AuditedSubject[] = [], outcome: RefusedOperation['outcome'] = 'denied', purpose?: string | null): RefusedOperation => ({
     ok: false,
     error,
     subjects,
     reason,
     outcome,
+    ...(purpose ? { purpose } : {}),
   });
 
   return async function authorizeOperation(input: OperationInput): Promise<OperationAccess> {
@@ -107,18 +110,19 @@ export function createOperationAuthorizer(options: OperationAuthorizerOptions) {
     }
     const described = describeAccess(analysis, caller, ctx.purpose, options.forms, options.facts);
     const subjects = described.request.subjects;
+    const declared = described.request.purpose;
     const over = overLimit(analysis, options.limits);
-    if (over) return refused(tooComplex(...over), 'QUERY_TOO_COMPLEX', subjects);
+    if (over) return refused(tooComplex(...over), 'QUERY_TOO_COMPLEX', subjects, 'denied', declared);
 
     // Limits count citizens asked for, not requests — one household query costs its members —
     // and are counted first: a refused attempt costs the same (no free probing), and the
     // decision's own registry lookups (guardianship, life) never outrun the limit.
     const limited = await options.lookups(caller, described.lookups, described.verifications, ctx.scope?.trace, described.reports);
-    if (limited) return refused(rateLimited(limited.retryAfterSeconds, limited.what), 'RATE_LIMITED', subjects);
-    const decision = await options.decide(described.request, lookupsFor(ctx, options.consents));
+    if (limited) return refused(rateLimited(limited.retryAfterSeconds, limited.what), 'RATE_LIMITED', subjects, 'denied', declared);
+    const decision = await options.decide(described.request, decisionLookups(ctx, options.consents));
     if (!decision.allowed) {
       const infrastructure = decision.code === 'STORE_UNAVAILABLE' || decision.code.startsWith('UPSTREAM_');
-      return refused(refusalError(decision), decision.rule ? `${decision.code}:${decision.rule}` : decision.code, subjects, infrastructure ? 'failed' : 'denied');
+      return refused(refusalError(decision), decision.rule ? `${decision.code}:${decision.rule}` : decision.code, subjects, infrastructure ? 'failed' : 'denied', declared);
     }
     return { ok: true, variables, analysis, decision, subjects };
   };
@@ -150,8 +154,11 @@ function overLimit(a: OperationAnalysis, l: OperationLimits): [string, number, n
   return checks.find(([, max, actual]) => actual > max);
 }
 
-/** What the decision looks up for this request: consents in the store, guardianship in the registries. */
-function lookupsFor(ctx: RequestContext, consents: Pick<ConsentStore, 'active'>): DecisionLookups {
+/**
+ * What the decision looks up, through a request's loaders and clock (or those of a pass
+ * of the notice deliverer): consents in the store, guardianship and life in the registries.
+ */
+export function decisionLookups(ctx: Pick<RequestContext, 'loaders' | 'now'>, consents: Pick<ConsentStore, 'active'>): DecisionLookups {
   return {
     consents: (subjectId, agency, purpose) => consents.active(subjectId, agency, purpose),
     async guardianOf(parentId, childId) {

@@ -12,10 +12,13 @@ import { CITIZEN_TYPE, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
  * - `record`: navigation, provenance or `__typename` outside any such field, which
  *   takes the rule of its `record` (Person, Residence, Household, ...);
  * - `owner`: a fact only the data subject may see (`Provenance.fromCache`);
- * - `verify`: a match / no-match comparison with the field, never its value.
+ * - `verify`: a match / no-match comparison with the field, never its value;
+ * - `watch`: being told, for as long as a watch lasts, *that* the citizen's records changed
+ *   (never the values): allowed when the grant lets the agency read something of the
+ *   citizen — a field, or a verification.
  */
 export interface Read {
-  kind: 'reach' | 'field' | 'record' | 'owner' | 'verify';
+  kind: 'reach' | 'field' | 'record' | 'owner' | 'verify' | 'watch';
   coordinate: string;
   record?: string;
   /** `Citizen.documents`: the types asked for; absent means "what the grant allows". */
@@ -38,8 +41,13 @@ export interface SubjectAccess {
    * bundle the form chose, and the citizen types what is left.
    */
   withholdDenied?: boolean;
-  /** The purpose an agency must declare for this subject (a form's purpose). */
+  /** The purpose an agency must declare for this subject (a form's purpose, a watch's). */
   purpose?: string;
+  /**
+   * Refused when the population registry records the subject as deceased: a new watch
+   * follows an open case about a living citizen. (Forms, which withhold, are always so.)
+   */
+  livingOnly?: boolean;
 }
 
 /** Everything one operation asks of citizen data, from whichever entry point. */
@@ -47,6 +55,8 @@ export interface AccessRequest {
   caller: CitizenCaller | AgencyCaller;
   /** `X-Purpose`, syntactically valid, or null. */
   purpose: string | null;
+  /** The input that declared the purpose, named when it is not one: `X-Purpose` unless an argument did (a watch's). */
+  purposeField?: string;
   /** Root fields called: their roles and scopes are checked first. */
   rootFields: readonly { coordinate: string; path: string }[];
   subjects: readonly SubjectAccess[];
@@ -70,8 +80,12 @@ export type DenialRule =
   | 'GUARDIAN'
   /** The caller's own personal ID belongs to a citizen recorded as deceased: no one acts as them. */
   | 'DECEASED_CALLER'
-  /** No form is prefilled or attested for a citizen recorded as deceased. */
-  | 'DECEASED_SUBJECT';
+  /** No form is prefilled or attested, and no watch set, for a citizen recorded as deceased. */
+  | 'DECEASED_SUBJECT'
+  /** The agency has no notice endpoint in the policy catalogue: it cannot be told of changes. */
+  | 'NOTICE_ENDPOINT'
+  /** The operation declares another purpose than the watch's own (`X-Purpose`, or another watch's). */
+  | 'WATCH_PURPOSE';
 
 /** The operation may go ahead; what the resolvers need to shape the answer. */
 export interface Allowed {
@@ -148,7 +162,9 @@ const GUARDIAN = 'GUARDIAN';
  *   the token, and the citizen's consent when the purpose rests on it. They read the
  *   granted fields and document types of the citizen named, and of citizens up to the
  *   grant's `maxHops` steps away; reaching a citizen needs a grant that covers that
- *   step; provenance and navigation need some granted field of their record.
+ *   step; provenance and navigation need some granted field of their record. A watch
+ *   (being told that a citizen's records changed) needs some read of the citizen the
+ *   grant allows, a notice endpoint in the catalogue, and — when set — a living subject.
  *
  * A refusal names every denied path and refuses the whole operation, except for
  * subjects that withhold (forms), whose denied reads are left out.
@@ -220,19 +236,25 @@ export function createDecider(options: DeciderOptions): Decide {
       if (dead !== true) return denied(dead.failed, null, bi('The population registry, needed to confirm who is calling, cannot answer', 'Cơ sở dữ liệu quốc gia về dân cư, cần để xác minh người đang dùng tài khoản, không phản hồi; vui lòng thử lại sau.'), { registry: dead.registry });
       return denied('FORBIDDEN', 'DECEASED_CALLER', bi('This personal ID belongs to a citizen recorded as deceased: no one can act as them', 'Số định danh cá nhân này thuộc về công dân đã được ghi nhận là đã mất: không ai được dùng để thực hiện thủ tục thay họ.'));
     }
-    const deceased = await deceasedFormSubject(request, lookups);
+    const deceased = await deceasedSubject(request, lookups);
     if (deceased) return deceased;
     const purpose = request.purpose === GUARDIAN ? (catalogue.purposes.get(GUARDIAN) ?? null) : null;
     return allowed(purpose, null, new Map(), withheld);
   }
 
-  /** A form is never prefilled, nor attested, for a citizen who has died. */
-  async function deceasedFormSubject(request: AccessRequest, lookups: DecisionLookups): Promise<Denied | null> {
+  /** A form is never prefilled, nor attested, nor a watch set, for a citizen who has died. */
+  async function deceasedSubject(request: AccessRequest, lookups: DecisionLookups): Promise<Denied | null> {
     for (const s of request.subjects) {
-      if (s.hop !== 0 || !s.id || !s.withholdDenied) continue;
+      if (s.hop !== 0 || !s.id || !(s.withholdDenied || s.livingOnly)) continue;
       const dead = await lookups.deceased(s.id);
       if (dead === false) continue;
       if (dead !== true) return denied(dead.failed, null, bi('The population registry, needed to confirm the citizen is alive, cannot answer', 'Cơ sở dữ liệu quốc gia về dân cư, cần để xác minh tình trạng của công dân, không phản hồi; vui lòng thử lại sau.'), { registry: dead.registry });
+      const watch = s.reads.find((r) => r.kind === 'watch');
+      if (watch) {
+        return denied('FORBIDDEN', 'DECEASED_SUBJECT', bi('This citizen is recorded as deceased: no watch is set for them (their record can still be read under the grant)', 'Công dân này đã được ghi nhận là đã mất: không đăng ký theo dõi thay đổi cho người đã mất (vẫn có thể tra cứu hồ sơ theo quyền được cấp).'), {
+          denied: [{ path: s.path, field: watch.coordinate }],
+        });
+      }
       return denied('FORBIDDEN', 'DECEASED_SUBJECT', bi('This citizen is recorded as deceased: no form is prefilled or attested for them', 'Công dân này đã được ghi nhận là đã mất: không điền sẵn, không xác nhận tờ khai cho người đã mất.'), {
         denied: [{ path: s.path, field: 'Query.prefill' }],
       });
@@ -253,7 +275,7 @@ export function createDecider(options: DeciderOptions): Decide {
 
   /** Own record (hop 0) in full; one step away basic identity; nothing further. */
   function citizenMay(hop: number, r: Read): boolean {
-    if (r.kind === 'verify') return false;
+    if (r.kind === 'verify' || r.kind === 'watch') return false;
     if (hop === 0) return true;
     if (hop > 1 || r.kind === 'owner') return false;
     if (r.kind === 'reach') return true;
@@ -267,13 +289,31 @@ export function createDecider(options: DeciderOptions): Decide {
       return denied('PURPOSE_REQUIRED', null, bi('Agency requests that read citizen data must declare a purpose in the X-Purpose header', 'Cơ quan phải khai báo mục đích sử dụng dữ liệu (tiêu đề X-Purpose) khi tra cứu thông tin công dân.'), { field: 'X-Purpose' });
     }
     const purpose = catalogue.purposes.get(request.purpose);
-    if (!purpose) return denied('BAD_USER_INPUT', null, bi('not a purpose in the policy catalogue (see the purposes query)', 'mục đích khai báo (X-Purpose) không có trong danh mục mục đích sử dụng dữ liệu.'), { field: 'X-Purpose' });
+    if (!purpose) {
+      const field = request.purposeField ?? 'X-Purpose';
+      return denied('BAD_USER_INPUT', null, bi('not a purpose in the policy catalogue (see the purposes query)', `mục đích khai báo (${field}) không có trong danh mục mục đích sử dụng dữ liệu.`), { field });
+    }
+    // A watch names its purpose itself: the operation declares no other (whatever the agency may do under either).
+    const otherPurpose = request.subjects.find((s) => s.purpose !== undefined && s.purpose !== purpose.code && s.reads.some((r) => r.kind === 'watch'));
+    if (otherPurpose) {
+      return denied('FORBIDDEN', 'WATCH_PURPOSE', bi(`This watch is for the purpose ${otherPurpose.purpose}, but the operation declares ${purpose.code}: one purpose per operation`, `Yêu cầu theo dõi này dành cho mục đích ${otherPurpose.purpose}, nhưng thao tác khai báo mục đích ${purpose.code}: mỗi thao tác chỉ dùng một mục đích.`), {
+        purpose: purpose.code,
+        denied: otherPurpose.reads.flatMap(deniedFields),
+      });
+    }
     const agency = catalogue.agencies.get(caller.agency);
     if (!agency) return denied('FORBIDDEN', 'UNKNOWN_AGENCY', bi(`Agency ${caller.agency} is not in the policy catalogue`, `Cơ quan ${caller.agency} không có trong danh mục cơ quan được chia sẻ dữ liệu.`));
     const grant = catalogue.grant(agency.code, purpose.code);
     if (!grant) return denied('FORBIDDEN', 'NO_GRANT', bi(`${agency.name} has no grant for "${purpose.title}"`, `${agency.name} không được cấp quyền sử dụng dữ liệu cho mục đích “${purpose.title}”.`), { purpose: purpose.code });
     if (!caller.scopes.includes(grant.scope)) {
       return denied('FORBIDDEN', 'SCOPE', bi(`The token lacks the scope "${grant.scope}" that "${purpose.title}" requires`, `Tài khoản cán bộ thiếu quyền “${grant.scope}” mà mục đích “${purpose.title}” yêu cầu.`), { purpose: purpose.code });
+    }
+    const watches = request.subjects.flatMap((s) => s.reads.filter((r) => r.kind === 'watch').flatMap(deniedFields));
+    if (watches.length > 0 && !agency.noticeEndpoint) {
+      return denied('FORBIDDEN', 'NOTICE_ENDPOINT', bi(`${agency.name} has no notice endpoint in the policy catalogue, so it cannot be told of changes`, `${agency.name} chưa đăng ký địa chỉ nhận thông báo trong danh mục chính sách nên không thể nhận thông báo thay đổi.`), {
+        purpose: purpose.code,
+        denied: watches,
+      });
     }
     const formPurpose = request.subjects.find((s) => s.purpose !== undefined && s.purpose !== purpose.code);
     if (formPurpose) {
@@ -315,7 +355,7 @@ export function createDecider(options: DeciderOptions): Decide {
     if (refused.length > 0) {
       return denied('FORBIDDEN', 'PURPOSE_GRANT', bi(`"${purpose.title}" does not allow ${agency.name} to read these fields`, `Mục đích “${purpose.title}” không cho phép ${agency.name} xem các thông tin này.`), { purpose: purpose.code, denied: refused });
     }
-    const deceased = await deceasedFormSubject(request, lookups);
+    const deceased = await deceasedSubject(request, lookups);
     if (deceased) return deceased;
     if (purpose.consentRequired) {
       for (const [subjectId, fields] of consentFields) {
@@ -342,6 +382,9 @@ export function createDecider(options: DeciderOptions): Decide {
     switch (r.kind) {
       case 'verify':
         return hop === 0 && grant.verification;
+      case 'watch':
+        // Being told that a record changed is less than reading it: any read the grant allows of the citizen covers it.
+        return hop === 0 && (grant.subject.fields.size > 0 || grant.verification);
       case 'owner':
         return false;
       case 'reach':

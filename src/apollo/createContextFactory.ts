@@ -1,18 +1,19 @@
 import type { Request, Response } from 'express';
+import { CASE_ID, CASE_ID_FORMAT } from '../domain/caseId';
 import { BadUserInputError, bilingual as bi, type Bilingual } from '../errors';
+import { PURPOSE_CODE } from '../policy/loadCatalogue';
 import { createLoaders } from '../request/createLoaders';
 import { newRequestLog } from '../request/RequestContext';
 import { registryCallContext, scopeOf } from '../request/requestScope';
 import type { Services } from '../createServices';
 import type { GatewayContext } from '../graphql/context';
 
-const PURPOSE = /^[A-Z][A-Z0-9_]{1,63}$/;
-const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
-
 export interface ContextFactoryOptions {
   services: Services;
   loaderMaxBatch: number;
   attestationTtlSeconds: number;
+  /** Longest a watch may run (NOTICE_WATCH_MAX_DAYS). */
+  watchMaxDays: number;
 }
 
 /**
@@ -27,8 +28,8 @@ export function createContextFactory(options: ContextFactoryOptions) {
     return {
       requestId: res.locals.requestId as string,
       caller: await services.authenticator.authenticate(req.headers.authorization),
-      purpose: header(req, 'x-purpose', PURPOSE, bi('an upper-case purpose code such as CT01_RESIDENCE', 'mã mục đích viết hoa, ví dụ CT01_RESIDENCE')),
-      caseId: header(req, 'x-case-id', CASE_ID, bi('a dossier number of letters, digits, ".", "_", "/" or "-"', 'số hồ sơ gồm chữ, số, dấu ".", "_", "/" hoặc "-"')),
+      purpose: header(req, 'x-purpose', PURPOSE_CODE, bi('an upper-case purpose code such as CT01_RESIDENCE', 'mã mục đích viết hoa, ví dụ CT01_RESIDENCE')),
+      caseId: header(req, 'x-case-id', CASE_ID, CASE_ID_FORMAT),
       loaders: createLoaders(services.connectors, {
         maxBatchSize: options.loaderMaxBatch,
         openCorrections: (ids) => services.corrections.openFor(ids),
@@ -45,8 +46,9 @@ export function createContextFactory(options: ContextFactoryOptions) {
       catalogue: services.catalogue,
       forms: services.forms,
       keys: services.keys,
-      settings: { attestationTtlSeconds: options.attestationTtlSeconds },
+      settings: { attestationTtlSeconds: options.attestationTtlSeconds, watchMaxDays: options.watchMaxDays },
       consents: services.consents,
+      notices: services.notices.store,
       accessLog: services.accessLog,
       corrections: services.corrections,
     };

@@ -30,13 +30,15 @@ export function auditEntries(input: AuditInput): AuditEntry[] {
   const { ctx, access } = input;
   const caller = ctx.caller;
   if (caller.kind === 'anonymous' || !access) return [];
-  const purpose = (access.ok ? access.decision.purpose : null) ?? (ctx.purpose ? input.purposes.get(ctx.purpose) : undefined) ?? null;
+  // X-Purpose, or the purpose a watch named when the header was not sent.
+  const declared = ctx.purpose ?? (access.ok ? null : (access.purpose ?? null));
+  const purpose = (access.ok ? access.decision.purpose : null) ?? (declared ? input.purposes.get(declared) : undefined) ?? null;
   const base = {
     requestId: ctx.requestId,
     callerKind: caller.kind,
     callerId: caller.kind === 'agency' ? caller.officialId : caller.personalId,
     agency: caller.kind === 'agency' ? caller.agency : null,
-    purpose: purpose?.code ?? ctx.purpose,
+    purpose: purpose?.code ?? declared,
     caseId: ctx.caseId,
     retentionDays: purpose?.retentionDays ?? input.defaultRetentionDays,
   };
@@ -77,6 +79,8 @@ export function auditEntries(input: AuditInput): AuditEntry[] {
       });
     }
   }
-  for (const d of ctx.disclosures) entries.push({ ...base, ...d, fields: [...d.fields].sort(), registries: [...d.registries].sort(), outcome: 'disclosed', reason: null });
+  for (const d of ctx.disclosures) {
+    entries.push({ ...base, ...d, fields: [...d.fields].sort(), registries: [...d.registries].sort(), outcome: d.outcome ?? 'disclosed', reason: d.reason ?? null });
+  }
   return entries;
 }

@@ -10,6 +10,7 @@ import type { PrefilledValue } from '../forms/prefill';
 import type { PrefillCheck } from '../forms/attestation';
 import type { CorrectionRecord, CorrectionHistoryEntry } from '../corrections/CorrectionStore';
 import type { CorrectableField as CorrectableFieldModel } from '../corrections/correctableFields';
+import type { WatchRecord, DeadNoticeRecord } from '../notices/NoticeStore';
 import type { GatewayContext } from '../graphql/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -27,6 +28,12 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /**
+   * A dossier number (số hồ sơ) as the agency keeps it, the same shape as `X-Case-Id`: 1 to
+   * 100 ASCII letters, digits, ".", "_", "/" or "-", starting with a letter or digit.
+   * Validated, never coerced.
+   */
+  CaseId: { input: string; output: string; }
   /** A calendar date, `yyyy-mm-dd`. */
   Date: { input: string; output: string; }
   /** A point in time, ISO 8601 with an offset, e.g. `2026-07-01T08:30:00Z`. */
@@ -38,6 +45,8 @@ export type Scalars = {
    * `extensions.field` and `extensions.reason`.
    */
   PersonalId: { input: string; output: string; }
+  /** A purpose code of the policy catalogue, as sent in `X-Purpose` (upper case, e.g. `CT01_RESIDENCE`). */
+  PurposeCode: { input: string; output: string; }
 };
 
 /** A page of an access log, newest first. */
@@ -320,6 +329,35 @@ export type CorrectionStatusChange = {
   status: CorrectionStatus;
 };
 
+/**
+ * A change notice the gateway gave up delivering after its last attempt
+ * (`NOTICE_MAX_ATTEMPTS`), for the agency's supervisors to follow up: the case's officer
+ * can read the record under the grant. Kept `NOTICE_DEAD_LETTER_DAYS` days.
+ */
+export type DeadNotice = {
+  __typename?: 'DeadNotice';
+  /** How many attempts were made. */
+  attempts: Scalars['Int']['output'];
+  /** The dossier number the watch follows. */
+  caseId: Scalars['CaseId']['output'];
+  /** When the registry changed the record. */
+  changedAt: Scalars['DateTime']['output'];
+  /** When the gateway gave up. */
+  deadAt: Scalars['DateTime']['output'];
+  /** The notice's id, as it was signed (`jti`). */
+  id: Scalars['ID']['output'];
+  /** Why the last attempt failed (a status code, a timeout, a refused connection); never what the endpoint answered. */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** The purpose of the watch. */
+  purpose: Purpose;
+  /** The registry whose record changed. */
+  registry: Registry;
+  /** The citizen whose record changed, as the agency named them. */
+  subjectId: Scalars['PersonalId']['output'];
+  /** The watch that brought it. */
+  watchId: Scalars['ID']['output'];
+};
+
 /** The striking off of a permanent registration. */
 export type Deregistration = {
   __typename?: 'Deregistration';
@@ -570,6 +608,17 @@ export type Mutation = {
   reportIncorrectData: CorrectionRequest;
   /** Withdraws a consent; takes effect on the agency's next request. Revoking twice is harmless. */
   revokeConsent: Consent;
+  /** Ends one of the calling agency's watches; its notices not yet delivered are not sent. Ending it again answers the same, until ended watches are cleared away. */
+  unwatchCitizen: Watch;
+  /**
+   * Asks to be told when this citizen's records change, for one open case: allowed exactly
+   * when the agency may read something of the citizen for `purpose` (its grant and the
+   * token's scope, the citizen's consent when the purpose rests on it), has a notice
+   * endpoint in the policy catalogue, and the citizen is not recorded as deceased.
+   * Setting the same watch again (agency, purpose, case, citizen) renews it. Recorded in the
+   * audit trail: it tells the agency the citizen exists.
+   */
+  watchCitizen: Watch;
 };
 
 
@@ -588,6 +637,21 @@ export type MutationReportIncorrectDataArgs = {
 /** A citizen's changes to their consents, and their reports of wrong registry data. */
 export type MutationRevokeConsentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** A citizen's changes to their consents, and their reports of wrong registry data. */
+export type MutationUnwatchCitizenArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** A citizen's changes to their consents, and their reports of wrong registry data. */
+export type MutationWatchCitizenArgs = {
+  caseId: Scalars['CaseId']['input'];
+  id: Scalars['PersonalId']['input'];
+  purpose: Scalars['PurposeCode']['input'];
+  until: Scalars['DateTime']['input'];
 };
 
 /** Where a page of the access log sits. Pages run from the newest entry back. */
@@ -832,6 +896,11 @@ export type Query = {
   citizen: Maybe<Citizen>;
   /** The fields a citizen may ask a registry to correct, each with its registry and how its value is written. */
   correctableFields: Array<CorrectableField>;
+  /**
+   * Change notices to the calling agency that could not be delivered, the most recent
+   * first: internal control for supervisors (token scope `notices.read`).
+   */
+  deadNotices: Array<DeadNotice>;
   /** The forms the gateway can prefill. */
   forms: Array<FormDefinition>;
   /** The caller's own record (citizen tokens). */
@@ -848,6 +917,8 @@ export type Query = {
   myCorrectionRequests: Array<CorrectionRequest>;
   /** Every grant of the calling agency: which fields each purpose allows. */
   myPermissions: Array<Permission>;
+  /** The calling agency's watches in force, newest first, optionally for one case. */
+  myWatches: Array<Watch>;
   /**
    * A form filled from the registries for a subject: the citizen themselves (citizen
    * tokens; subjectId defaults to them), or the citizen named, for an agency whose
@@ -886,6 +957,12 @@ export type QueryCitizenArgs = {
 
 
 /** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
+export type QueryDeadNoticesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
 export type QueryMyAccessLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -896,6 +973,13 @@ export type QueryMyAccessLogArgs = {
 export type QueryMyCorrectionRequestsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   subjectId?: InputMaybe<Scalars['PersonalId']['input']>;
+};
+
+
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
+export type QueryMyWatchesArgs = {
+  caseId?: InputMaybe<Scalars['CaseId']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1073,6 +1157,43 @@ export type VerifyCitizenInput = {
   personalId: Scalars['PersonalId']['input'];
 };
 
+/**
+ * An agency's standing request to be told when a citizen's records change, for one of its
+ * open cases. Each change brings a signed notice to the agency's notice endpoint saying
+ * which record changed and when — never the values, which the agency reads under its
+ * grant (docs/NOTICES.md).
+ */
+export type Watch = {
+  __typename?: 'Watch';
+  /** When the agency ended it; null unless ended. */
+  cancelledAt: Maybe<Scalars['DateTime']['output']>;
+  /** The agency's dossier number the watch follows. */
+  caseId: Scalars['CaseId']['output'];
+  /** When it was first set. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Pass it to unwatchCitizen to end the watch; every notice names it (`watchId`). */
+  id: Scalars['ID']['output'];
+  /** The official who set it, or last renewed it. */
+  official: Scalars['String']['output'];
+  /** The purpose the watch was set for; every notice is judged under it again before it leaves. */
+  purpose: Purpose;
+  /** Whether it brings notices now. */
+  status: WatchStatus;
+  /** The citizen watched, as the agency named them. */
+  subjectId: Scalars['PersonalId']['output'];
+  /** When it lapses: changes after it bring no notice. */
+  until: Scalars['DateTime']['output'];
+};
+
+/** Whether a watch still brings notices, judged on the gateway's clock. */
+export type WatchStatus =
+  /** Changes to the citizen's records bring notices. */
+  | 'ACTIVE'
+  /** Ended by the agency (unwatchCitizen): no more notices. */
+  | 'CANCELLED'
+  /** Past its `until`: no more notices. */
+  | 'EXPIRED';
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1156,6 +1277,7 @@ export type ResolversTypes = {
   AgencyKind: AgencyKind;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CallerKind: CallerKind;
+  CaseId: ResolverTypeWrapper<Scalars['CaseId']['output']>;
   Citizen: ResolverTypeWrapper<CitizenRef>;
   Consent: ResolverTypeWrapper<ConsentRecord>;
   ConsentStatus: ConsentStatus;
@@ -1166,6 +1288,7 @@ export type ResolversTypes = {
   CorrectionStatusChange: ResolverTypeWrapper<CorrectionHistoryEntry>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadNotice: ResolverTypeWrapper<DeadNoticeRecord>;
   Deregistration: ResolverTypeWrapper<Deregistration>;
   DocumentStatus: DocumentStatus;
   DocumentType: DocumentType;
@@ -1196,6 +1319,7 @@ export type ResolversTypes = {
   PrefilledRow: ResolverTypeWrapper<Omit<PrefilledRow, 'cells'> & { cells: Array<ResolversTypes['PrefilledField']> }>;
   Provenance: ResolverTypeWrapper<ProvenanceModel>;
   Purpose: ResolverTypeWrapper<PurposeModel>;
+  PurposeCode: ResolverTypeWrapper<Scalars['PurposeCode']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Registration: ResolverTypeWrapper<RegistrationRecord>;
   RegistrationKind: RegistrationKind;
@@ -1210,6 +1334,8 @@ export type ResolversTypes = {
   VerificationResult: ResolverTypeWrapper<VerificationModel>;
   VerificationVerdict: VerificationVerdict;
   VerifyCitizenInput: VerifyCitizenInput;
+  Watch: ResolverTypeWrapper<WatchRecord>;
+  WatchStatus: WatchStatus;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1220,6 +1346,7 @@ export type ResolversParentTypes = {
   Address: AddressRecord;
   Agency: AgencyModel;
   Boolean: Scalars['Boolean']['output'];
+  CaseId: Scalars['CaseId']['output'];
   Citizen: CitizenRef;
   Consent: ConsentRecord;
   CorrectableField: CorrectableFieldModel;
@@ -1227,6 +1354,7 @@ export type ResolversParentTypes = {
   CorrectionStatusChange: CorrectionHistoryEntry;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeadNotice: DeadNoticeRecord;
   Deregistration: Deregistration;
   FieldGrant: FieldGrantModel;
   FieldMatch: FieldMatch;
@@ -1249,6 +1377,7 @@ export type ResolversParentTypes = {
   PrefilledRow: Omit<PrefilledRow, 'cells'> & { cells: Array<ResolversParentTypes['PrefilledField']> };
   Provenance: ProvenanceModel;
   Purpose: PurposeModel;
+  PurposeCode: Scalars['PurposeCode']['output'];
   Query: Record<PropertyKey, never>;
   Registration: RegistrationRecord;
   ReportIncorrectDataInput: ReportIncorrectDataInput;
@@ -1259,6 +1388,7 @@ export type ResolversParentTypes = {
   SubmittedRow: SubmittedRow;
   VerificationResult: VerificationModel;
   VerifyCitizenInput: VerifyCitizenInput;
+  Watch: WatchRecord;
 };
 
 export type AccessDirectiveArgs = {
@@ -1332,6 +1462,10 @@ export type AgencyResolvers<ContextType = GatewayContext, ParentType extends Res
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export interface CaseIdScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['CaseId'], any> {
+  name: 'CaseId';
+}
+
 export type CitizenResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Citizen'] = ResolversParentTypes['Citizen']> = {
   documents?: Resolver<Maybe<Array<ResolversTypes['IssuedDocument']>>, ParentType, ContextType, Partial<CitizenDocumentsArgs>>;
   household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType>;
@@ -1391,6 +1525,19 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeadNoticeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeadNotice'] = ResolversParentTypes['DeadNotice']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  caseId?: Resolver<ResolversTypes['CaseId'], ParentType, ContextType>;
+  changedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deadAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
+  registry?: Resolver<ResolversTypes['Registry'], ParentType, ContextType>;
+  subjectId?: Resolver<ResolversTypes['PersonalId'], ParentType, ContextType>;
+  watchId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type DeregistrationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Deregistration'] = ResolversParentTypes['Deregistration']> = {
   on?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
@@ -1469,6 +1616,8 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   grantConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationGrantConsentArgs, 'input'>>;
   reportIncorrectData?: Resolver<ResolversTypes['CorrectionRequest'], ParentType, ContextType, RequireFields<MutationReportIncorrectDataArgs, 'input'>>;
   revokeConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'id'>>;
+  unwatchCitizen?: Resolver<ResolversTypes['Watch'], ParentType, ContextType, RequireFields<MutationUnwatchCitizenArgs, 'id'>>;
+  watchCitizen?: Resolver<ResolversTypes['Watch'], ParentType, ContextType, RequireFields<MutationWatchCitizenArgs, 'caseId' | 'id' | 'purpose' | 'until'>>;
 };
 
 export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -1562,17 +1711,23 @@ export type PurposeResolvers<ContextType = GatewayContext, ParentType extends Re
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export interface PurposeCodeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['PurposeCode'], any> {
+  name: 'PurposeCode';
+}
+
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   accessLog?: Resolver<ResolversTypes['AccessLogConnection'], ParentType, ContextType, RequireFields<QueryAccessLogArgs, 'first'>>;
   agencies?: Resolver<Array<ResolversTypes['Agency']>, ParentType, ContextType>;
   citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType, RequireFields<QueryCitizenArgs, 'id'>>;
   correctableFields?: Resolver<Array<ResolversTypes['CorrectableField']>, ParentType, ContextType>;
+  deadNotices?: Resolver<Array<ResolversTypes['DeadNotice']>, ParentType, ContextType, RequireFields<QueryDeadNoticesArgs, 'first'>>;
   forms?: Resolver<Array<ResolversTypes['FormDefinition']>, ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
   myAccessLog?: Resolver<ResolversTypes['AccessLogConnection'], ParentType, ContextType, RequireFields<QueryMyAccessLogArgs, 'first'>>;
   myConsents?: Resolver<Array<ResolversTypes['Consent']>, ParentType, ContextType>;
   myCorrectionRequests?: Resolver<Array<ResolversTypes['CorrectionRequest']>, ParentType, ContextType, RequireFields<QueryMyCorrectionRequestsArgs, 'first'>>;
   myPermissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
+  myWatches?: Resolver<Array<ResolversTypes['Watch']>, ParentType, ContextType, RequireFields<QueryMyWatchesArgs, 'first'>>;
   prefill?: Resolver<ResolversTypes['FormPrefill'], ParentType, ContextType, RequireFields<QueryPrefillArgs, 'formId'>>;
   purposes?: Resolver<Array<ResolversTypes['Purpose']>, ParentType, ContextType>;
   verifyCitizen?: Resolver<ResolversTypes['VerificationResult'], ParentType, ContextType, RequireFields<QueryVerifyCitizenArgs, 'input'>>;
@@ -1605,12 +1760,25 @@ export type VerificationResultResolvers<ContextType = GatewayContext, ParentType
   verdict?: Resolver<ResolversTypes['VerificationVerdict'], ParentType, ContextType>;
 };
 
+export type WatchResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Watch'] = ResolversParentTypes['Watch']> = {
+  cancelledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  caseId?: Resolver<ResolversTypes['CaseId'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  official?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WatchStatus'], ParentType, ContextType>;
+  subjectId?: Resolver<ResolversTypes['PersonalId'], ParentType, ContextType>;
+  until?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
   AccessLogEdge?: AccessLogEdgeResolvers<ContextType>;
   AccessLogEntry?: AccessLogEntryResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
   Agency?: AgencyResolvers<ContextType>;
+  CaseId?: GraphQLScalarType;
   Citizen?: CitizenResolvers<ContextType>;
   Consent?: ConsentResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
@@ -1618,6 +1786,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   CorrectionStatusChange?: CorrectionStatusChangeResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DeadNotice?: DeadNoticeResolvers<ContextType>;
   Deregistration?: DeregistrationResolvers<ContextType>;
   FieldGrant?: FieldGrantResolvers<ContextType>;
   FieldMatch?: FieldMatchResolvers<ContextType>;
@@ -1637,10 +1806,12 @@ export type Resolvers<ContextType = GatewayContext> = {
   PrefilledRow?: PrefilledRowResolvers<ContextType>;
   Provenance?: ProvenanceResolvers<ContextType>;
   Purpose?: PurposeResolvers<ContextType>;
+  PurposeCode?: GraphQLScalarType;
   Query?: QueryResolvers<ContextType>;
   Registration?: RegistrationResolvers<ContextType>;
   Residence?: ResidenceResolvers<ContextType>;
   VerificationResult?: VerificationResultResolvers<ContextType>;
+  Watch?: WatchResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = GatewayContext> = {

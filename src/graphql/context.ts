@@ -4,6 +4,7 @@ import type { ConsentStore } from '../consent/ConsentStore';
 import type { CorrectionService } from '../corrections/CorrectionService';
 import type { FormDefinition } from '../forms/loadForms';
 import type { KeyRing } from '../keys/loadKeyRing';
+import type { NoticeStore } from '../notices/NoticeStore';
 import type { PolicyCatalogue } from '../policy/loadCatalogue';
 import type { RequestContext } from '../request/RequestContext';
 
@@ -12,8 +13,10 @@ export interface GatewayContext extends RequestContext {
   catalogue: PolicyCatalogue;
   forms: ReadonlyMap<string, FormDefinition>;
   keys: KeyRing;
-  settings: { attestationTtlSeconds: number };
+  settings: { attestationTtlSeconds: number; watchMaxDays: number };
   consents: ConsentStore;
+  /** Agencies' watches and their dead letters. */
+  notices: NoticeStore;
   accessLog: AccessLogReader;
   /** Citizens' requests to correct registry data. */
   corrections: CorrectionService;

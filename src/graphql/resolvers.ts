@@ -12,8 +12,9 @@ import { accessLogEntry, accessLogQueries } from './accessLogResolvers';
 import { consentMutations } from './consentMutations';
 import { correctableField, correctionMutations, correctionQueries, correctionRequest, correctionStatusChange, provenance, provenanceOf } from './correctionResolvers';
 import { formDefinition, formQueries } from './formResolvers';
+import { deadNotice, watch, watchMutations, watchQueries } from './watchResolvers';
 import type { CitizenRef } from './models';
-import { DateScalar, DateTimeScalar, PersonalIdScalar } from './scalars';
+import { CaseIdScalar, DateScalar, DateTimeScalar, PersonalIdScalar, PurposeCodeScalar } from './scalars';
 
 /**
  * The response path as the access analysis names fields: without list indices, but for
@@ -98,6 +99,8 @@ export const resolvers: Resolvers & EntityResolvers = {
   PersonalId: PersonalIdScalar,
   Date: DateScalar,
   DateTime: DateTimeScalar,
+  CaseId: CaseIdScalar,
+  PurposeCode: PurposeCodeScalar,
 
   Query: {
     me: (_parent, _args, ctx, info) => reached(ctx, info, ctx.caller.kind === 'citizen' ? ctx.caller.personalId : null),
@@ -109,6 +112,7 @@ export const resolvers: Resolvers & EntityResolvers = {
     ...accessLogQueries,
     ...formQueries,
     ...correctionQueries,
+    ...watchQueries,
   },
 
   FormDefinition: formDefinition,
@@ -123,7 +127,7 @@ export const resolvers: Resolvers & EntityResolvers = {
 
   AccessLogEntry: accessLogEntry,
 
-  Mutation: { ...consentMutations, ...correctionMutations },
+  Mutation: { ...consentMutations, ...correctionMutations, ...watchMutations },
 
   CorrectionRequest: correctionRequest,
 
@@ -132,6 +136,10 @@ export const resolvers: Resolvers & EntityResolvers = {
   CorrectableField: correctableField,
 
   Provenance: provenance,
+
+  Watch: watch,
+
+  DeadNotice: deadNotice,
 
   Citizen: {
     // Federation's `_entities`: each representation was validated and judged like `citizen(id:)`.

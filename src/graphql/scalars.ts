@@ -1,6 +1,8 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { CASE_ID, CASE_ID_FORMAT } from '../domain/caseId';
 import { parsePersonalId } from '../domain/personalId';
 import { BadUserInputError, bilingual, type Bilingual } from '../errors';
+import { PURPOSE_CODE } from '../policy/loadCatalogue';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -75,4 +77,31 @@ export const DateTimeScalar = new GraphQLScalarType({
     }
     return value;
   },
+});
+
+/** A string scalar whose every value matches `format`: validated, never coerced, refused with `what` otherwise. */
+function codeScalar(name: string, format: RegExp, what: Bilingual, refusal: Bilingual): GraphQLScalarType {
+  const check = (value: unknown, nodes?: ValueNode): string => {
+    if (typeof value !== 'string' || !format.test(value)) throw new BadUserInputError(refusal, { nodes });
+    return value;
+  };
+  return new GraphQLScalarType({
+    name,
+    serialize: (value) => {
+      if (typeof value !== 'string') throw new TypeError(`${name} values must be strings`);
+      return value;
+    },
+    parseValue: (value) => check(value),
+    parseLiteral: (ast) => check(stringLiteral(ast, what), ast),
+  });
+}
+
+export const CaseIdScalar = codeScalar('CaseId', CASE_ID, bilingual('a dossier number', 'Số hồ sơ'), {
+  en: `expected ${CASE_ID_FORMAT.en}, 1 to 100 characters`,
+  vi: `${CASE_ID_FORMAT.vi}, dài 1 đến 100 ký tự.`,
+});
+
+export const PurposeCodeScalar = codeScalar('PurposeCode', PURPOSE_CODE, bilingual('a purpose code', 'Mã mục đích'), {
+  en: 'expected an upper-case purpose code such as CT01_RESIDENCE (see the purposes query)',
+  vi: 'mã mục đích viết hoa, ví dụ CT01_RESIDENCE (xem danh sách purposes).',
 });

@@ -120,7 +120,7 @@ export function createApp(options: AppOptions): express.Express {
   );
   // With an admin listener, /readyz and /metrics are on it only; /healthz stays on both.
   app.use(healthRouter(options, !config.admin));
-  // Change events drop cache entries and run the listeners (correction requests they close): with either, the route is there.
+  // Change events drop cache entries and run the listeners (correction requests they close, change notices they queue): with either, the route is there.
   if (config.cache.webhookSecret && (options.caches.kind !== 'off' || (options.changeListeners ?? []).length > 0)) {
     app.use(createRegistryEventsRouter({ secret: config.cache.webhookSecret, caches: options.caches, logger, listeners: options.changeListeners ?? [], now: () => options.now().getTime() }));
   }

@@ -12,6 +12,12 @@ export interface Agency {
   /** Vietnamese name, as citizens see it in their access log. */
   name: string;
   kind: AgencyKind;
+  /**
+   * Where the gateway POSTs the agency's change notices (docs/NOTICES.md); null: the
+   * agency sets no watch. Part of the reviewed policy, like its grants: an https URL,
+   * or in development a loopback one.
+   */
+  noticeEndpoint: string | null;
 }
 
 export interface Purpose {
@@ -68,6 +74,14 @@ export class CatalogueError extends Error {
   }
 }
 
+/** How the catalogue is read: development admits notice endpoints on this machine. */
+export interface CatalogueOptions {
+  development?: boolean;
+}
+
+/** Hosts that are this machine (0.0.0.0 and :: reach it too). */
+const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|\[::\])$/;
+
 /** Purpose codes: upper case, as sent in `X-Purpose`. */
 export const PURPOSE_CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
 const SENSITIVE_DOCUMENTS: ReadonlySet<string> = new Set(['CRIMINAL_RECORD_CERTIFICATE']);
@@ -87,10 +101,13 @@ export function readCatalogueFile(file?: string | null): unknown {
  * problem is listed at once. Rules beyond shape: fields must be real coordinates that
  * disclose something; sensitive data and criminal records are never granted to
  * non-state organisations; a purpose that needs consent covers one citizen only
- * (no related citizens), because each citizen consents for themselves.
+ * (no related citizens), because each citizen consents for themselves; a notice
+ * endpoint is https, never on this machine but in development (where http is allowed
+ * there only).
  */
-export function loadCatalogue(raw: unknown, facts: SchemaFacts): PolicyCatalogue {
+export function loadCatalogue(raw: unknown, facts: SchemaFacts, options: CatalogueOptions = {}): PolicyCatalogue {
   const problems: string[] = [];
+  const development = options.development === true;
   const root = asObject(raw, 'catalogue', problems);
   const documentTypes: ReadonlySet<string> = new Set(facts.documentTypes);
 
@@ -103,7 +120,7 @@ export function loadCatalogue(raw: unknown, facts: SchemaFacts): PolicyCatalogue
     if (code && agencies.has(code)) problems.push(`${at}.code "${code}" is listed twice`);
     const kind = o.kind;
     if (kind !== 'STATE' && kind !== 'NON_STATE') problems.push(`${at}.kind must be STATE or NON_STATE`);
-    agencies.set(code, { code, name: text(o.name, `${at}.name`, problems), kind: kind as AgencyKind });
+    agencies.set(code, { code, name: text(o.name, `${at}.name`, problems), kind: kind as AgencyKind, noticeEndpoint: noticeEndpoint(o.noticeEndpoint, `${at}.noticeEndpoint`) });
   }
 
   const purposes = new Map<string, Purpose>();
@@ -126,6 +143,28 @@ export function loadCatalogue(raw: unknown, facts: SchemaFacts): PolicyCatalogue
       retentionDays: retentionDays as number,
       citizenRelatives: o.citizenRelatives === undefined ? null : citizenRelatives(o.citizenRelatives, `${at}.citizenRelatives`),
     });
+  }
+
+  /** Notices name citizens: they go over TLS to the agency's own host, never to this machine but in development. */
+  function noticeEndpoint(value: unknown, where: string): string | null {
+    if (value === undefined || value === null) return null;
+    let url: URL | null = null;
+    try {
+      url = typeof value === 'string' && value.length <= 500 ? new URL(value) : null;
+    } catch {
+      url = null;
+    }
+    if (!url) {
+      problems.push(`${where} must be an absolute URL of at most 500 characters`);
+      return null;
+    }
+    const loopback = LOOPBACK_HOST.test(url.hostname);
+    if (url.username || url.password || url.hash) problems.push(`${where} must carry no credentials and no fragment`);
+    else if (loopback && !development) problems.push(`${where}: ${url.host} is this machine, allowed in development only`);
+    else if (url.protocol !== 'https:' && !(development && loopback && url.protocol === 'http:')) {
+      problems.push(`${where} must be an https:// URL (http:// only to this machine, in development)`);
+    } else return url.href;
+    return null;
   }
 
   function citizenRelatives(value: unknown, where: string): Purpose['citizenRelatives'] {
@@ -200,7 +239,7 @@ export function loadCatalogue(raw: unknown, facts: SchemaFacts): PolicyCatalogue
  * an audit record): shown by its code rather than hidden.
  */
 export function agencyOrPlaceholder(catalogue: PolicyCatalogue, code: string): Agency {
-  return catalogue.agencies.get(code) ?? { code, name: code, kind: 'STATE' };
+  return catalogue.agencies.get(code) ?? { code, name: code, kind: 'STATE', noticeEndpoint: null };
 }
 
 /** See {@link agencyOrPlaceholder}. */

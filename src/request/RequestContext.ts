@@ -11,12 +11,17 @@ export interface ResponseWarning {
   ageSeconds: number;
 }
 
-/** What a resolver that assembles citizen data itself (prefill, verification) disclosed, for the audit. */
+/** What a resolver that assembles citizen data itself (prefill, verification, a watch) disclosed, for the audit. */
 export interface AssembledDisclosure {
   subjectId: string;
   /** Field paths (`person.fullName`, `verify.dateOfBirth`), never values. */
   fields: string[];
   registries: string[];
+  /** The case it was for, when the operation names one itself (a watch's), rather than `X-Case-Id`. */
+  caseId?: string;
+  /** `failed` (with the error code as `reason`) when nothing could be returned, e.g. no such citizen; else disclosed. */
+  outcome?: 'failed';
+  reason?: string;
 }
 
 /** What the log line of one request gathers while the request is served. */
