@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { RegistryName } from '../connectors/types';
+import { DEFAULT_POSTGRES_SETTINGS, type PostgresSettings } from './store/postgresSettings';
 
 /**
  * Configuration, read once from the environment and validated as a whole: a bad
@@ -21,6 +22,8 @@ export interface GatewayConfig {
   dataDir: string;
   /** PostgreSQL for consents and the audit trail; null means the embedded store under dataDir. */
   databaseUrl: string | null;
+  /** PostgreSQL pool size and the deadlines of every call to it (with `databaseUrl`). */
+  postgres: PostgresSettings;
   /** Policy catalogue file; null means the one shipped in src/policy. */
   policyCatalogue: string | null;
   /** Directory of the gateway's signing keys (audit checkpoints, attestations). */
@@ -270,6 +273,7 @@ export function loadConfig(env: Env): GatewayConfig {
     port: r.int('PORT', 4000, 0, 65535),
     dataDir: path.resolve(r.string('DATA_DIR', '.data') as string),
     databaseUrl: r.postgresUrl('DATABASE_URL', production ? 'in production' : false),
+    postgres: readPostgresSettings(r),
     policyCatalogue: r.string('POLICY_CATALOGUE', null),
     signingKeyDir: '',
     attestationTtlSeconds: r.int('ATTESTATION_TTL_S', 86_400, 60, 30 * 86_400),
@@ -378,6 +382,7 @@ export function loadKeyDirectory(env: Env): string {
 /** What the audit tools (`npm run audit:verify`, `audit:prune`) need, and nothing else. */
 export interface AuditToolConfig {
   databaseUrl: string | null;
+  postgres: PostgresSettings;
   dataDir: string;
   signingKeyDir: string;
   audit: Pick<GatewayConfig['audit'], 'checkpointEveryRecords' | 'checkpointEveryMs' | 'checkpointFile'>;
@@ -394,6 +399,7 @@ export function loadAuditToolConfig(env: Env): AuditToolConfig {
   const checkpointFile = r.string('AUDIT_CHECKPOINT_FILE', null);
   const config: AuditToolConfig = {
     databaseUrl: r.postgresUrl('DATABASE_URL', production ? 'in production' : false),
+    postgres: readPostgresSettings(r),
     dataDir,
     signingKeyDir: keyDirectory(r, dataDir, production),
     audit: {
@@ -429,6 +435,23 @@ function readMockConfig(r: Reader, env: Env): MockConfig {
       DOCUMENTS: r.int('MOCK_DOCUMENTS_PORT', 4103, 0, 65535),
     },
   };
+}
+
+function readPostgresSettings(r: Reader): PostgresSettings {
+  const d = DEFAULT_POSTGRES_SETTINGS;
+  const settings: PostgresSettings = {
+    poolMax: r.int('DATABASE_POOL_MAX', d.poolMax, 1, 1000),
+    connectTimeoutMs: r.int('DATABASE_CONNECT_TIMEOUT_MS', d.connectTimeoutMs, 50, 120_000),
+    statementTimeoutMs: r.int('DATABASE_STATEMENT_TIMEOUT_MS', d.statementTimeoutMs, 50, 3_600_000),
+    queryTimeoutMs: r.int('DATABASE_QUERY_TIMEOUT_MS', d.queryTimeoutMs, 50, 3_600_000),
+    idleInTransactionTimeoutMs: r.int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', d.idleInTransactionTimeoutMs, 100, 3_600_000),
+  };
+  // A slow but live server should cancel the statement itself (the connection survives)
+  // before the client gives up on it (the connection is destroyed).
+  if (settings.queryTimeoutMs <= settings.statementTimeoutMs) {
+    r.problem(`DATABASE_QUERY_TIMEOUT_MS (${settings.queryTimeoutMs}) must be greater than DATABASE_STATEMENT_TIMEOUT_MS (${settings.statementTimeoutMs})`);
+  }
+  return settings;
 }
 
 const FRESHNESS_DEFAULTS: Record<RegistryName, number> = { POPULATION: 300, RESIDENCE: 120, DOCUMENTS: 600 };

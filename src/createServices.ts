@@ -104,6 +104,7 @@ export async function createServices(
   const store = await createStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    postgres: config.postgres,
     onError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'store connection error'),
   });
   const consents = new ConsentStore(store, now);

@@ -370,6 +370,18 @@ describe('retention', () => {
     expect((log.body.data?.myAccessLog as { edges: unknown[] }).edges).toHaveLength(1);
   });
 
+  it('prunes a backlog larger than one statement in several, missing none', async () => {
+    const fiveYearsAgo = new Date(Date.now() - 5 * 365 * 86_400_000);
+    const past = new AuditLog(stack.gateway.store, stack.gateway.keys, { now: () => fiveYearsAgo });
+    const entry = { requestId: 'backlog', callerKind: 'agency' as const, callerId: 'canbo.03', agency: 'CA_HN', purpose: 'CT01_RESIDENCE', caseId: 'HS-2021/9', subjectId: stack.persona('minor'), fields: ['person.fullName'], registries: ['POPULATION'], outcome: 'disclosed' as const, reason: null, retentionDays: 365 };
+    await past.append(Array.from({ length: 7 }, (_v, i) => ({ ...entry, requestId: `backlog-${i}` })));
+    const pruner = new AuditLog(stack.gateway.store, stack.gateway.keys, { pruneBatch: 3 });
+    expect(await pruner.prune()).toBe(7);
+    const [left] = await stack.gateway.store.query<{ n: string }>("SELECT count(*)::text AS n FROM audit_log WHERE request_id LIKE 'backlog-%'");
+    expect(left?.n).toBe('0');
+    expect(await verifyChain(stack.gateway.store, stack.gateway.keys)).toMatchObject({ ok: true });
+  });
+
   it('still detects a deleted record among pruned ones', async () => {
     await stack.gateway.store.query('DELETE FROM audit_log WHERE seq = 2');
     expect((await verifyChain(stack.gateway.store, stack.gateway.keys)).firstBroken).toEqual({ seq: 2, problem: 'records 2..2 are missing' });

@@ -24,6 +24,8 @@ export interface AuditEntry {
 }
 
 export interface AuditLogOptions {
+  /** Records blanked per statement when pruning (default 5000). */
+  pruneBatch?: number;
   /** Sign the chain head after this many records... */
   checkpointEveryRecords?: number;
   /** ...or when this much time has passed since the last signature. */
@@ -132,6 +134,7 @@ export class AuditLog {
   private readonly now: () => Date;
   private readonly every: { records: number; ms: number };
   private readonly maxBatch: number;
+  private readonly pruneBatch: number;
   private readonly deadlineMs: number;
   private readonly maxQueued: number;
   private readonly file: CheckpointFile | null;
@@ -146,6 +149,7 @@ export class AuditLog {
     this.now = options.now ?? (() => new Date());
     this.every = { records: options.checkpointEveryRecords ?? 500, ms: options.checkpointEveryMs ?? 60_000 };
     this.maxBatch = options.maxBatch ?? 200;
+    this.pruneBatch = options.pruneBatch ?? 5000;
     this.deadlineMs = options.batchDeadlineMs ?? 2000;
     this.maxQueued = options.maxQueuedRecords ?? 5000;
     this.file = options.checkpointFile ? createCheckpointFile(options.checkpointFile) : null;
@@ -210,16 +214,23 @@ export class AuditLog {
 
   /** Blanks the personal columns of records past their retention; returns how many. */
   async prune(): Promise<number> {
-    // personal_hash stays: it is what the content hash still needs of what is blanked.
-    const rows = await this.store.query<{ seq: string }>(
-      `UPDATE audit_log
-          SET request_id = NULL, caller_id = NULL, case_id = NULL, subject_id = NULL, fields = NULL, reason = NULL,
-              personal_salt = NULL, pruned_at = $1
-        WHERE retain_until < $1 AND pruned_at IS NULL
-        RETURNING seq::text AS seq`,
-      [this.now()],
-    );
-    return rows.length;
+    const at = this.now();
+    let total = 0;
+    // In batches, so that each statement stays well within the store's statement deadline
+    // however large the backlog (a first prune after months, a restored backup).
+    for (;;) {
+      // personal_hash stays: it is what the content hash still needs of what is blanked.
+      const rows = await this.store.query<{ seq: string }>(
+        `UPDATE audit_log
+            SET request_id = NULL, caller_id = NULL, case_id = NULL, subject_id = NULL, fields = NULL, reason = NULL,
+                personal_salt = NULL, pruned_at = $1
+          WHERE seq IN (SELECT seq FROM audit_log WHERE retain_until < $1 AND pruned_at IS NULL ORDER BY seq LIMIT $2)
+          RETURNING seq::text AS seq`,
+        [at, this.pruneBatch],
+      );
+      total += rows.length;
+      if (rows.length < this.pruneBatch) return total;
+    }
   }
 
   /** Signs the current chain head now (also done with the batches that make one due). */

@@ -18,7 +18,7 @@ async function main(command: string | undefined): Promise<number> {
     return 2;
   }
   const config = loadAuditToolConfig(process.env);
-  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, postgres: config.postgres });
   try {
     const keys = await loadKeyRing({ dir: config.signingKeyDir, createIfMissing: false });
     if (command === 'prune') {

@@ -1,11 +1,13 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { packageRoot } from '../paths';
+import { acquireStoreLock } from './acquireStoreLock';
+import { DEFAULT_POSTGRES_SETTINGS, type PostgresSettings } from './postgresSettings';
+import { StoreLockedError } from './StoreLockedError';
 import { StoreUnavailableError } from './StoreUnavailableError';
 
-export { StoreUnavailableError };
+export { StoreLockedError, StoreUnavailableError };
 
 /** Something SQL can be sent to: the store itself or one of its transactions. */
 export interface Queryable {
@@ -26,12 +28,20 @@ export interface Store extends Queryable {
   close(): Promise<void>;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+/**
+ * Connection classes 08 (connection exception) and 57P0x (shutdown), and: 57014 a
+ * statement cancelled by statement_timeout, 25P03 a session ended by
+ * idle_in_transaction_session_timeout, 53300 too many connections.
+ */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '57014', '25P03', '53300']);
+/** pg's own messages for a lost connection and a connect timeout. */
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error|Connection is closed/i;
 
-/** Connection-level failures become StoreUnavailableError; SQL errors stay as they are. */
+/** Connection-level failures and missed deadlines become StoreUnavailableError; SQL errors stay as they are. */
 function classify(err: unknown): unknown {
+  if (err instanceof StoreUnavailableError) return err;
   const e = err as { code?: string; message?: string };
-  if ((e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '')) {
+  if ((e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) || UNAVAILABLE_MESSAGES.test(e.message ?? '')) {
     return new StoreUnavailableError(`store unavailable: ${e.code ?? e.message}`);
   }
   return err;
@@ -41,6 +51,8 @@ export interface StoreOptions {
   /** `postgres://…`; absent means the embedded store under `dataDir`. */
   databaseUrl: string | null;
   dataDir: string;
+  /** Pool size and deadlines of PostgreSQL calls; the defaults when absent. */
+  postgres?: Partial<PostgresSettings>;
   /** Called when an idle PostgreSQL connection fails (never throws out of the pool). */
   onError?: (err: Error) => void;
 }
@@ -48,8 +60,15 @@ export interface StoreOptions {
 /** Arbitrary but fixed: serialises migrations across gateway processes sharing one database. */
 const MIGRATION_LOCK = 74_200_001;
 
+/**
+ * Opens the store and applies its migrations. PostgreSQL when `databaseUrl` is set;
+ * otherwise the embedded store under `dataDir`, which one process at a time may open
+ * (a second gets a {@link StoreLockedError} naming the first).
+ */
 export async function createStore(options: StoreOptions): Promise<Store> {
-  const store = options.databaseUrl ? postgresStore(options.databaseUrl, options.onError) : await pgliteStore(options.dataDir);
+  const store = options.databaseUrl
+    ? postgresStore(options.databaseUrl, { ...DEFAULT_POSTGRES_SETTINGS, ...options.postgres }, options.onError)
+    : await pgliteStore(options.dataDir);
   try {
     await migrate(store);
   } catch (err) {
@@ -59,14 +78,101 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-function postgresStore(url: string, onError?: (err: Error) => void): Store {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2000, idleTimeoutMillis: 30_000 });
+function postgresStore(url: string, settings: PostgresSettings, onError?: (err: Error) => void): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: settings.poolMax,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: settings.statementTimeoutMs,
+    idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
+    // Finds a peer that vanished without a word (host down, connection dropped by a firewall).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    // Names the gateway's sessions in pg_stat_activity, unless the URL names them.
+    fallback_application_name: 'vn-registry-gateway',
+  });
   pool.on('error', (err) => onError?.(err));
-  const query = async <T extends object>(sql: string, params?: unknown[]) => {
-    try {
-      return (await pool.query(sql, params)).rows as T[];
-    } catch (err) {
+  // Every client is known so that close() can cut those a frozen server never lets go.
+  const clients = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => clients.add(client));
+  pool.on('remove', (client) => clients.delete(client));
+
+  /**
+   * One statement on a checked-out client, given up after `queryTimeoutMs`. The
+   * connection is then destroyed: its state is unknown, and the server rolls back what
+   * it had begun when it sees the connection go.
+   */
+  const send = (client: pg.PoolClient, sql: string, params?: unknown[]) =>
+    new Promise<pg.QueryResult>((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        // Timers run before I/O in each turn of the event loop: after a stall (a busy CPU, a
+        // long garbage collection) the answer may be waiting unread. It is read first, then judged.
+        setImmediate(() => {
+          if (done) return;
+          done = true;
+          reject(new StoreUnavailableError(`store unavailable: no answer within ${settings.queryTimeoutMs} ms`));
+          client.connection.stream.destroy();
+        });
+      }, settings.queryTimeoutMs);
+      client.query(sql, params).then(
+        (result) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          resolve(result);
+        },
+        (err: unknown) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+
+  /** A pooled connection for one call or one transaction; destroyed on release once it broke. */
+  const checkout = async () => {
+    const client = await pool.connect().catch((err: unknown) => {
       throw classify(err);
+    });
+    let broken = false;
+    // A checked-out client has no listener of the pool's: a session the server ends while
+    // it is checked out (idle_in_transaction_session_timeout, shutdown) would otherwise be
+    // an unhandled 'error' event. The next statement then fails.
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
+    return {
+      async query<T extends object>(sql: string, params?: unknown[]): Promise<T[]> {
+        try {
+          return (await send(client, sql, params)).rows as T[];
+        } catch (err) {
+          const failure = classify(err);
+          if (failure instanceof StoreUnavailableError) broken = true;
+          throw failure;
+        }
+      },
+      broken: () => broken,
+      /** Destroys the connection on release: its state is not known. */
+      discard() {
+        broken = true;
+      },
+      release() {
+        client.off('error', lost);
+        client.release(broken ? true : undefined);
+      },
+    };
+  };
+
+  const query = async <T extends object>(sql: string, params?: unknown[]) => {
+    const session = await checkout();
+    try {
+      return await session.query<T>(sql, params);
+    } finally {
+      session.release();
     }
   };
   return {
@@ -76,39 +182,69 @@ function postgresStore(url: string, onError?: (err: Error) => void): Store {
       await query(sql);
     },
     async transaction(fn) {
-      const client = await pool.connect().catch((err: unknown) => {
-        throw classify(err);
-      });
-      let failed: unknown;
+      const session = await checkout();
       try {
-        await client.query('BEGIN');
+        await session.query('BEGIN');
         const result = await fn({
-          query: async (sql, params) => (await client.query(sql, params)).rows,
+          query: (sql, params) => session.query(sql, params),
           exec: async (sql) => {
-            await client.query(sql);
+            await session.query(sql);
           },
         });
-        await client.query('COMMIT');
+        await session.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        failed = classify(err);
-        throw failed;
+        // A connection that broke or missed its deadline gets no ROLLBACK (it would wait out
+        // a second deadline): it is destroyed, and the server rolls back when it sees that.
+        if (!session.broken()) await session.query('ROLLBACK').catch(() => session.discard());
+        throw classify(err);
       } finally {
-        // A client whose connection broke is destroyed rather than returned to the pool.
-        client.release(failed instanceof StoreUnavailableError ? true : undefined);
+        session.release();
       }
     },
     writable: () => writable(query),
-    close: () => pool.end(),
+    async close() {
+      // A frozen server never answers the goodbye: wait a bounded time, then cut the sockets.
+      let timer: NodeJS.Timeout | undefined;
+      const ended = pool.end().then(() => true);
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), settings.connectTimeoutMs);
+      });
+      const done = await Promise.race([ended, late]);
+      clearTimeout(timer);
+      if (!done) for (const client of clients) client.connection.stream.destroy();
+    },
   };
+}
+
+/**
+ * PGlite is a development dependency (the embedded store is for `npm start`, production
+ * uses DATABASE_URL), so it is loaded only when the embedded store is opened.
+ */
+async function loadPGlite() {
+  try {
+    return (await import('@electric-sql/pglite')).PGlite;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' && (err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    const missing = new Error('the embedded store needs the development dependencies (npm ci, without --omit=dev); with a production install, set DATABASE_URL');
+    missing.stack = missing.message;
+    throw missing;
+  }
 }
 
 async function pgliteStore(dataDir: string): Promise<Store> {
   const dir = path.join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const db = new PGlite(dir);
-  await db.waitReady;
+  const lock = acquireStoreLock(dataDir);
+  let db: InstanceType<Awaited<ReturnType<typeof loadPGlite>>>;
+  try {
+    const PGliteClass = await loadPGlite();
+    db = new PGliteClass(dir);
+    await db.waitReady;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const query = async <T extends object>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows;
   return {
     kind: 'pglite',
@@ -126,7 +262,13 @@ async function pgliteStore(dataDir: string): Promise<Store> {
         }),
       ),
     writable: () => writable(query),
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock.release();
+      }
+    },
   };
 }
 

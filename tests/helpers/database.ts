@@ -1,8 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { removeOnExit, startPostgresInstance } from './postgresInstance';
 
-/** The machine's PostgreSQL (trust auth), as on every development and CI machine. */
-export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+let ownServer: Promise<string> | undefined;
+
+/**
+ * The PostgreSQL server test databases are created on: `TEST_DATABASE_ADMIN_URL`, which
+ * the test run's global setup points at the private server it starts (globalSetup.ts)
+ * unless it was set already; outside Jest (the bench), a private server of this
+ * process's own, removed when the process exits. Nothing expects a server at 5432.
+ */
+export async function adminUrl(): Promise<string> {
+  const configured = process.env.TEST_DATABASE_ADMIN_URL;
+  if (configured) return configured;
+  ownServer ??= startPostgresInstance().then((server) => {
+    removeOnExit(server);
+    return server.url;
+  });
+  return ownServer;
+}
 
 export interface TestDatabase {
   url: string;
@@ -12,21 +28,22 @@ export interface TestDatabase {
 
 /** A fresh, empty database for one test file; dropped afterwards. */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  const admin = await adminUrl();
   const name = `gw_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await client.query(`CREATE DATABASE ${name}`);
   } finally {
-    await admin.end();
+    await client.end();
   }
-  const url = new URL(ADMIN_URL);
+  const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
     async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
+      const c = new pg.Client({ connectionString: admin });
       await c.connect();
       try {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

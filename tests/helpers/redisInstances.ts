@@ -16,7 +16,8 @@ async function freePort(): Promise<number> {
 }
 
 function cli(port: number, ...args: string[]): string {
-  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' }).trim();
+  // stderr is dropped: while a node starts, "Could not connect" is expected and polled past.
+  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 }
 
 async function waitFor(test: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -55,11 +56,18 @@ function signal(nodes: Map<number, ChildProcess>, sig: NodeJS.Signals): void {
 
 async function startNodes(ports: number[], dir: string, extra: (port: number) => string[]): Promise<Map<number, ChildProcess>> {
   const nodes = new Map<number, ChildProcess>();
+  let missing: Error | undefined;
   for (const port of ports) {
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra(port)], { stdio: 'ignore' });
+    child.once('error', (err) => {
+      missing = err;
+    });
     nodes.set(port, child);
   }
-  for (const port of ports) await waitFor(() => cli(port, 'ping') === 'PONG', `redis on ${port}`);
+  for (const port of ports) {
+    await waitFor(() => missing !== undefined || cli(port, 'ping') === 'PONG', `redis on ${port}`);
+    if (missing) throw new Error(`cannot run redis-server (apt-get install -y redis-server, or run .ci/run): ${missing.message}`);
+  }
   return nodes;
 }
 

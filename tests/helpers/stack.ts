@@ -57,7 +57,7 @@ export function testDataset(): MockDataset {
 /**
  * Starts the three mock registries and a gateway on free ports, over real HTTP, with
  * the embedded identity provider unless `env` says otherwise. The store is a fresh
- * database on the machine's PostgreSQL, or the embedded one when `store` says so.
+ * database on the test run's own PostgreSQL server (tests/helpers/globalSetup.ts), or the embedded one when `store` says so.
  */
 export async function startStack(
   env: Record<string, string> = {},
