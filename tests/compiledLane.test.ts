@@ -19,7 +19,7 @@ query Documents($id: PersonalId!) { citizen(id: $id) { documents { type number }
 query Optional($id: PersonalId!, $withBirth: Boolean!) { citizen(id: $id) { person { fullName dateOfBirth @include(if: $withBirth) } } }
 query Prefill($f: ID!, $s: PersonalId) { prefill(formId: $f, subjectId: $s) { formId subjectId missing fields { key value status editable note options rows { included cells { key value status editable } } } } }
 query Verify($i: VerifyCitizenInput!) { verifyCitizen(input: $i) { verdict fields { field result } } }
-mutation Consent($i: GrantConsentInput!) { grantConsent(input: $i) { agency purpose } }
+mutation Consent($i: GrantConsentInput!) { grantConsent(input: $i) { id } }
 query Misspelt { me { person { fullNam } } }
 `;
 
@@ -80,8 +80,10 @@ describe('the compiled lane answers persisted operations as Apollo Server does',
         headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
         body: raw ?? JSON.stringify(body),
       });
-      const text = await res.text();
-      answers.push({ status: res.status, headers: Object.fromEntries(HEADERS.map((h) => [h, res.headers.get(h)])), body: JSON.parse(text) });
+      const parsed = (await res.json()) as { errors?: { path?: unknown }[] };
+      // Errors of fields resolved concurrently come in the order they happen to fail, in graphql-js as in graphql-jit.
+      parsed.errors?.sort((a, b) => JSON.stringify(a.path ?? null).localeCompare(JSON.stringify(b.path ?? null)));
+      answers.push({ status: res.status, headers: Object.fromEntries(HEADERS.map((h) => [h, res.headers.get(h)])), body: parsed });
     }
     const viaLane = (await served(lane)) === before + 1;
     expect(await served(apollo)).toBe(0);
@@ -147,11 +149,11 @@ describe('the compiled lane answers persisted operations as Apollo Server does',
     await lane.fault('DOCUMENTS', 'error');
     try {
       const answer = await both(byHash('Me'), citizen('passport-holder'));
+      expect(JSON.stringify(answer.lane.body)).toContain('UPSTREAM_');
       expect(answer.lane).toEqual(answer.apollo);
       expect(answer.viaLane).toBe(true);
-      expect(JSON.stringify(answer.lane.body)).toContain('UPSTREAM_');
     } finally {
-      await lane.fault('DOCUMENTS', 'none');
+      await lane.fault('DOCUMENTS', 'ok');
     }
   });
 
@@ -192,8 +194,7 @@ describe('the compiled lane answers persisted operations as Apollo Server does',
   });
 
   it('says at start-up how many operations it compiled; the one that does not validate is left out', () => {
-    expect(lane.gateway.logger).toBeDefined();
-    expect(lane.logs()).toMatch(/compiled lane: 8 of 9 persisted operation\(s\) compiled/);
+    expect(lane.logs()).toMatch(/compiled lane: 7 of 8 persisted operation\(s\) compiled/);
     expect(apollo.logs()).not.toMatch(/compiled lane:/);
   });
 

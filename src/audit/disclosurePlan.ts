@@ -233,12 +233,13 @@ export function applyPlan(plan: DisclosurePlan, input: PlanInput): Map<string, S
       fields = set.objects;
     }
     for (const f of fields) {
-      if (!set.static && !(f.key in obj)) continue;
+      // A field left out by `@skip`/`@include` is absent (graphql-jit leaves its key, undefined).
+      const value = obj[f.key];
+      if (!set.static && value === undefined) continue;
       if (f.kind === 'typename') {
         subject?.fields.add(f.fieldPath);
         continue;
       }
-      const value = obj[f.key];
       const path = at ? `${at}.${f.key}` : f.key;
       if (subject && f.registry) subject.registries.add(f.registry);
       if (value === null && failed !== null) {
@@ -277,7 +278,7 @@ export function applyPlan(plan: DisclosurePlan, input: PlanInput): Map<string, S
   };
 
   for (const r of plan.roots) {
-    if (!(r.key in data)) continue;
+    if (data[r.key] === undefined) continue;
     forEachObject(r.key, data[r.key], (p, v) => {
       if (r.kind === 'object') return apply(r.child, v, p, null);
       const id = citizensAt.get(p);

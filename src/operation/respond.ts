@@ -71,7 +71,8 @@ function argumentHolding(document: DocumentNode, target: ASTNode): string | unde
 export function formatErrors(errors: readonly GraphQLError[], formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError, head: ResponseHead): GraphQLFormattedError[] {
   return errors.map((error) => {
     try {
-      const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR' };
+      // graphql-jit's errors carry no extensions when what the resolver threw had none.
+      const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions?.code ?? 'INTERNAL_SERVER_ERROR' };
       const http = extensions.http as { status?: unknown; headers?: unknown } | undefined;
       if (http && typeof http === 'object' && (http.status === undefined || typeof http.status === 'number') && (http.headers === undefined || http.headers instanceof Map)) {
         if (http.status) head.status = http.status as number;
