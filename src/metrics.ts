@@ -5,7 +5,6 @@ import type { UpstreamObserver } from '../connectors/RegistryClient';
 import type { CacheObserver } from './cache/RegistryCache';
 import type { RegistryName } from '../connectors/types';
 import type { NoticeObserver } from './notices/createNoticeDeliverer';
-import { outcomeOf } from './operation/respond';
 
 /** The gateway's Prometheus metrics, on a registry of its own (several gateways may share a process in tests). */
 export interface GatewayMetrics {
@@ -38,6 +37,11 @@ export interface GatewayMetrics {
 }
 
 const label = (registry: RegistryName) => registry.toLowerCase();
+
+/** An answer's outcome as the metrics and the log line name it: success, partial (data with errors) or error (no data). */
+export function outcomeOf(result: { errors?: readonly unknown[]; data?: unknown } | undefined): 'success' | 'partial' | 'error' {
+  return !result?.errors?.length ? 'success' : result.data ? 'partial' : 'error';
+}
 
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();

@@ -86,11 +86,6 @@ export function formatErrors(errors: readonly GraphQLError[], formatError: (form
   });
 }
 
-/** The outcome the metrics and the log line name: success, partial (data with errors) or error. */
-export function outcomeOf(result: OperationResult | undefined): 'success' | 'partial' | 'error' {
-  return !result?.errors?.length ? 'success' : result.data ? 'partial' : 'error';
-}
-
 /** The request's warnings (e.g. stale data) in `extensions.warnings` of a response with data. */
 export function addWarnings(ctx: RequestContext, result: OperationResult): void {
   if (ctx.warnings.length === 0 || !result.data) return;
