@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { buildManifest } from '../src/persisted/manifest';
+import { randomHex } from '../src/request/requestScope';
 import { startStack, type Stack } from './helpers/stack';
 
 /**
@@ -200,5 +202,50 @@ describe('the compiled lane answers persisted operations as Apollo Server does',
 
   it('found no disagreement between disclosure plans and walks of the answers', async () => {
     for (const s of [lane, apollo]) expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^gateway_audit_plan_mismatches_total 0$/m);
+  });
+});
+
+/** The SDK's in-memory exporter, keeping its spans past shutdown (the gateway shuts its exporter down when it stops). */
+class KeptSpanExporter extends InMemorySpanExporter {
+  override shutdown(): Promise<void> {
+    return this.forceFlush();
+  }
+}
+
+describe('the compiled lane with tracing on', () => {
+  it('records the same spans as Apollo Server: the request, the operation, each registry call', async () => {
+    const text = 'query Household($id: PersonalId!) { citizen(id: $id) { person { fullName } household { members { relationshipToHead } } } }';
+    const manifest = buildManifest([{ file: 'portal.graphql', text }]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-lane-trace-'));
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const runs: { stack: Stack; exporter: KeptSpanExporter; traceId: string }[] = [];
+    try {
+      for (const mode of ['on', 'off']) {
+        const exporter = new KeptSpanExporter();
+        const stack = await startStack({ PERSISTED_OPERATIONS: path.join(dir, 'manifest.json'), COMPILED_LANE: mode }, { traceExporter: exporter, ...(runs[0] ? { mocks: runs[0].stack.mocks } : {}) });
+        const traceId = randomHex(16);
+        runs.push({ stack, exporter, traceId });
+        const res = await fetch(`${stack.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${await stack.agencyToken()}`, 'x-purpose': 'CT01_RESIDENCE', traceparent: `00-${traceId}-${randomHex(8)}-01` },
+          body: JSON.stringify({ documentId: manifest.operations[0]?.id, variables: { id: stack.persona('household-of-five') } }),
+        });
+        expect(res.status).toBe(200);
+        const served = /^gateway_compiled_lane_requests_total (\d+)$/m.exec(await (await fetch(`${stack.url}/metrics`)).text())?.[1];
+        expect(served).toBe(mode === 'on' ? '1' : '0');
+      }
+    } finally {
+      // The second gateway first: the first one's registries are shared.
+      for (const run of [...runs].reverse()) await run.stack.stop();
+    }
+    const trees = runs.map(({ exporter, traceId }) => {
+      const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+      const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+      return spans
+        .map((s) => ({ name: s.name, kind: s.kind, parent: byId.get(s.parentSpanContext?.spanId ?? '')?.name ?? null, attributes: s.attributes, status: s.status.code }))
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    });
+    expect(trees[0]).toEqual(trees[1]);
+    expect(JSON.stringify(trees[0])).toContain('query Household');
   });
 });
