@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import { getNamedType, isObjectType } from 'graphql';
 import type { DocumentType } from '../../connectors/types';
 import { formSubjects, VERIFIED_FIELDS } from '../access/accessRequest';
+import type { Decide } from '../access/decide';
 import type { FormDefinition } from '../forms/loadForms';
 import { CITIZEN_TYPE, isDisclosure, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
 import type { FieldGrant, Grant, PolicyCatalogue } from './loadCatalogue';
@@ -173,6 +174,16 @@ export function createAuditPathReader(schema: GraphQLSchema, facts: SchemaFacts)
     }
     return c;
   };
+}
+
+/** What resolvers and the audit need to explain refusals and measure over-collection. */
+export interface PolicyInsight {
+  decide: Decide;
+  facts: SchemaFacts;
+  /** By purpose code. */
+  needs: ReadonlyMap<string, PurposeNeeds>;
+  /** An audit field path to the field that disclosed it. */
+  auditPath: (path: string) => string | null;
 }
 
 /** The fields among `coordinates` that the purpose's forms and verification never read. */
