@@ -3,6 +3,7 @@ import { getNamedType, isObjectType } from 'graphql';
 import type { DocumentType } from '../../connectors/types';
 import { formSubjects, VERIFIED_FIELDS } from '../access/accessRequest';
 import type { Decide } from '../access/decide';
+import type { AuditEntry } from '../audit/AuditLog';
 import type { FormDefinition } from '../forms/loadForms';
 import { CITIZEN_TYPE, isDisclosure, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
 import type { FieldGrant, Grant, PolicyCatalogue } from './loadCatalogue';
@@ -191,4 +192,21 @@ export function overCollected(needs: PurposeNeeds | undefined, coordinates: Iter
   const out = new Set<string>();
   for (const c of coordinates) if (!needs?.all.has(c)) out.add(c);
   return [...out].sort();
+}
+
+/**
+ * Counts, for each durable audit record of an agency's disclosure under a purpose, the
+ * fields it disclosed that no form or verification of that purpose reads — the same
+ * records `policyReport` reads back from the trail.
+ */
+export function countOverCollection(
+  entries: readonly Pick<AuditEntry, 'callerKind' | 'agency' | 'purpose' | 'outcome' | 'fields'>[],
+  policy: Pick<PolicyInsight, 'needs' | 'auditPath'>,
+  sink: { overCollected(agency: string, purpose: string, field: string): void },
+): void {
+  for (const e of entries) {
+    if (e.callerKind !== 'agency' || e.outcome !== 'disclosed' || !e.agency || !e.purpose) continue;
+    const fields = e.fields.map(policy.auditPath).filter((f): f is string => f !== null);
+    for (const field of overCollected(policy.needs.get(e.purpose), fields)) sink.overCollected(e.agency, e.purpose, field);
+  }
 }
