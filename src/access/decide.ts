@@ -543,7 +543,7 @@ export function createDecider(options: DeciderOptions): Decide {
       purpose: g.purpose.code,
       scope: g.scope,
       message: bi(
-        `Declare X-Purpose: ${g.purpose.code} ("${g.purpose.title}") with a token carrying the scope "${g.scope}"${g.purpose.consentRequired ? ', once the citizen consents' : ''}`,
+        `Declare X-Purpose: ${g.purpose.code} with a token carrying the scope "${g.scope}"${g.purpose.consentRequired ? ', once the citizen consents' : ''}`,
         `Khai báo mục đích ${g.purpose.code} (“${g.purpose.title}”) bằng tài khoản có quyền “${g.scope}”${g.purpose.consentRequired ? ', khi đã được công dân đồng ý' : ''}.`,
       ),
     }));
