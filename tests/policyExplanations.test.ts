@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createSchema } from '../src/graphql/createSchema';
 import { loadForms } from '../src/forms/loadForms';
 import { loadCatalogue, readCatalogueFile } from '../src/policy/loadCatalogue';
@@ -61,6 +63,16 @@ describe('why not, and over-collection, over HTTP', () => {
     }
     const allowed = await whyNot(police, { f: 'Person.fullName', p: 'CT01_RESIDENCE' });
     expect(allowed.body.data?.whyNot).toMatchObject({ allowed: true, code: null, rule: null, remedies: [] });
+  });
+
+  it('answers the refusal docs/POLICY.md shows, as shown', async () => {
+    const doc = readFileSync(path.join(__dirname, '..', 'docs', 'POLICY.md'), 'utf8');
+    const query = /```graphql as:agency:CA_HN:residence.process:CT01_RESIDENCE\n# → FORBIDDEN\n(.*)\n```/.exec(doc)?.[1] as string;
+    const shown = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)?.[1] as string) as Record<string, unknown>;
+    const res = await stack.graphql(query, { token: await stack.agencyToken('CA_HN', ['residence.process']), headers: CT01 });
+    // Abridged in the page: the message and the denied paths are left out there.
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ ...shown, code: 'FORBIDDEN' });
+    expect((res.body.errors?.[0]?.extensions?.remedies as unknown[]).length).toBe((shown.remedies as unknown[]).length);
   });
 
   it('answers a portal with the grantConsent input to offer the citizen, which then lets it read', async () => {
