@@ -98,6 +98,9 @@ describe('why not, and over-collection, over HTTP', () => {
     expect(religion).toMatchObject({ allowed: false, rule: 'RELATIVES_BASIC_IDENTITY', remedies: [{ kind: 'SUBJECT_ONLY' }] });
     expect((await whyNot(citizen, { f: 'Person.fullName', h: 1 })).body.data?.whyNot).toMatchObject({ allowed: true });
     expect((await whyNot(citizen, { f: 'Person.religion' })).body.data?.whyNot).toMatchObject({ allowed: true });
+    // A citizen declares no agency's purpose.
+    const purpose = await whyNot(citizen, { f: 'Person.religion', p: 'CT01_RESIDENCE' });
+    expect(purpose.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'purpose', messageVi: expect.stringContaining('công dân') });
   });
 
   it.each([
