@@ -1,5 +1,5 @@
 import { isEnumType } from 'graphql';
-import { createDecider, DENIAL_RULES, whyNotRequest, type AccessRequest, type DecisionLookups, type DenialRule, type Denied, type Read, type Remedy, type WhyNotQuestion } from '../src/access/decide';
+import { createDecider, DENIAL_RULE_MEANINGS, DENIAL_RULES, whyNotRequest, type AccessRequest, type DecisionLookups, type DenialRule, type Denied, type Read, type Remedy, type WhyNotQuestion } from '../src/access/decide';
 import type { AgencyCaller, CitizenCaller } from '../src/auth/caller';
 import { createSchema } from '../src/graphql/createSchema';
 import { loadCatalogue, readCatalogueFile, type Grant } from '../src/policy/loadCatalogue';
@@ -143,6 +143,8 @@ describe('why not: every rule of the decision explains its refusal', () => {
     const refusalRule = schema.getType('RefusalRule');
     if (!isEnumType(refusalRule)) throw new Error('RefusalRule is not an enum');
     expect(refusalRule.getValues().map((v) => v.name).sort()).toEqual([...DENIAL_RULES, 'CONSENT', 'PURPOSE'].sort());
+    const meanings = DENIAL_RULES.map((rule) => ({ field: rule, rule, kind: 'NONE' as const, paths: [], message: DENIAL_RULE_MEANINGS[rule] }));
+    expect(meanings.flatMap(bilingualProblems)).toEqual([]);
   });
 
   it.each(DENIAL_RULES.map((rule) => [rule] as const))('%s: each refused read has a bilingual remedy under that rule', async (rule) => {
