@@ -38,7 +38,7 @@ interface AgencyView {
 /** Polls observable state until `done` says so (no fixed waits); fails with the last value otherwise. */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
   let value = await read();
-  for (let i = 0; i < 200 && !done(value); i++) {
+  for (let i = 0; i < 1000 && !done(value); i++) {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 20));
     value = await read();
@@ -291,12 +291,12 @@ describe('the correction route', () => {
       await stack.fault('RESIDENCE', 'down');
       let request: Request;
       try {
-        request = received(await report(token, { field: 'Residence.residenceRecordNumber', registry: 'RESIDENCE', proposedValue: 'HS-0012345' }));
+        request = received(await report(token, { field: 'Residence.permanentSince', registry: 'RESIDENCE', proposedValue: '2001-05-14' }));
       } finally {
         await stack.fault('RESIDENCE', 'ok');
       }
       expect(request).toMatchObject({ status: 'SUBMITTED', statusLabel: 'Đã gửi' });
-      expect((await asAgency(subject)).residence?.provenance.disputedFields).toEqual(['Residence.residenceRecordNumber']);
+      expect((await asAgency(subject)).residence?.provenance.disputedFields).toEqual(['Residence.permanentSince']);
       expect((await audited(request.id)).map((a) => [a.reason, a.outcome])).toEqual([
         ['CORRECTION_REPORTED', 'disclosed'],
         ['CORRECTION_FORWARD', 'disclosed'],

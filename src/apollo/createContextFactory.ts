@@ -70,6 +70,7 @@ export function createContextFactory(options: ContextFactoryOptions): ContextFac
     log: newRequestLog(),
     catalogue: services.catalogue,
     forms: services.forms,
+    policy: services.policy,
     keys: services.keys,
     settings,
     consents: services.consents,

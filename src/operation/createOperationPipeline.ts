@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config';
 import type { Services } from '../createServices';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
+import { countOverCollection } from '../policy/purposeNeeds';
 import { createResponseAuditor, type AuditResponse } from './respond';
 
 /** What every way of serving an operation shares: the access decision, the audit, error formatting. */
@@ -47,6 +48,7 @@ export function createOperationPipeline(config: GatewayConfig, services: Service
     defaultRetentionDays: config.audit.defaultRetentionDays,
     plans,
     onWaited: (s) => services.metrics.auditWaited(s),
+    onRecorded: (entries) => countOverCollection(entries, services.policy, services.metrics),
   });
   return { authorize, auditResponse, formatError: createErrorFormatter(logger), plans };
 }

@@ -1,6 +1,6 @@
 import { GraphQLError, visit, type ASTNode, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { auditEntries } from '../audit/auditEntries';
-import type { AuditLog } from '../audit/AuditLog';
+import type { AuditEntry, AuditLog } from '../audit/AuditLog';
 import type { DisclosurePlans } from '../audit/disclosurePlan';
 import { maskPersonalId } from '../domain/personalId';
 import { BadUserInputError, statusOf, storeUnavailable } from '../errors';
@@ -135,6 +135,8 @@ export interface AuditResponseOptions {
   plans: DisclosurePlans;
   /** Told how long each operation waited for its records to be durable. */
   onWaited?: (seconds: number) => void;
+  /** Told of the records once durable (the over-collection count). */
+  onRecorded?: (entries: readonly AuditEntry[]) => void;
 }
 
 /**
@@ -161,6 +163,7 @@ export function createResponseAuditor(options: AuditResponseOptions) {
     try {
       await options.audit.append(entries, ctx.scope?.trace);
       options.onWaited?.((performance.now() - started) / 1000);
+      options.onRecorded?.(entries);
       return null;
     } catch (err) {
       options.logger.error(
