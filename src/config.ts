@@ -156,6 +156,11 @@ export interface CacheConfig {
   /** AES-256 keys, the first one encrypting; empty means a random one for this process. */
   encryptionKeys: CacheKey[];
   memoryMaxEntries: number;
+  /**
+   * The in-process layer of decoded records in front of the backend: how long a record is
+   * kept there (0: off) and the bytes of JSON it may hold. Personal data in clear in memory.
+   */
+  decoded: { ttlMs: number; maxBytes: number };
   commandTimeoutMs: number;
   /** Consecutive failed Redis calls after which Redis is skipped, and for how long before a probe. */
   breaker: { failureThreshold: number; resetTimeoutMs: number };
@@ -492,6 +497,8 @@ function readCacheConfig(r: Reader, production: boolean): CacheConfig {
     hmacSecret: secret,
     encryptionKeys: keys,
     memoryMaxEntries: r.int('CACHE_MEMORY_MAX_ENTRIES', 50_000, 1, 10_000_000),
+    // Off unless set: it keeps citizens' records in clear in the process beyond a request (docs/CACHE.md).
+    decoded: { ttlMs: r.int('CACHE_DECODED_TTL_MS', 0, 0, 60_000), maxBytes: r.int('CACHE_DECODED_MAX_BYTES', 32 * 1024 * 1024, 1024, 2 ** 31) },
     commandTimeoutMs: r.int('REDIS_COMMAND_TIMEOUT_MS', 100, 5, 10_000),
     breaker: { failureThreshold: r.int('REDIS_BREAKER_FAILURES', 3, 1, 1000), resetTimeoutMs: r.int('REDIS_BREAKER_RESET_MS', 5000, 50, 600_000) },
     freshness: { POPULATION: freshness('POPULATION'), RESIDENCE: freshness('RESIDENCE'), DOCUMENTS: freshness('DOCUMENTS') },

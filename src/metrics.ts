@@ -74,6 +74,12 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['registry', 'result'] as const,
     registers: [registry],
   });
+  const cacheDecodedHits = new Counter({
+    name: 'gateway_cache_decoded_hits_total',
+    help: 'Cache hits served by the in-process layer of decoded records (CACHE_DECODED_TTL_MS), without a backend round trip; also counted as hits in gateway_cache_requests_total.',
+    labelNames: ['registry'] as const,
+    registers: [registry],
+  });
   const cacheRoundTrips = new Counter({
     name: 'gateway_cache_round_trips_total',
     help: 'Batched cache operations (one backend round trip each).',
@@ -180,6 +186,7 @@ export function createMetrics(): GatewayMetrics {
     },
     cache: {
       lookup: (name, result, count) => cacheRequests.inc({ registry: label(name), result }, count),
+      decodedHit: (name, count) => cacheDecodedHits.inc({ registry: label(name) }, count),
       roundTrip: (operation) => cacheRoundTrips.inc({ operation }),
       error: (operation) => cacheErrors.inc({ operation }),
     },
