@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import cluster from 'node:cluster';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATE_VALUE, type BreakerState } from '../connectors/CircuitBreaker';
 import type { UpstreamObserver } from '../connectors/RegistryClient';
@@ -34,6 +35,11 @@ const label = (registry: RegistryName) => registry.toLowerCase();
 
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
+  // Under WORKERS=N each scrape reaches one worker: its series are labelled with the worker's number.
+  if (cluster.isWorker && cluster.worker) {
+    registry.setDefaultLabels({ worker: String(cluster.worker.id) });
+    new Gauge({ name: 'gateway_worker_info', help: 'The worker (WORKERS=N) that answered this scrape, with its process id.', labelNames: ['pid'] as const, registers: [registry] }).set({ pid: String(process.pid) }, 1);
+  }
   collectDefaultMetrics({ register: registry });
 
   const upstreamRequests = new Counter({
