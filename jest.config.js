@@ -1,17 +1,34 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two tiers. `fast`: the decision table, operation analysis, prefill, the registry cache,
+ * the audit hash chain, the schema and catalogue checks — no HTTP, no database server, no
+ * Redis (`npm run test:fast`, a few seconds). `services`: everything over real HTTP, with a
+ * private PostgreSQL server for the run and private Redis servers where a test needs one.
+ * @type {import('jest').Config}
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/tests'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     // Type checking is `npm run typecheck`; here files are only transpiled.
     // jose is ESM-only and Jest on Node 20 cannot require(esm), so it is transpiled too.
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', esModuleInterop: true, isolatedModules: true } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
-  // A private PostgreSQL server for the whole run (TEST_DATABASE_ADMIN_URL names another one instead).
-  globalSetup: '<rootDir>/tests/helpers/globalSetup.ts',
-  globalTeardown: '<rootDir>/tests/helpers/globalTeardown.ts',
-  testTimeout: 60_000,
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'fast', roots: ['<rootDir>/tests/fast'], testMatch: ['**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'services',
+      roots: ['<rootDir>/tests'],
+      testMatch: ['<rootDir>/tests/*.test.ts'],
+      // A private PostgreSQL server for the whole run (TEST_DATABASE_ADMIN_URL names another one instead).
+      globalSetup: '<rootDir>/tests/helpers/globalSetup.ts',
+      globalTeardown: '<rootDir>/tests/helpers/globalTeardown.ts',
+    },
+  ],
+  // A deadline for a hung test, not a measure: generous, so a busy machine slows the suite but never fails it.
+  testTimeout: 120_000,
   maxWorkers: 2,
 };

@@ -57,7 +57,7 @@ describe('PostgreSQL stopped', () => {
   it('recovers by itself when PostgreSQL returns', async () => {
     pg.start();
     let res = await ask(stack.url, token, id, 'pg-back');
-    for (let i = 0; i < 20 && !res.body.data; i++) {
+    for (let i = 0; i < 300 && !res.body.data; i++) {
       await new Promise((r) => setTimeout(r, 100));
       res = await ask(stack.url, token, id, `pg-back-${i}`);
     }

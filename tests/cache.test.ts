@@ -106,7 +106,7 @@ describe.each([
     const patch = await fetch(`${mocks.urls.POPULATION}/__admin/citizens/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fullName: changed }) });
     expect(patch.status).toBe(200);
     let after = '';
-    for (let i = 0; i < 40 && after !== changed; i++) {
+    for (let i = 0; i < 400 && after !== changed; i++) {
       after = ((await name()).body.data?.citizen as { person: { fullName: string } }).person.fullName;
       if (after !== changed) await new Promise((r) => setTimeout(r, 50));
     }
@@ -152,7 +152,7 @@ describe.each([
     expect(readyz).toMatchObject({ status: 'ready', cache: { up: false } });
 
     await redis.start();
-    for (let i = 0; i < 100 && !((await (await fetch(`${a.url}/readyz`)).json()) as { cache: { up: boolean } }).cache.up; i++) {
+    for (let i = 0; i < 300 && !((await (await fetch(`${a.url}/readyz`)).json()) as { cache: { up: boolean } }).cache.up; i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
     await ask(a, agencyA, ids[1] as string);
@@ -228,7 +228,7 @@ describe('the embedded (in-memory) cache', () => {
     const household = stack.dataset.residences.get(id)?.householdId as string;
     await fetch(`${stack.mocks.urls.RESIDENCE}/__admin/households/${household}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ line: 'Số 1, đường Tràng Tiền' }) });
     let full = '';
-    for (let i = 0; i < 40 && !full.startsWith('Số 1, đường Tràng Tiền'); i++) {
+    for (let i = 0; i < 800 && !full.startsWith('Số 1, đường Tràng Tiền'); i++) {
       full = ((await ask()).body.data?.citizen as { household: { address: { full: string } } }).household.address.full;
       await new Promise((r) => setTimeout(r, 25));
     }

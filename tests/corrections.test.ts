@@ -38,7 +38,7 @@ interface AgencyView {
 /** Polls observable state until `done` says so (no fixed waits); fails with the last value otherwise. */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
   let value = await read();
-  for (let i = 0; i < 200 && !done(value); i++) {
+  for (let i = 0; i < 1000 && !done(value); i++) {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 20));
     value = await read();

@@ -43,7 +43,7 @@ function catalogueWith(endpoints: Record<string, string>, dir: string): string {
 
 /** Polls until `check` holds, running a pass of `deliverers` before each look, once every pass under way has finished. */
 async function eventually(check: () => boolean | Promise<boolean>, deliverers: Stack[] = []): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 1500; i++) {
     for (const s of deliverers) await s.gateway.notices.deliverer.drain();
     for (const s of deliverers) await s.gateway.notices.deliverer.idle();
     if (await check()) return;

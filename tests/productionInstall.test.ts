@@ -232,7 +232,7 @@ describe('the production install, as the Dockerfile builds it', () => {
 
   it('reports ready on /readyz, with the store writable and Redis connected, when both are up', async () => {
     let body: { status?: string; checks?: Record<string, string>; cache?: { kind?: string; up?: boolean } } = {};
-    for (let i = 0; i < 100 && body.status !== 'ready'; i++) {
+    for (let i = 0; i < 600 && body.status !== 'ready'; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 50));
       body = (await (await fetch(`${url}/readyz`)).json()) as typeof body;
     }
@@ -261,7 +261,7 @@ describe('the production install, as the Dockerfile builds it', () => {
       await client.end();
     }
     let cached = redis.dump().size;
-    for (let i = 0; i < 100 && cached === 0; i++) {
+    for (let i = 0; i < 600 && cached === 0; i++) {
       await new Promise((r) => setTimeout(r, 50));
       cached = redis.dump().size;
     }

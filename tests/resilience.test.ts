@@ -98,7 +98,7 @@ describe('circuit breaker', () => {
     return /gateway_breaker_state\{registry="population"\} (\d)/.exec(text)?.[1];
   };
   async function waitFor(state: string): Promise<void> {
-    for (let i = 0; i < 100 && (await breaker()) !== state; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 1000 && (await breaker()) !== state; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await breaker()).toBe(state);
   }
 

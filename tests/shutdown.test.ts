@@ -45,11 +45,11 @@ describe('SIGTERM under load', () => {
     mocks.servers.POPULATION.resetStats();
     const inFlight = ids.map((id) => ask(id));
     // Signal only once every request is inside the gateway, waiting on the (slow) registry.
-    for (let i = 0; i < 200 && mocks.servers.POPULATION.stats().requests < ids.length; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 2000 && mocks.servers.POPULATION.stats().requests < ids.length; i++) await new Promise((r) => setTimeout(r, 10));
     expect(mocks.servers.POPULATION.stats().requests).toBe(ids.length);
     gateway.child.kill('SIGTERM');
     // The drain has begun once the gateway says it is not ready.
-    for (let i = 0; i < 200 && (await fetch(`${gateway.url}/readyz`)).status !== 503; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 2000 && (await fetch(`${gateway.url}/readyz`)).status !== 503; i++) await new Promise((r) => setTimeout(r, 10));
     const late = await ask(ids[0] as string);
     const done = await Promise.all(inFlight);
     expect(done.map((r) => r.status)).toEqual(ids.map(() => 200));

@@ -10,7 +10,7 @@ import { startPostgresInstance, type PostgresInstance } from './helpers/postgres
 const SETTINGS: PostgresSettings = { poolMax: 3, connectTimeoutMs: 3000, statementTimeoutMs: 1000, queryTimeoutMs: 2000, idleInTransactionTimeoutMs: 1000 };
 
 /** Retries `fn` until it resolves: each attempt is itself bounded by the store's deadlines. */
-async function eventually<T>(fn: () => Promise<T>, attempts = 100): Promise<T> {
+async function eventually<T>(fn: () => Promise<T>, attempts = 400): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();

@@ -25,7 +25,7 @@ class KeptSpanExporter extends InMemorySpanExporter {
 
 /** Polls until `check` holds: the gateway's background work is observed, never waited for by the clock. */
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 2000; i++) {
     if (await check()) return;
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 10));

@@ -20,7 +20,7 @@ function cli(port: number, ...args: string[]): string {
   return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 }
 
-async function waitFor(test: () => boolean, what: string, ms = 10_000): Promise<void> {
+async function waitFor(test: () => boolean, what: string, ms = 30_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     try {
@@ -124,7 +124,7 @@ export async function startRedisCluster(): Promise<RedisSetup> {
   const clusterArgs = (port: number) => ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'];
   let nodes = await startNodes(ports, dir, clusterArgs);
   execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'pipe' });
-  const ready = () => waitFor(() => ports.every((p) => cli(p, 'cluster', 'info').includes('cluster_state:ok')), 'cluster_state:ok', 20_000);
+  const ready = () => waitFor(() => ports.every((p) => cli(p, 'cluster', 'info').includes('cluster_state:ok')), 'cluster_state:ok', 60_000);
   await ready();
   return {
     kind: 'cluster',

@@ -1,8 +1,8 @@
-import type { DocumentType } from '../connectors/types';
-import { createDecider, type AccessRequest, type Read } from '../src/access/decide';
-import type { AgencyCaller, CitizenCaller } from '../src/auth/caller';
-import { createSchema } from '../src/graphql/createSchema';
-import { loadCatalogue, readCatalogueFile, type Grant } from '../src/policy/loadCatalogue';
+import type { DocumentType } from '../../connectors/types';
+import { createDecider, type AccessRequest, type Read } from '../../src/access/decide';
+import type { AgencyCaller, CitizenCaller } from '../../src/auth/caller';
+import { createSchema } from '../../src/graphql/createSchema';
+import { loadCatalogue, readCatalogueFile, type Grant } from '../../src/policy/loadCatalogue';
 
 /**
  * The access decision as a table, without HTTP: for every grant of the shipped

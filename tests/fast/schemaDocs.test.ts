@@ -8,7 +8,7 @@ import {
   isSpecifiedScalarType,
   type GraphQLSchema,
 } from 'graphql';
-import { createSchema, readTypeDefs } from '../src/graphql/createSchema';
+import { createSchema, readTypeDefs } from '../../src/graphql/createSchema';
 
 /** What federation's subgraph library adds to the schema; documented by federation itself. */
 const FEDERATION_MACHINERY = /^(_Any|_Service|_Entity|link__|federation__|Query\._entities|Query\._service|@link|@federation__|@key|@shareable|@inaccessible|@tag|@override|@external|@provides|@requires|@extends|@composeDirective|@interfaceObject|@authenticated|@policy|@cost|@context|@fromContext)/;

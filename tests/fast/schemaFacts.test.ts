@@ -1,5 +1,5 @@
-import { createSchema, readTypeDefs } from '../src/graphql/createSchema';
-import { SchemaFactsError } from '../src/schemaFacts/readSchemaFacts';
+import { createSchema, readTypeDefs } from '../../src/graphql/createSchema';
+import { SchemaFactsError } from '../../src/schemaFacts/readSchemaFacts';
 
 const edited = (from: string, to: string) =>
   readTypeDefs().map((sdl) => {

@@ -1,5 +1,5 @@
-import { createSchema } from '../src/graphql/createSchema';
-import { CatalogueError, loadCatalogue, readCatalogueFile } from '../src/policy/loadCatalogue';
+import { createSchema } from '../../src/graphql/createSchema';
+import { CatalogueError, loadCatalogue, readCatalogueFile } from '../../src/policy/loadCatalogue';
 
 const { facts } = createSchema();
 const shipped = () => readCatalogueFile() as { agencies: unknown[]; purposes: unknown[]; grants: Record<string, unknown>[] };

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createCursorCodec } from '../src/audit/createCursorCodec';
-import { loadChainKeys, rotateChainKeys } from '../src/keys/loadChainKeys';
+import { createCursorCodec } from '../../src/audit/createCursorCodec';
+import { loadChainKeys, rotateChainKeys } from '../../src/keys/loadChainKeys';
 
 describe('access log cursors', () => {
   let dir: string;
