@@ -26,10 +26,10 @@ export interface CacheBackend {
   /** Tells the other instances (Redis pub/sub); the memory backend has none to tell. */
   publish(message: string, trace?: RoundTripTrace): Promise<void>;
   onMessage(handler: (message: string) => void): void;
-  /** Whether messages from other instances reach this process now (always, where there are none). */
-  listening(): boolean;
+  /** Whether messages from other instances reach this process now; absent where there are none to hear. */
+  listening?(): boolean;
   /** Told when the channel of those messages drops: messages may have been missed. */
-  onListeningLost(handler: () => void): void;
+  onListeningLost?(handler: () => void): void;
   /** Whether the backend answers now. */
   up(): boolean;
   close(): Promise<void>;

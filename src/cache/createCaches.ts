@@ -76,8 +76,8 @@ export function createCaches(options: CachesOptions): Caches {
     if (config.mode === 'redis') options.onEphemeralKeys?.();
   }
   // Served and filled only while invalidations can reach this process; emptied when they may have been missed.
-  const decoded = config.decoded.ttlMs > 0 ? new DecodedCache(config.decoded.ttlMs, config.decoded.maxBytes, () => backend.up() && backend.listening(), options.now) : null;
-  if (decoded) backend.onListeningLost(() => decoded.clear());
+  const decoded = config.decoded.ttlMs > 0 ? new DecodedCache(config.decoded.ttlMs, config.decoded.maxBytes, () => backend.up() && (backend.listening?.() ?? true), options.now) : null;
+  if (decoded) backend.onListeningLost?.(() => decoded.clear());
   const make = <T extends { provenance: PersonRecord['provenance'] }>(name: RegistryName) =>
     new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer, options.now, decoded);
   const population = make<PersonRecord>('POPULATION');
