@@ -66,6 +66,8 @@ interface Run extends LoadResult {
   fixedRate?: { rate: number; requests: number; rps: number; p50: number; p99: number; errors: number; gatewayCpuMsPerQuery?: number };
   registryCallsPerQuery?: number;
   redisRoundTripsPerQuery?: number;
+  /** Redis calls that failed (a timeout of a busy Redis included) or were skipped by its breaker: the gateway went to the registries instead. */
+  redisFailuresPerQuery?: number;
   auditTransactionsPerQuery?: number;
   auditRecordsPerQuery?: number;
   auditWaitMsPerQuery?: number;
@@ -338,6 +340,7 @@ async function main(): Promise<void> {
         metrics
           ? {
               redis: await metric(base, 'gateway_cache_round_trips_total'),
+              redisFailed: (await metric(base, 'gateway_cache_errors_total')) + (await metric(base, 'gateway_cache_skipped_total')),
               tx: await metric(base, 'gateway_audit_transactions_total'),
               rec: await metric(base, 'gateway_audit_records_total'),
               wait: await metric(base, 'gateway_audit_wait_seconds_sum'),
@@ -361,6 +364,7 @@ async function main(): Promise<void> {
         ...(before && after
           ? {
               redisRoundTripsPerQuery: round((after.redis - before.redis) / n),
+              redisFailuresPerQuery: round((after.redisFailed - before.redisFailed) / n),
               auditTransactionsPerQuery: round((after.tx - before.tx) / n),
               auditRecordsPerQuery: round((after.rec - before.rec) / n),
               auditWaitMsPerQuery: round(((after.wait - before.wait) * 1000) / n),
@@ -500,13 +504,14 @@ async function main(): Promise<void> {
     r.fixedRate ? `${r.fixedRate.p50}/${r.fixedRate.p99}` : '',
     r.registryCallsPerQuery ?? '',
     r.redisRoundTripsPerQuery ?? '',
+    r.redisFailuresPerQuery ?? '',
     r.auditTransactionsPerQuery ?? '',
     r.auditRecordsPerQuery ?? '',
     r.auditWaitMsPerQuery ?? '',
     r.gatewayCpuMsPerQuery ?? '',
     `${r.loadBefore[0]}->${r.loadAfter?.[0] ?? '?'}`,
   ]);
-  const head = ['target', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'fixed req/s', 'fixed p50/p99 ms', 'registry calls/q', 'redis trips/q', 'audit tx/q', 'audit rows/q', 'audit wait ms/q', 'CPU ms/q (by pid)', 'load 1m'];
+  const head = ['target', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'fixed req/s', 'fixed p50/p99 ms', 'registry calls/q', 'redis trips/q', 'redis failed/q', 'audit tx/q', 'audit rows/q', 'audit wait ms/q', 'CPU ms/q (by pid)', 'load 1m'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(widths[i] as number)).join('  ');
   process.stdout.write(`\n${line(head)}\n${rows.map(line).join('\n')}\n\n`);
