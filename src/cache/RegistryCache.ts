@@ -80,10 +80,7 @@ export class RegistryCache<T extends Cached> {
     const readAt = this.now();
     if (remote.length > 0) {
       try {
-        raw = await this.backend.getMany(
-          remote.map((i) => keys[i] as string),
-          trace,
-        );
+        raw = await this.backend.getMany(remote.length === keys.length ? keys : remote.map((i) => keys[i] as string), trace);
         this.observer.roundTrip('get');
       } catch {
         this.observer.error('get');
