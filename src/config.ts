@@ -649,3 +649,19 @@ class Reader {
     return v as T;
   }
 }
+
+/** What `npm run policy:report` needs: the policy catalogue it reports on, read as the gateway reads it. */
+export interface PolicyToolConfig {
+  /** `POLICY_CATALOGUE`; null: the one shipped in `src/policy/`. */
+  policyCatalogue: string | null;
+  /** `NODE_ENV=development`: notice endpoints on this machine are admitted, as the gateway admits them. */
+  development: boolean;
+}
+
+/** Only the catalogue: the report reads no store, registry or key. */
+export function loadPolicyToolConfig(env: Env): PolicyToolConfig {
+  const r = new Reader(env);
+  const config = { policyCatalogue: r.string('POLICY_CATALOGUE', null), development: env.NODE_ENV === 'development' };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

@@ -22,6 +22,7 @@ import { RateLimiter } from './limits/RateLimiter';
 import { createThrottledLog, type Logger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import { loadCatalogue, readCatalogueFile, type PolicyCatalogue } from './policy/loadCatalogue';
+import { createAuditPathReader, purposeNeeds, type PolicyInsight } from './policy/purposeNeeds';
 import type { SchemaFacts } from './schemaFacts/readSchemaFacts';
 import { createStore, type Store } from './store/createStore';
 import type { Decide } from './access/decide';
@@ -41,6 +42,8 @@ export interface Services {
   catalogue: PolicyCatalogue;
   forms: ReadonlyMap<string, FormDefinition>;
   decide: Decide;
+  /** What each purpose needs, and the decision, for whyNot, policyReport and the over-collection count. */
+  policy: PolicyInsight;
   metrics: GatewayMetrics;
   store: Store;
   consents: ConsentStore;
@@ -83,6 +86,7 @@ export async function createServices(
   const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts, { development: config.development });
   const forms = loadForms(facts, catalogue);
   const decide = createDecider({ catalogue, facts });
+  const policy: PolicyInsight = { decide, facts, needs: purposeNeeds(catalogue, forms, facts), auditPath: createAuditPathReader(schema, facts) };
   const metrics = createMetrics();
   const now = options.now ?? (() => new Date());
   const millis = () => now().getTime();
@@ -193,6 +197,7 @@ export async function createServices(
     catalogue,
     forms,
     decide,
+    policy,
     metrics,
     store,
     consents,

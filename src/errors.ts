@@ -49,7 +49,7 @@ const PUBLIC_CODES: ReadonlySet<string> = new Set<string>([
 ]);
 
 /** Extension keys a client may see; anything else (stack traces, http, upstream detail) is dropped. */
-const PUBLIC_EXTENSIONS = new Set(['code', 'messageVi', 'field', 'reason', 'registry', 'denied', 'rule', 'limit', 'max', 'actual', 'retryAfter', 'purpose']);
+const PUBLIC_EXTENSIONS = new Set(['code', 'messageVi', 'field', 'reason', 'registry', 'denied', 'rule', 'limit', 'max', 'actual', 'retryAfter', 'purpose', 'remedies']);
 
 const REGISTRY_LABEL: Record<RegistryName, string> = {
   POPULATION: 'population',

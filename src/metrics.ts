@@ -20,6 +20,8 @@ export interface GatewayMetrics {
   auditCommitted(records: number): void;
   /** How long an operation waited for its audit records to be durable. */
   auditWaited(seconds: number): void;
+  /** A field disclosed to an agency that no form or verification of the declared purpose reads (one per audit record). */
+  overCollected(agency: string, purpose: string, field: string): void;
   /** An operation was analysed for access (refusals that come first never are). */
   operationAnalysed(): void;
   /** Correction requests: each step taken, and each store query for disputed markers. */
@@ -166,6 +168,12 @@ export function createMetrics(): GatewayMetrics {
     help: 'Change notices waiting in the outbox (shared by every instance), as of the last pass.',
     registers: [registry],
   });
+  const overCollectedFields = new Counter({
+    name: 'gateway_overcollected_fields_total',
+    help: "Fields disclosed to an agency that no form or verification of the declared purpose reads, one per audit record (operation and citizen).",
+    labelNames: ['agency', 'purpose', 'field'] as const,
+    registers: [registry],
+  });
   let readBreakers: () => Partial<Record<RegistryName, BreakerState>> = () => ({});
   new Gauge({
     name: 'gateway_breaker_state',
@@ -206,6 +214,7 @@ export function createMetrics(): GatewayMetrics {
       auditRecords.inc(records);
     },
     operationAnalysed: () => analyses.inc(),
+    overCollected: (agency, purpose, field) => overCollectedFields.inc({ agency, purpose, field }),
     corrections: {
       step: (step) => correctionSteps.inc({ step }),
       disputeLookup: () => disputeLookups.inc(),

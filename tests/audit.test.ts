@@ -86,12 +86,14 @@ describe('the audit trail', () => {
 
   it('records a null value as disclosed, since it says something', async () => {
     const id = stack.persona('minor');
-    await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { person { otherNames } } }', {
+    // A child under 14 has no email of their own.
+    const res = await stack.graphql('query($id: PersonalId!) { citizen(id: $id) { person { email } } }', {
       token: agency,
       variables: { id },
       headers: { 'x-purpose': 'CT01_RESIDENCE', 'x-request-id': 'audit-null-1' },
     });
-    expect((await rows('audit-null-1'))[0]?.fields).toEqual(['person.otherNames']);
+    expect(res.body.data?.citizen).toEqual({ person: { email: null } });
+    expect((await rows('audit-null-1'))[0]).toMatchObject({ outcome: 'disclosed', fields: ['person.email'] });
   });
 
   it('records an empty list, a count and an existence as disclosed, since each says something', async () => {

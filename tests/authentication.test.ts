@@ -173,7 +173,16 @@ describe('who may read what (baseline)', () => {
 
   it('gets PURPOSE_REQUIRED when an agency reads citizen data without X-Purpose', async () => {
     const res = await expectRefused(`{ citizen(id: "${self}") { person { fullName } } }`, agency, 'PURPOSE_REQUIRED');
-    expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'PURPOSE_REQUIRED', field: 'X-Purpose' });
+    expect(res.body.errors?.[0]?.extensions).toEqual({
+      messageVi: expect.any(String),
+      code: 'PURPOSE_REQUIRED',
+      field: 'X-Purpose',
+      // The purposes of the agency's grants that allow the read, each with its scope.
+      remedies: expect.arrayContaining([
+        expect.objectContaining({ field: 'Person.fullName', rule: 'PURPOSE', kind: 'PURPOSE', purpose: 'CT01_RESIDENCE', scope: 'residence.process' }),
+        expect.objectContaining({ field: 'Person.fullName', rule: 'PURPOSE', kind: 'PURPOSE', purpose: 'CRIMINAL_RECORD', scope: 'criminal-record.issue' }),
+      ]),
+    });
   });
 
   it.each([

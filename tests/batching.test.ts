@@ -60,7 +60,7 @@ describe('batching', () => {
     const id = stack.persona('household-of-eight');
     await stack.resetRegistryCalls();
     const res = await stack.graphql(
-      `query($id: PersonalId!) { citizen(id: $id) { residence { permanentAddress { full } currentAddress { full } }
+      `query($id: PersonalId!) { citizen(id: $id) { residence { permanentAddress { full } temporaryAddress { full } }
          household { members { citizen { documents(types: [BIRTH_CERTIFICATE]) { type }
            person { fullName spouse { person { fullName } } children { person { fullName } } } } } } } }`,
       { variables: { id }, token: agency, headers: { 'x-purpose': 'CT01_RESIDENCE' } },

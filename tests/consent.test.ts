@@ -33,17 +33,28 @@ function consentLifecycle(store: 'postgres' | 'embedded') {
     it('refuses the agency with CONSENT_REQUIRED, and no registry call, before any consent', async () => {
       const { res, calls } = await asHospital();
       expect(res.status).toBe(403);
-      expect(res.body.errors?.[0]?.extensions).toEqual({ messageVi: expect.any(String), code: 'CONSENT_REQUIRED', purpose: 'HEALTH_INSURANCE' });
+      const offer = { agency: 'BV_BACHMAI', purpose: 'HEALTH_INSURANCE', fields: ['Person.bloodType', 'Person.fullName'] };
+      const remedy = (field: string) => ({ field, paths: [`citizen.person.${field.split('.')[1]}`], rule: 'CONSENT', kind: 'CONSENT', purpose: 'HEALTH_INSURANCE', grantConsent: offer, message: expect.any(String), messageVi: expect.stringContaining('đồng ý') });
+      expect(res.body.errors?.[0]?.extensions).toEqual({
+        messageVi: expect.any(String),
+        code: 'CONSENT_REQUIRED',
+        purpose: 'HEALTH_INSURANCE',
+        remedies: [remedy('Person.fullName'), remedy('Person.bloodType')],
+      });
       expect(res.body.errors?.[0]?.message).toContain('Bệnh viện Bạch Mai');
       expect(calls).toEqual({ POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 });
+      offered = (res.body.errors?.[0]?.extensions?.remedies as { grantConsent: Record<string, unknown> }[])[0]?.grantConsent ?? {};
     });
 
     let consentId: string;
-    it('serves the data once the citizen consents', async () => {
-      const granted = await grant();
+    /** The grantConsent input the refusal offered, as a portal passes it on to the citizen. */
+    let offered: Record<string, unknown> = {};
+    it('serves the data once the citizen consents as the refusal offered', async () => {
+      const granted = await grant(offered);
       expect(granted.body.errors).toBeUndefined();
       const consent = granted.body.data?.grantConsent as { id: string; status: string; agency: { name: string }; purpose: { title: string } };
       expect(consent).toMatchObject({ status: 'ACTIVE', agency: { name: 'Bệnh viện Bạch Mai' }, purpose: { title: 'Đăng ký khám chữa bệnh bảo hiểm y tế' } });
+      expect(consent).toMatchObject({ fields: ['Person.bloodType', 'Person.fullName'] });
       consentId = consent.id;
       const { res } = await asHospital();
       expect(res.body.errors).toBeUndefined();

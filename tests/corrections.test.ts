@@ -291,12 +291,12 @@ describe('the correction route', () => {
       await stack.fault('RESIDENCE', 'down');
       let request: Request;
       try {
-        request = received(await report(token, { field: 'Residence.residenceRecordNumber', registry: 'RESIDENCE', proposedValue: 'HS-0012345' }));
+        request = received(await report(token, { field: 'Residence.permanentSince', registry: 'RESIDENCE', proposedValue: '2001-05-14' }));
       } finally {
         await stack.fault('RESIDENCE', 'ok');
       }
       expect(request).toMatchObject({ status: 'SUBMITTED', statusLabel: 'Đã gửi' });
-      expect((await asAgency(subject)).residence?.provenance.disputedFields).toEqual(['Residence.residenceRecordNumber']);
+      expect((await asAgency(subject)).residence?.provenance.disputedFields).toEqual(['Residence.permanentSince']);
       expect((await audited(request.id)).map((a) => [a.reason, a.outcome])).toEqual([
         ['CORRECTION_REPORTED', 'disclosed'],
         ['CORRECTION_FORWARD', 'disclosed'],

@@ -59,9 +59,10 @@ describe('fuzzing the GraphQL endpoint', () => {
       'query($f: ID!, $s: PersonalId) { prefill(formId: $f, subjectId: $s) { missing } }',
       'query($a: String!, $s: [SubmittedField!]!, $f: ID!, $id: PersonalId!) { verifyPrefill(attestation: $a, submitted: $s, formId: $f, subjectId: $id) { valid } }',
       'query($first: Int, $after: String) { accessLog(first: $first, after: $after) { edges { cursor } } }',
+      'query($f: String!, $p: PurposeCode, $h: Int) { whyNot(field: $f, purpose: $p, hop: $h) { allowed code remedies { kind grantConsent { fields } } } }',
     ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...queries), fc.dictionary(fc.constantFrom('id', 't', 'f', 's', 'a', 'first', 'after', 'x'), fc.jsonValue()), async (query, variables) => {
+      fc.asyncProperty(fc.constantFrom(...queries), fc.dictionary(fc.constantFrom('id', 't', 'f', 's', 'a', 'first', 'after', 'p', 'h', 'x'), fc.jsonValue()), async (query, variables) => {
         sane(await post(JSON.stringify({ query, variables })));
       }),
       { numRuns: 150 },

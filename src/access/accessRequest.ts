@@ -143,7 +143,7 @@ export function describeAccess(
  * The subject of a form and each relative it names, with every value the form would read
  * about them; the legal representative's block, when a citizen fills it, as their own record.
  */
-function formSubjects(form: FormDefinition, subjectId: string, path: string, facts: SchemaFacts, actorId?: string): { subjects: AuditedSubject[]; lookups: number } {
+export function formSubjects(form: FormDefinition, subjectId: string, path: string, facts: SchemaFacts, actorId?: string): { subjects: AuditedSubject[]; lookups: number } {
   const own: Read[] = [{ kind: 'reach', coordinate: 'Query.prefill', paths: [path] }];
   const actor: Read[] = [];
   const byParty = new Map<Exclude<Party, 'APPLICANT' | 'LEGAL_REPRESENTATIVE'>, Read[]>();

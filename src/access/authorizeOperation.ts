@@ -11,7 +11,7 @@ import type { RequestContext } from '../request/RequestContext';
 import type { SchemaFacts } from '../schemaFacts/readSchemaFacts';
 import { describeAccess, type AuditedSubject } from './accessRequest';
 import { analyzeOperation, OperationTooLargeError, type OperationAnalysis } from './analyzeOperation';
-import type { Allowed, Decide, DecisionLookups, Denied, LookupFailure } from './decide';
+import type { Allowed, Decide, DecisionLookups, Denied, LookupFailure, Remedy } from './decide';
 
 /** An operation that may run, and what its resolvers and audit need to know. */
 export interface AuthorizedOperation {
@@ -137,7 +137,26 @@ export function refusalError(d: Denied): GraphQLError {
   if (d.purpose) extensions.purpose = d.purpose;
   if (d.field) extensions.field = d.field;
   if (d.registry) extensions.registry = d.registry;
+  if (d.remedies.length > 0) extensions.remedies = d.remedies.map(remedyExtension);
   return gatewayError(d.code, d.message, extensions, { refuse: true });
+}
+
+/**
+ * A remedy as a client reads it in `extensions.remedies` and `whyNot`: the message in both
+ * languages, and for a consent the `grantConsent` input a portal can offer the citizen.
+ */
+export function remedyExtension(r: Remedy): Record<string, unknown> {
+  return {
+    field: r.field,
+    paths: r.paths,
+    rule: r.rule,
+    kind: r.kind,
+    message: r.message.en,
+    messageVi: r.message.vi,
+    ...(r.purpose ? { purpose: r.purpose } : {}),
+    ...(r.scope ? { scope: r.scope } : {}),
+    ...(r.grantConsent ? { grantConsent: r.grantConsent } : {}),
+  };
 }
 
 const NOTHING: Allowed = { allowed: true, purpose: null, grant: null, documentTypes: new Map(), withholds: () => false };

@@ -13,6 +13,7 @@ import { createLanguagePlugin } from './createLanguagePlugin';
 import { createLogPlugin } from './createLogPlugin';
 import { createTracingPlugin } from './createTracingPlugin';
 import { createWarningsPlugin } from './createWarningsPlugin';
+import { countOverCollection } from '../policy/purposeNeeds';
 
 export interface ApolloOptions {
   config: GatewayConfig;
@@ -81,6 +82,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Gateway
         logger,
         defaultRetentionDays: config.audit.defaultRetentionDays,
         onWaited: (s) => services.metrics.auditWaited(s),
+        onRecorded: (entries) => countOverCollection(entries, services.policy, services.metrics),
       }),
       // Last: it words in Vietnamese whatever the others answered, the audit's refusal included.
       createLanguagePlugin(),

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { auditEntries } from '../audit/auditEntries';
-import type { AuditLog } from '../audit/AuditLog';
+import type { AuditEntry, AuditLog } from '../audit/AuditLog';
 import { maskPersonalId } from '../domain/personalId';
 import { storeUnavailable, statusOf } from '../errors';
 import type { GatewayContext } from '../graphql/context';
@@ -17,6 +17,8 @@ export interface AuditPluginOptions {
   logger: Logger;
   /** Retention for reads without a purpose (a citizen reading their own record). */
   defaultRetentionDays: number;
+  /** Told of the records once durable (the over-collection count). */
+  onRecorded?: (entries: readonly AuditEntry[]) => void;
   /** Told how long each operation waited for its records to be durable. */
   onWaited?: (seconds: number) => void;
 }
@@ -49,6 +51,7 @@ export function createAuditPlugin(options: AuditPluginOptions): ApolloServerPlug
           try {
             await options.audit.append(entries, ctx.scope?.trace);
             options.onWaited?.((performance.now() - started) / 1000);
+            options.onRecorded?.(entries);
           } catch (err) {
             options.logger.error(
               { err: { name: (err as Error).name, message: (err as Error).message }, requestId: ctx.requestId, subjects: entries.map((e) => maskPersonalId(e.subjectId)) },

@@ -45,6 +45,7 @@ export function createContextFactory(options: ContextFactoryOptions) {
       log: newRequestLog(),
       catalogue: services.catalogue,
       forms: services.forms,
+      policy: services.policy,
       keys: services.keys,
       settings: { attestationTtlSeconds: options.attestationTtlSeconds, watchMaxDays: options.watchMaxDays },
       consents: services.consents,

@@ -75,6 +75,29 @@ export class AccessLogReader {
     );
   }
 
+  /**
+   * How many records disclosed each field to one agency's officials, per purpose, over the
+   * records not yet pruned (one record per operation and citizen), and when last. `fieldOf`
+   * names the field an audit path discloses (null: none), so that the paths under one field
+   * (`residence.permanentAddress.full`, `.line`) count each record once.
+   */
+  async fieldsDisclosedTo(agency: string, fieldOf: (path: string) => string | null): Promise<{ purpose: string; field: string; records: number; lastAt: Date }[]> {
+    const where = `agency = $1 AND caller_kind = 'agency' AND outcome = 'disclosed' AND purpose IS NOT NULL AND pruned_at IS NULL`;
+    const paths = await this.db.query<{ path: string }>(`SELECT DISTINCT f.path FROM audit_log CROSS JOIN LATERAL unnest(fields) AS f(path) WHERE ${where}`, [agency]);
+    const mapped = paths.map((p) => [p.path, fieldOf(p.path)] as const).filter((m): m is readonly [string, string] => m[1] !== null);
+    if (mapped.length === 0) return [];
+    const rows = await this.db.query<{ purpose: string; field: string; records: string; last_at: Date }>(
+      `SELECT purpose, m.field, count(DISTINCT seq)::text AS records, max(recorded_at) AS last_at
+         FROM audit_log
+         CROSS JOIN LATERAL unnest(fields) AS f(path)
+         JOIN unnest($2::text[], $3::text[]) AS m(path, field) ON m.path = f.path
+        WHERE ${where}
+        GROUP BY purpose, m.field`,
+      [agency, mapped.map((m) => m[0]), mapped.map((m) => m[1])],
+    );
+    return rows.map((r) => ({ purpose: r.purpose, field: r.field, records: Number(r.records), lastAt: new Date(r.last_at) }));
+  }
+
   private async page(sql: string, params: unknown[], first: number, internal: boolean, before: number | null): Promise<AccessLogPage> {
     const rows = await this.db.query<Row>(sql, params);
     const edges = rows.slice(0, first).map((r) => {

@@ -230,6 +230,17 @@ export type Consent = {
   status: ConsentStatus;
 };
 
+/** The `grantConsent` input a portal can offer the citizen; the citizen chooses `expiresAt`. */
+export type ConsentOffer = {
+  __typename?: 'ConsentOffer';
+  /** Agency code, as GrantConsentInput.agency. */
+  agency: Scalars['ID']['output'];
+  /** The fields to consent to, as GrantConsentInput.fields; null: every field of the grant. */
+  fields: Maybe<Array<Scalars['String']['output']>>;
+  /** Purpose code, as GrantConsentInput.purpose. */
+  purpose: Scalars['ID']['output'];
+};
+
 /** Whether a consent is in force, judged on the gateway's date. */
 export type ConsentStatus =
   /** In force. */
@@ -654,6 +665,42 @@ export type MutationWatchCitizenArgs = {
   until: Scalars['DateTime']['input'];
 };
 
+/** A field the agency's officials read that no form or verification of the declared purpose reads, from the audit trail. */
+export type OverCollectedField = {
+  __typename?: 'OverCollectedField';
+  /** The field read (schema coordinate). */
+  field: Scalars['String']['output'];
+  /** When it was last read. */
+  lastReadAt: Scalars['DateTime']['output'];
+  /** The purpose declared. */
+  purpose: Purpose;
+  /** How many audit records (one per operation and citizen) disclosed it. */
+  records: Scalars['Int']['output'];
+};
+
+/** One grant of the policy catalogue held against what its purpose's forms and verification read. */
+export type OverGrant = {
+  __typename?: 'OverGrant';
+  /** The agency granted. */
+  agency: Agency;
+  /** False when no form or verification defines the purpose: everything granted is listed. */
+  defined: Scalars['Boolean']['output'];
+  /** The forms of the purpose (FormDefinition ids) that define what it needs. */
+  forms: Array<Scalars['ID']['output']>;
+  /** How many steps the purpose's forms reach. */
+  neededRelatedMaxHops: Scalars['Int']['output'];
+  /** The purpose granted. */
+  purpose: Purpose;
+  /** Granted about related citizens, but read by no form of the purpose; null without a related grant. */
+  related: Maybe<FieldGrant>;
+  /** How many steps from the subject the grant reaches (0 without a related grant). */
+  relatedMaxHops: Scalars['Int']['output'];
+  /** Granted about the citizen named, but read by no form or verification of the purpose. */
+  subject: FieldGrant;
+  /** Whether a grant of the purpose verifies (match / no match), which needs no field. */
+  verification: Scalars['Boolean']['output'];
+};
+
 /** Where a page of the access log sits. Pages run from the newest entry back. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -735,6 +782,17 @@ export type Person = {
   religion: Maybe<Scalars['String']['output']>;
   /** Vợ hoặc chồng, as the registry records the marriage: reaches another citizen, one step from this one. */
   spouse: Maybe<Citizen>;
+};
+
+/** The calling agency's grants against what their purposes need, and what its officials read beyond that. */
+export type PolicyReport = {
+  __typename?: 'PolicyReport';
+  /** The version of the policy catalogue reported on. */
+  catalogueVersion: Scalars['String']['output'];
+  /** Each grant of the agency, with what it allows beyond its purpose's needs. */
+  grants: Array<OverGrant>;
+  /** Fields read beyond the declared purpose's needs, per purpose, from the audit trail (records not yet pruned). */
+  overCollected: Array<OverCollectedField>;
 };
 
 /** Why a submitted form does not keep its prefill's attestation. */
@@ -920,6 +978,12 @@ export type Query = {
   /** The calling agency's watches in force, newest first, optionally for one case. */
   myWatches: Array<Watch>;
   /**
+   * The calling agency's grants held against what their purposes' forms and verification
+   * read, and the fields its officials read beyond that (from the audit trail): internal
+   * control for supervisors (token scope `policy.read`).
+   */
+  policyReport: PolicyReport;
+  /**
    * A form filled from the registries for a subject: the citizen themselves (citizen
    * tokens; subjectId defaults to them), or the citizen named, for an agency whose
    * X-Purpose is the form's purpose. Fields the caller may not see are NOT_PERMITTED.
@@ -939,6 +1003,14 @@ export type Query = {
    * other is refused (FORM_MISMATCH, SUBJECT_MISMATCH).
    */
   verifyPrefill: PrefillVerification;
+  /**
+   * Before asking: may the calling token read `field` (a schema coordinate such as
+   * `Person.maritalStatus`) under `purpose`, `hop` steps from the citizen named? If not,
+   * the rule that refuses it and what would allow it (a consent and its grantConsent input,
+   * another purpose or scope, only the citizen themselves), in English and Vietnamese —
+   * the same answer a refused operation carries in `extensions.remedies`.
+   */
+  whyNot: WhyNotAnswer;
 };
 
 
@@ -1004,6 +1076,49 @@ export type QueryVerifyPrefillArgs = {
   submitted: Array<SubmittedField>;
 };
 
+
+/** Reads: citizens' records, forms, the policy catalogue, consents and access logs. */
+export type QueryWhyNotArgs = {
+  field: Scalars['String']['input'];
+  hop?: InputMaybe<Scalars['Int']['input']>;
+  purpose?: InputMaybe<Scalars['PurposeCode']['input']>;
+};
+
+/** The rule that refused a read: a rule of the access decision, a missing consent, or a missing purpose. */
+export type RefusalRule =
+  /** The purpose rests on consent, and the citizen has not given it (CONSENT_REQUIRED). */
+  | 'CONSENT'
+  /** No one acts as a citizen recorded as deceased. */
+  | 'DECEASED_CALLER'
+  /** No form, attestation or watch for a citizen recorded as deceased. */
+  | 'DECEASED_SUBJECT'
+  /** A form is prefilled under its own purpose only. */
+  | 'FORM_PURPOSE'
+  /** GUARDIAN covers a parent's own child under 14 in the same household. */
+  | 'GUARDIAN'
+  /** The agency has no notice endpoint in the policy catalogue. */
+  | 'NOTICE_ENDPOINT'
+  /** The agency has no grant for the declared purpose. */
+  | 'NO_GRANT'
+  /** A citizen reads their own record only. */
+  | 'OWN_RECORD_ONLY'
+  /** No purpose was declared (PURPOSE_REQUIRED). */
+  | 'PURPOSE'
+  /** The purpose's grant does not include the field. */
+  | 'PURPOSE_GRANT'
+  /** Of relatives, a citizen reads basic identity only. */
+  | 'RELATIVES_BASIC_IDENTITY'
+  /** The field is for another kind of token (citizen or agency). */
+  | 'ROLE'
+  /** The token lacks a scope the field or the purpose requires. */
+  | 'SCOPE'
+  /** The agency is not in the policy catalogue. */
+  | 'UNKNOWN_AGENCY'
+  /** The purpose's grant does not allow verification. */
+  | 'VERIFICATION'
+  /** A watch is set and judged under its own purpose only. */
+  | 'WATCH_PURPOSE';
+
 /** One residence registration of a citizen's history. */
 export type Registration = {
   __typename?: 'Registration';
@@ -1032,6 +1147,46 @@ export type Registry =
   | 'POPULATION'
   /** Cơ sở dữ liệu về cư trú. */
   | 'RESIDENCE';
+
+/** Why one read is refused and what would allow it, in English and Vietnamese. */
+export type Remedy = {
+  __typename?: 'Remedy';
+  /** The read refused, as a schema coordinate (`Person.maritalStatus`; `Citizen.documents(types: ...)`). */
+  field: Scalars['String']['output'];
+  /** CONSENT: the grantConsent input the citizen gives. */
+  grantConsent: Maybe<ConsentOffer>;
+  /** What kind of thing would allow it. */
+  kind: RemedyKind;
+  /** What would allow it, in English. */
+  message: Scalars['String']['output'];
+  /** What would allow it, in Vietnamese. */
+  messageVi: Scalars['String']['output'];
+  /** PURPOSE: the purpose to declare; CONSENT: the purpose consented to. */
+  purpose: Maybe<Scalars['String']['output']>;
+  /** The rule that refused it. */
+  rule: RefusalRule;
+  /** SCOPE and PURPOSE: the scope the official's token must carry. */
+  scope: Maybe<Scalars['String']['output']>;
+};
+
+/** What would allow a refused read. */
+export type RemedyKind =
+  /** A change of the policy catalogue (a grant, an agency, a notice endpoint). */
+  | 'CATALOGUE'
+  /** The citizen consents: offer them `grantConsent` with the input given. */
+  | 'CONSENT'
+  /** A parent, for their own child under 14 in the same household, with X-Purpose: GUARDIAN. */
+  | 'GUARDIAN'
+  /** Nothing allows it. */
+  | 'NONE'
+  /** Declare another purpose (X-Purpose), with a token carrying its scope. */
+  | 'PURPOSE'
+  /** Another kind of token: only citizens, or only agencies, call the field. */
+  | 'ROLE'
+  /** A token carrying the scope named. */
+  | 'SCOPE'
+  /** Only the citizen themselves sees it: nothing an agency or another citizen can do. */
+  | 'SUBJECT_ONLY';
 
 /** A report that a value a registry holds about a citizen is wrong. */
 export type ReportIncorrectDataInput = {
@@ -1194,6 +1349,29 @@ export type WatchStatus =
   /** Past its `until`: no more notices. */
   | 'EXPIRED';
 
+/** Whether the calling token may read a field, and if not, why not and what would allow it. */
+export type WhyNotAnswer = {
+  __typename?: 'WhyNotAnswer';
+  /** Whether the read is allowed as asked (a consent-based purpose is not, until the citizen consents). */
+  allowed: Scalars['Boolean']['output'];
+  /** The code a refused operation answers with (FORBIDDEN, CONSENT_REQUIRED, PURPOSE_REQUIRED); null when allowed. */
+  code: Maybe<Scalars['String']['output']>;
+  /** The field asked about (schema coordinate). */
+  field: Scalars['String']['output'];
+  /** How many steps from the citizen named (0: the citizen themselves). */
+  hop: Scalars['Int']['output'];
+  /** The answer in English. */
+  message: Scalars['String']['output'];
+  /** The answer in Vietnamese. */
+  messageVi: Scalars['String']['output'];
+  /** The purpose asked about; null when none was given. */
+  purpose: Maybe<Scalars['String']['output']>;
+  /** For each refused read: what would allow it (empty when allowed). */
+  remedies: Array<Remedy>;
+  /** The rule of a FORBIDDEN refusal; null otherwise. */
+  rule: Maybe<RefusalRule>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1280,6 +1458,7 @@ export type ResolversTypes = {
   CaseId: ResolverTypeWrapper<Scalars['CaseId']['output']>;
   Citizen: ResolverTypeWrapper<CitizenRef>;
   Consent: ResolverTypeWrapper<ConsentRecord>;
+  ConsentOffer: ResolverTypeWrapper<ConsentOffer>;
   ConsentStatus: ConsentStatus;
   CorrectableField: ResolverTypeWrapper<CorrectableFieldModel>;
   CorrectableValueKind: CorrectableValueKind;
@@ -1308,10 +1487,13 @@ export type ResolversTypes = {
   MaritalStatus: MaritalStatus;
   MatchResult: MatchResult;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OverCollectedField: ResolverTypeWrapper<Omit<OverCollectedField, 'purpose'> & { purpose: ResolversTypes['Purpose'] }>;
+  OverGrant: ResolverTypeWrapper<Omit<OverGrant, 'agency' | 'purpose' | 'related' | 'subject'> & { agency: ResolversTypes['Agency'], purpose: ResolversTypes['Purpose'], related?: Maybe<ResolversTypes['FieldGrant']>, subject: ResolversTypes['FieldGrant'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: ResolverTypeWrapper<Grant>;
   Person: ResolverTypeWrapper<PersonRecord>;
   PersonalId: ResolverTypeWrapper<Scalars['PersonalId']['output']>;
+  PolicyReport: ResolverTypeWrapper<Omit<PolicyReport, 'grants' | 'overCollected'> & { grants: Array<ResolversTypes['OverGrant']>, overCollected: Array<ResolversTypes['OverCollectedField']> }>;
   PrefillCheckFailure: PrefillCheckFailure;
   PrefillStatus: PrefillStatus;
   PrefillVerification: ResolverTypeWrapper<PrefillCheck>;
@@ -1321,9 +1503,12 @@ export type ResolversTypes = {
   Purpose: ResolverTypeWrapper<PurposeModel>;
   PurposeCode: ResolverTypeWrapper<Scalars['PurposeCode']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RefusalRule: RefusalRule;
   Registration: ResolverTypeWrapper<RegistrationRecord>;
   RegistrationKind: RegistrationKind;
   Registry: Registry;
+  Remedy: ResolverTypeWrapper<Remedy>;
+  RemedyKind: RemedyKind;
   ReportIncorrectDataInput: ReportIncorrectDataInput;
   Residence: ResolverTypeWrapper<ResidenceRecord>;
   Role: Role;
@@ -1336,6 +1521,7 @@ export type ResolversTypes = {
   VerifyCitizenInput: VerifyCitizenInput;
   Watch: ResolverTypeWrapper<WatchRecord>;
   WatchStatus: WatchStatus;
+  WhyNotAnswer: ResolverTypeWrapper<WhyNotAnswer>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1349,6 +1535,7 @@ export type ResolversParentTypes = {
   CaseId: Scalars['CaseId']['output'];
   Citizen: CitizenRef;
   Consent: ConsentRecord;
+  ConsentOffer: ConsentOffer;
   CorrectableField: CorrectableFieldModel;
   CorrectionRequest: CorrectionRecord;
   CorrectionStatusChange: CorrectionHistoryEntry;
@@ -1368,10 +1555,13 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   IssuedDocument: IssuedDocumentModel;
   Mutation: Record<PropertyKey, never>;
+  OverCollectedField: Omit<OverCollectedField, 'purpose'> & { purpose: ResolversParentTypes['Purpose'] };
+  OverGrant: Omit<OverGrant, 'agency' | 'purpose' | 'related' | 'subject'> & { agency: ResolversParentTypes['Agency'], purpose: ResolversParentTypes['Purpose'], related?: Maybe<ResolversParentTypes['FieldGrant']>, subject: ResolversParentTypes['FieldGrant'] };
   PageInfo: PageInfo;
   Permission: Grant;
   Person: PersonRecord;
   PersonalId: Scalars['PersonalId']['output'];
+  PolicyReport: Omit<PolicyReport, 'grants' | 'overCollected'> & { grants: Array<ResolversParentTypes['OverGrant']>, overCollected: Array<ResolversParentTypes['OverCollectedField']> };
   PrefillVerification: PrefillCheck;
   PrefilledField: PrefilledValue;
   PrefilledRow: Omit<PrefilledRow, 'cells'> & { cells: Array<ResolversParentTypes['PrefilledField']> };
@@ -1380,6 +1570,7 @@ export type ResolversParentTypes = {
   PurposeCode: Scalars['PurposeCode']['output'];
   Query: Record<PropertyKey, never>;
   Registration: RegistrationRecord;
+  Remedy: Remedy;
   ReportIncorrectDataInput: ReportIncorrectDataInput;
   Residence: ResidenceRecord;
   String: Scalars['String']['output'];
@@ -1389,6 +1580,7 @@ export type ResolversParentTypes = {
   VerificationResult: VerificationModel;
   VerifyCitizenInput: VerifyCitizenInput;
   Watch: WatchRecord;
+  WhyNotAnswer: WhyNotAnswer;
 };
 
 export type AccessDirectiveArgs = {
@@ -1483,6 +1675,12 @@ export type ConsentResolvers<ContextType = GatewayContext, ParentType extends Re
   purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ConsentStatus'], ParentType, ContextType>;
+};
+
+export type ConsentOfferResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ConsentOffer'] = ResolversParentTypes['ConsentOffer']> = {
+  agency?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  fields?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type CorrectableFieldResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CorrectableField'] = ResolversParentTypes['CorrectableField']> = {
@@ -1620,6 +1818,25 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   watchCitizen?: Resolver<ResolversTypes['Watch'], ParentType, ContextType, RequireFields<MutationWatchCitizenArgs, 'caseId' | 'id' | 'purpose' | 'until'>>;
 };
 
+export type OverCollectedFieldResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['OverCollectedField'] = ResolversParentTypes['OverCollectedField']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastReadAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
+  records?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type OverGrantResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['OverGrant'] = ResolversParentTypes['OverGrant']> = {
+  agency?: Resolver<ResolversTypes['Agency'], ParentType, ContextType>;
+  defined?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  forms?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  neededRelatedMaxHops?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['Purpose'], ParentType, ContextType>;
+  related?: Resolver<Maybe<ResolversTypes['FieldGrant']>, ParentType, ContextType>;
+  relatedMaxHops?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['FieldGrant'], ParentType, ContextType>;
+  verification?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1666,6 +1883,12 @@ export type PersonResolvers<ContextType = GatewayContext, ParentType extends Res
 export interface PersonalIdScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['PersonalId'], any> {
   name: 'PersonalId';
 }
+
+export type PolicyReportResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PolicyReport'] = ResolversParentTypes['PolicyReport']> = {
+  catalogueVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  grants?: Resolver<Array<ResolversTypes['OverGrant']>, ParentType, ContextType>;
+  overCollected?: Resolver<Array<ResolversTypes['OverCollectedField']>, ParentType, ContextType>;
+};
 
 export type PrefillVerificationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PrefillVerification'] = ResolversParentTypes['PrefillVerification']> = {
   alteredLockedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1728,10 +1951,12 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   myCorrectionRequests?: Resolver<Array<ResolversTypes['CorrectionRequest']>, ParentType, ContextType, RequireFields<QueryMyCorrectionRequestsArgs, 'first'>>;
   myPermissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
   myWatches?: Resolver<Array<ResolversTypes['Watch']>, ParentType, ContextType, RequireFields<QueryMyWatchesArgs, 'first'>>;
+  policyReport?: Resolver<ResolversTypes['PolicyReport'], ParentType, ContextType>;
   prefill?: Resolver<ResolversTypes['FormPrefill'], ParentType, ContextType, RequireFields<QueryPrefillArgs, 'formId'>>;
   purposes?: Resolver<Array<ResolversTypes['Purpose']>, ParentType, ContextType>;
   verifyCitizen?: Resolver<ResolversTypes['VerificationResult'], ParentType, ContextType, RequireFields<QueryVerifyCitizenArgs, 'input'>>;
   verifyPrefill?: Resolver<ResolversTypes['PrefillVerification'], ParentType, ContextType, RequireFields<QueryVerifyPrefillArgs, 'attestation' | 'formId' | 'subjectId' | 'submitted'>>;
+  whyNot?: Resolver<ResolversTypes['WhyNotAnswer'], ParentType, ContextType, RequireFields<QueryWhyNotArgs, 'field' | 'hop'>>;
 };
 
 export type RegistrationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Registration'] = ResolversParentTypes['Registration']> = {
@@ -1739,6 +1964,17 @@ export type RegistrationResolvers<ContextType = GatewayContext, ParentType exten
   from?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['RegistrationKind'], ParentType, ContextType>;
   to?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+};
+
+export type RemedyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Remedy'] = ResolversParentTypes['Remedy']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  grantConsent?: Resolver<Maybe<ResolversTypes['ConsentOffer']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['RemedyKind'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  messageVi?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['RefusalRule'], ParentType, ContextType>;
+  scope?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ResidenceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Residence'] = ResolversParentTypes['Residence']> = {
@@ -1772,6 +2008,18 @@ export type WatchResolvers<ContextType = GatewayContext, ParentType extends Reso
   until?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type WhyNotAnswerResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WhyNotAnswer'] = ResolversParentTypes['WhyNotAnswer']> = {
+  allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hop?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  messageVi?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  remedies?: Resolver<Array<ResolversTypes['Remedy']>, ParentType, ContextType>;
+  rule?: Resolver<Maybe<ResolversTypes['RefusalRule']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
   AccessLogEdge?: AccessLogEdgeResolvers<ContextType>;
@@ -1781,6 +2029,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   CaseId?: GraphQLScalarType;
   Citizen?: CitizenResolvers<ContextType>;
   Consent?: ConsentResolvers<ContextType>;
+  ConsentOffer?: ConsentOfferResolvers<ContextType>;
   CorrectableField?: CorrectableFieldResolvers<ContextType>;
   CorrectionRequest?: CorrectionRequestResolvers<ContextType>;
   CorrectionStatusChange?: CorrectionStatusChangeResolvers<ContextType>;
@@ -1797,10 +2046,13 @@ export type Resolvers<ContextType = GatewayContext> = {
   HouseholdMember?: HouseholdMemberResolvers<ContextType>;
   IssuedDocument?: IssuedDocumentResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  OverCollectedField?: OverCollectedFieldResolvers<ContextType>;
+  OverGrant?: OverGrantResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Permission?: PermissionResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonalId?: GraphQLScalarType;
+  PolicyReport?: PolicyReportResolvers<ContextType>;
   PrefillVerification?: PrefillVerificationResolvers<ContextType>;
   PrefilledField?: PrefilledFieldResolvers<ContextType>;
   PrefilledRow?: PrefilledRowResolvers<ContextType>;
@@ -1809,9 +2061,11 @@ export type Resolvers<ContextType = GatewayContext> = {
   PurposeCode?: GraphQLScalarType;
   Query?: QueryResolvers<ContextType>;
   Registration?: RegistrationResolvers<ContextType>;
+  Remedy?: RemedyResolvers<ContextType>;
   Residence?: ResidenceResolvers<ContextType>;
   VerificationResult?: VerificationResultResolvers<ContextType>;
   Watch?: WatchResolvers<ContextType>;
+  WhyNotAnswer?: WhyNotAnswerResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = GatewayContext> = {

@@ -6,12 +6,15 @@ import type { FormDefinition } from '../forms/loadForms';
 import type { KeyRing } from '../keys/loadKeyRing';
 import type { NoticeStore } from '../notices/NoticeStore';
 import type { PolicyCatalogue } from '../policy/loadCatalogue';
+import type { PolicyInsight } from '../policy/purposeNeeds';
 import type { RequestContext } from '../request/RequestContext';
 
 /** What resolvers see: the request, the services they read, and the operation's access decision. */
 export interface GatewayContext extends RequestContext {
   catalogue: PolicyCatalogue;
   forms: ReadonlyMap<string, FormDefinition>;
+  /** The access decision and what each purpose needs, for whyNot and policyReport. */
+  policy: PolicyInsight;
   keys: KeyRing;
   settings: { attestationTtlSeconds: number; watchMaxDays: number };
   consents: ConsentStore;

@@ -12,6 +12,7 @@ import { accessLogEntry, accessLogQueries } from './accessLogResolvers';
 import { consentMutations } from './consentMutations';
 import { correctableField, correctionMutations, correctionQueries, correctionRequest, correctionStatusChange, provenance, provenanceOf } from './correctionResolvers';
 import { formDefinition, formQueries } from './formResolvers';
+import { policyQueries } from './policyResolvers';
 import { deadNotice, watch, watchMutations, watchQueries } from './watchResolvers';
 import type { CitizenRef } from './models';
 import { CaseIdScalar, DateScalar, DateTimeScalar, PersonalIdScalar, PurposeCodeScalar } from './scalars';
@@ -113,6 +114,7 @@ export const resolvers: Resolvers & EntityResolvers = {
     ...formQueries,
     ...correctionQueries,
     ...watchQueries,
+    ...policyQueries,
   },
 
   FormDefinition: formDefinition,
