@@ -9,6 +9,7 @@ import { rotateKeys } from '../src/keys/loadKeyRing';
 import { buildManifest } from '../src/persisted/manifest';
 import { removeOnExit, startPostgresInstance } from '../tests/helpers/postgresInstance';
 import { externalServices } from '../tests/helpers/externalServices';
+import { startRedis } from '../tests/helpers/redisInstances';
 import { startTestIdentityProvider } from '../tests/helpers/testIdentityProvider';
 import { HOUSEHOLD, OPERATIONS, PING, PREFILL, type QueryName } from './queries';
 
@@ -29,7 +30,7 @@ const FIXED_DURATION = Number(process.env.BENCH_FIXED_DURATION_S ?? 5);
 const DECODED_TTL_MS = Number(process.env.BENCH_DECODED_TTL_MS ?? 2000);
 /** Workers of the `workers` target. */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
-const PARTS = ['cold', 'warm', 'decoded', 'workers', 'apollo', 'raw', 'profile'];
+const PARTS = ['cold', 'warm', 'decoded', 'workers', 'frozen', 'apollo', 'raw', 'profile'];
 /** While iterating on one path: `BENCH_ONLY=warm,apollo` runs only those parts (see PARTS). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
 /** `BENCH_AGAINST=<git revision>`: also measures that revision, alternating with this checkout. */
@@ -270,6 +271,8 @@ async function main(): Promise<void> {
   };
 
   const runs: Run[] = [];
+  /** `gateway_cache_up` read at the end of the frozen-Redis target: 0 when the gateway saw Redis was gone. */
+  let cacheUpWhileFrozen: number | null = null;
   const captured: Record<string, unknown> = {};
   const startups: Record<string, number> = {};
   let rssMb = 0;
@@ -323,10 +326,13 @@ async function main(): Promise<void> {
     decoded: { target: `gateway (cache warm, decoded ${DECODED_TTL_MS} ms)`, env: { ...warmEnv, CACHE_DECODED_TTL_MS: String(DECODED_TTL_MS) }, queries: ['household', 'prefill'] as const, metrics: true },
     // A scrape of /metrics reaches one worker: the figures read from it would be partial.
     workers: { target: `gateway (cache warm, WORKERS=${WORKERS})`, env: { ...warmEnv, WORKERS: String(WORKERS) }, queries: ['household', 'prefill', 'ping'] as const, metrics: false },
+    // A Redis of the run's own, warmed, then frozen (SIGSTOP: the socket stays open and says nothing).
+    frozen: { target: 'gateway (Redis frozen)', env: warmEnv, queries: ['household', 'prefill'] as const, metrics: true },
   };
-  for (const mode of (['cold', 'warm', 'decoded', 'workers'] as const).filter((m) => ONLY.has(m))) {
+  for (const mode of (['cold', 'warm', 'decoded', 'workers', 'frozen'] as const).filter((m) => ONLY.has(m))) {
     const { target, env, queries, metrics } = modes[mode];
-    const gateway = await startProcess(gatewayArgs(ROOT), { ...baseEnv, ...env });
+    const frozenRedis = mode === 'frozen' ? await startRedis() : null;
+    const gateway = await startProcess(gatewayArgs(ROOT), { ...baseEnv, ...env, ...frozenRedis?.env });
     startups[target] = gateway.startupMs;
     const base = `http://127.0.0.1:${gateway.port}`;
     for (const query of queries) {
@@ -336,6 +342,7 @@ async function main(): Promise<void> {
       if (!json.data || json.errors) throw new Error(`the ${query} query failed: ${JSON.stringify(json).slice(0, 500)}`);
       captured[query] ??= json.data;
       await load(`${base}/graphql`, body, headers, WARMUP);
+      if (frozenRedis && query === queries[0]) frozenRedis.freeze();
       const snapshot = async () =>
         metrics
           ? {
@@ -376,7 +383,9 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${target} ${query}: ${Math.round(m.result.rps)} req/s; at ${m.fixedRate?.rate ?? '-'} req/s p50 ${m.fixedRate?.p50 ?? '-'} p99 ${m.fixedRate?.p99 ?? '-'} ms; load ${m.loadBefore[0]} -> ${m.loadAfter[0]}\n`);
     }
     if (mode === 'warm') rssMb = Math.round((await metric(base, 'process_resident_memory_bytes')) / 1_048_576);
+    if (frozenRedis) cacheUpWhileFrozen = await metric(base, 'gateway_cache_up');
     await stop(gateway.child);
+    await frozenRedis?.destroy();
   }
 
   if (Object.keys(captured).length === 0 && (ONLY.has('apollo') || ONLY.has('raw'))) {
@@ -473,6 +482,7 @@ async function main(): Promise<void> {
         [`${q}: cold gateway / bare Apollo`, ...ratio(rps('gateway (cache off)', q), rps('bare Apollo Server 5', q))],
         [`${q}: warm gateway with decoded records / bare Apollo`, ...ratio(rps(modes.decoded.target, q), rps('bare Apollo Server 5', q))],
         [`${q}: warm gateway, WORKERS=${WORKERS} / bare Apollo`, ...ratio(rps(modes.workers.target, q), rps('bare Apollo Server 5', q))],
+        [`${q}: Redis frozen / cache off`, ...ratio(rps(modes.frozen.target, q), rps(modes.cold.target, q))],
       ].filter((pair) => pair.length === 2),
     ),
   );
@@ -482,6 +492,7 @@ async function main(): Promise<void> {
     settings: { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, registryLatencyMs: '5-20', mode: 'NODE_ENV=production, persisted operations, JWT, access control, audit' },
     startupMs: startups,
     rssMbAfterLoad: rssMb,
+    ...(ONLY.has('frozen') ? { cacheUpWhileRedisFrozen: cacheUpWhileFrozen } : {}),
     runs,
     ratios,
     comparison: comparison ? { against: AGAINST, path: AGAINST_MODE, rounds: ROUNDS, ...comparison } : undefined,
@@ -519,6 +530,7 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(ratios)) process.stdout.write(`${k}: ${v}\n`);
   for (const r of runs.filter((x) => x.cpu)) process.stdout.write(`CPU during ${r.target} ${r.query}: machine ${r.cpu?.machineBusyPercent} % busy; ${Object.entries(r.cpu?.byProcessPercent ?? {}).map(([k, v]) => `${k} ${v} %`).join(', ')}\n`);
   process.stdout.write(`start-up: ${JSON.stringify(startups)}; RSS after load: ${rssMb} MB\n`);
+  if (cacheUpWhileFrozen !== null) process.stdout.write(`gateway_cache_up while Redis was frozen: ${cacheUpWhileFrozen}\n`);
   if (comparison) {
     process.stdout.write(`\n${AGAINST_MODE} path, this checkout against ${AGAINST} (medians of ${ROUNDS} alternating rounds):\n`);
     for (const [query, c] of Object.entries(comparison) as [string, Record<string, { rps: number; p99: number; cpuMsPerQuery: number } | number | null>][]) {
