@@ -15,19 +15,24 @@ const shared = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
 };
 
+const projects = [
+  { ...shared, displayName: 'fast', roots: ['<rootDir>/tests/fast'], testMatch: ['**/*.test.ts'] },
+  {
+    ...shared,
+    displayName: 'services',
+    roots: ['<rootDir>/tests'],
+    testMatch: ['<rootDir>/tests/*.test.ts'],
+    // A private PostgreSQL server for the whole run (TEST_DATABASE_ADMIN_URL names another one instead).
+    globalSetup: '<rootDir>/tests/helpers/globalSetup.ts',
+    globalTeardown: '<rootDir>/tests/helpers/globalTeardown.ts',
+  },
+];
+/** `TEST_TIER=fast` (what `npm run test:fast` sets) runs one tier; file paths after it narrow it further. */
+const tier = process.env.TEST_TIER;
+if (tier && !projects.some((p) => p.displayName === tier)) throw new Error(`TEST_TIER must be one of ${projects.map((p) => p.displayName).join(', ')}`);
+
 module.exports = {
-  projects: [
-    { ...shared, displayName: 'fast', roots: ['<rootDir>/tests/fast'], testMatch: ['**/*.test.ts'] },
-    {
-      ...shared,
-      displayName: 'services',
-      roots: ['<rootDir>/tests'],
-      testMatch: ['<rootDir>/tests/*.test.ts'],
-      // A private PostgreSQL server for the whole run (TEST_DATABASE_ADMIN_URL names another one instead).
-      globalSetup: '<rootDir>/tests/helpers/globalSetup.ts',
-      globalTeardown: '<rootDir>/tests/helpers/globalTeardown.ts',
-    },
-  ],
+  projects: tier ? projects.filter((p) => p.displayName === tier) : projects,
   // A deadline for a hung test, not a measure: generous, so a busy machine slows the suite but never fails it.
   testTimeout: 120_000,
   maxWorkers: 2,

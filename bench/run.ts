@@ -1,14 +1,15 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateDataset } from '../mocks/data/generateDataset';
 import { startMockRegistries } from '../mocks/startMockRegistries';
 import { rotateKeys } from '../src/keys/loadKeyRing';
 import { buildManifest } from '../src/persisted/manifest';
-import { createTestDatabase } from '../tests/helpers/database';
+import { removeOnExit, startPostgresInstance } from '../tests/helpers/postgresInstance';
 import { externalServices } from '../tests/helpers/externalServices';
+import { startRedis } from '../tests/helpers/redisInstances';
 import { startTestIdentityProvider } from '../tests/helpers/testIdentityProvider';
 import { HOUSEHOLD, OPERATIONS, PING, PREFILL, type QueryName } from './queries';
 
@@ -22,13 +23,25 @@ const ROOT = path.join(__dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
 const WARMUP = 2;
-/** While iterating on one path: `BENCH_ONLY=warm,apollo` runs only those parts (cold, warm, apollo, raw, profile). */
-/** `BENCH_AGAINST=<git revision>`: also measures that revision's warm path, alternating with this checkout's. */
+/** The fixed-rate run after each throughput run: this share of the throughput measured, for this long. */
+const FIXED_RATE_SHARE = Number(process.env.BENCH_FIXED_RATE_SHARE ?? 0.5);
+const FIXED_DURATION = Number(process.env.BENCH_FIXED_DURATION_S ?? 5);
+/** The in-process layer of decoded records, for the `decoded` target (and `BENCH_AGAINST_MODE=decoded`). */
+const DECODED_TTL_MS = Number(process.env.BENCH_DECODED_TTL_MS ?? 2000);
+/** Workers of the `workers` target. */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const PARTS = ['cold', 'warm', 'decoded', 'workers', 'frozen', 'apollo', 'raw', 'profile'];
+/** While iterating on one path: `BENCH_ONLY=warm,apollo` runs only those parts (see PARTS). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
+/** `BENCH_AGAINST=<git revision>`: also measures that revision, alternating with this checkout. */
 const AGAINST = process.env.BENCH_AGAINST;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Which path the comparison measures: `warm` (default) or `cold` (cache off, every record from the registries). */
-const AGAINST_MODE = process.env.BENCH_AGAINST_MODE === 'cold' ? 'cold' : 'warm';
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'cold,warm,apollo,raw,profile').split(',').map((s) => s.trim()));
+/**
+ * Which path the comparison measures: `warm` (default), `cold` (cache off, every record from
+ * the registries) or `decoded` (warm, with CACHE_DECODED_TTL_MS set for both builds: a build
+ * that does not know the setting runs without the layer).
+ */
+const AGAINST_MODE = (['cold', 'decoded'] as const).find((m) => m === process.env.BENCH_AGAINST_MODE) ?? 'warm';
 
 interface LoadResult {
   requests: number;
@@ -40,15 +53,26 @@ interface LoadResult {
   cpuSeconds: number;
 }
 
+/** The machine's load average (1, 5, 15 minutes): a busy machine shows here, whoever made it busy. */
+type Load = [number, number, number];
+const loadAverage = (): Load => loadavg().map((x) => Math.round(x * 100) / 100) as Load;
+
 interface Run extends LoadResult {
   target: string;
   query: QueryName;
+  /** Load average before the throughput run and after the fixed-rate run. */
+  loadBefore: Load;
+  loadAfter?: Load;
+  /** At a fixed rate of `FIXED_RATE_SHARE` of the throughput measured: latency below saturation. */
+  fixedRate?: { rate: number; requests: number; rps: number; p50: number; p99: number; errors: number; gatewayCpuMsPerQuery?: number };
   registryCallsPerQuery?: number;
   redisRoundTripsPerQuery?: number;
+  /** Redis calls that failed (a timeout of a busy Redis included) or were skipped by its breaker: the gateway went to the registries instead. */
+  redisFailuresPerQuery?: number;
   auditTransactionsPerQuery?: number;
   auditRecordsPerQuery?: number;
   auditWaitMsPerQuery?: number;
-  /** CPU time the gateway process spent per query: steadier than req/s on a shared machine. */
+  /** CPU time the gateway's processes (the one started, and its workers) spent per query: steadier than req/s on a shared machine. */
   gatewayCpuMsPerQuery?: number;
   cpu?: { machineBusyPercent: number; byProcessPercent: Record<string, number> };
 }
@@ -94,9 +118,9 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Runs the load generator in its own process; this process stays free to serve the mock registries. */
-function load(url: string, body: string, headers: Record<string, string>, duration: number): Promise<LoadResult> {
+function load(url: string, body: string, headers: Record<string, string>, duration: number, rate?: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'load.ts'), JSON.stringify({ url, body, headers, connections: CONNECTIONS, duration })], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'load.ts'), JSON.stringify({ url, body, headers, connections: CONNECTIONS, duration, rate })], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -113,27 +137,42 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - (cpu[3] ?? 0) - (cpu[4] ?? 0), total };
 }
 
-/** CPU ticks used so far by processes whose command line matches, from /proc. */
-function processTicks(match: RegExp): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+/**
+ * CPU ticks (USER_HZ, 100 a second) used so far by process `pid` and every process under
+ * it — the workers of a gateway started with WORKERS — from /proc: their own time, and that
+ * of their children already reaped. Only processes this run started are ever counted, by
+ * pid: nothing else on the machine (other PostgreSQL clients, other users) is attributed to them.
+ */
+function treeTicks(pid: number): number {
+  const stats = new Map<number, string[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
     try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (!match.test(cmd)) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      ticks += Number(fields[11]) + Number(fields[12]);
+      stats.set(Number(d), readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []);
     } catch {
       // the process ended meanwhile
     }
   }
+  const children = new Map<number, number[]>();
+  for (const [p, f] of stats) {
+    const parent = Number(f[1]);
+    children.set(parent, [...(children.get(parent) ?? []), p]);
+  }
+  let ticks = 0;
+  const walk = (p: number) => {
+    const f = stats.get(p);
+    // utime, stime, cutime, cstime: fields 14-17 of /proc/<pid>/stat.
+    if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(pid);
   return ticks;
 }
 
-const PROCESSES: Record<string, RegExp> = {
-  gateway: /dist\/src\/main\.js/,
-  postgres: /^postgres/,
-  redis: /redis-server/,
-  'runner (mock registries)': /bench\/run\.ts/,
+/** This process's CPU in ticks: the runner serves the mock registries and the identity provider. */
+const runnerTicks = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 10_000;
 };
 
 async function metric(base: string, name: string): Promise<number> {
@@ -184,12 +223,18 @@ function summarizeProfile(file: string): { top: { ms: number; share: number; fn:
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  const loadAtStart = loadAverage();
   process.stdout.write(`building...\n`);
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const dataset = generateDataset({ seed: 'vn-registry-gateway', size: 20_000 });
   const mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 5, maxMs: 20 } });
   const idp = await startTestIdentityProvider();
-  const db = await createTestDatabase();
+  // A PostgreSQL server of this run's own, durable as in production (the tests' is not): the
+  // audit's wait for durable records is part of what is measured, and its CPU is counted by pid.
+  const postgres = await startPostgresInstance({ durable: true });
+  removeOnExit(postgres);
+  postgres.psqlSync('CREATE DATABASE gw_bench');
+  const db = { url: postgres.url.replace(/\/postgres$/, '/gw_bench') };
   const dir = mkdtempSync(path.join(tmpdir(), 'gw-bench-'));
   await rotateKeys(path.join(dir, 'keys'));
   const manifest = buildManifest([{ file: 'bench/queries.ts', text: `${HOUSEHOLD}\n${PREFILL}\n${PING}` }]);
@@ -226,67 +271,125 @@ async function main(): Promise<void> {
   };
 
   const runs: Run[] = [];
+  /** `gateway_cache_up` read at the end of the frozen-Redis target: 0 when the gateway saw Redis was gone. */
+  let cacheUpWhileFrozen: number | null = null;
   const captured: Record<string, unknown> = {};
   const startups: Record<string, number> = {};
   let rssMb = 0;
   const registryCalls = () => Object.values(mocks.servers).reduce((sum, s) => sum + s.stats().requests, 0);
 
-  for (const mode of (['cold', 'warm'] as const).filter((m) => ONLY.has(m))) {
-    const gateway = await startProcess(gatewayArgs(ROOT), { ...baseEnv, ...(mode === 'warm' ? warmEnv : { CACHE_MODE: 'off' }) });
-    startups[`gateway (${mode})`] = gateway.startupMs;
+  /**
+   * One target under one query: the most it does (closed loop, `CONNECTIONS`), then the
+   * latency at a fixed rate of `FIXED_RATE_SHARE` of that. CPU is counted for the processes
+   * this run started, by pid: the target (with its workers), the load generator, this runner.
+   */
+  const measure = async (pid: number, url: string, body: string, reqHeaders: Record<string, string>) => {
+    const loadBefore = loadAverage();
+    const cpuBefore = machineTicks();
+    const targetBefore = treeTicks(pid);
+    const runnerBefore = runnerTicks();
+    const postgresBefore = treeTicks(postgres.pid());
+    const result = await load(url, body, reqHeaders, DURATION);
+    const cpuAfter = machineTicks();
+    const targetTicks = treeTicks(pid) - targetBefore;
+    const spent = Math.max(1, cpuAfter.total - cpuBefore.total);
+    const share = (ticks: number) => Math.round((ticks / spent) * 100);
+    const machineBusy = cpuAfter.busy - cpuBefore.busy;
+    const ours = {
+      target: targetTicks,
+      'PostgreSQL (started by the bench)': treeTicks(postgres.pid()) - postgresBefore,
+      'load generator': result.cpuSeconds * 100,
+      'runner (mock registries, identity provider)': runnerTicks() - runnerBefore,
+    };
+    const cpu = {
+      machineBusyPercent: share(machineBusy),
+      // Shares of all the machine's CPU time (every core) during the run; "not started by the bench" is the rest of the busy time (Redis, anyone else).
+      byProcessPercent: {
+        ...Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, share(v)])),
+        'not started by the bench': share(Math.max(0, machineBusy - Object.values(ours).reduce((a, b) => a + b, 0))),
+      },
+    };
+    let fixedRate: Run['fixedRate'];
+    if (FIXED_RATE_SHARE > 0 && FIXED_DURATION > 0 && result.rps > 0) {
+      const rate = Math.max(1, Math.round(result.rps * FIXED_RATE_SHARE));
+      const before = treeTicks(pid);
+      const fixed = await load(url, body, reqHeaders, FIXED_DURATION, rate);
+      fixedRate = { rate, requests: fixed.requests, rps: Math.round(fixed.rps), p50: fixed.p50, p99: fixed.p99, errors: fixed.errors + fixed.non2xx, gatewayCpuMsPerQuery: round(((treeTicks(pid) - before) * 10) / Math.max(1, fixed.requests)) };
+    }
+    return { result, cpu, targetCpuMsPerQuery: round((targetTicks * 10) / Math.max(1, result.requests)), fixedRate, loadBefore, loadAfter: loadAverage() };
+  };
+
+  const modes = {
+    cold: { target: 'gateway (cache off)', env: { CACHE_MODE: 'off' }, queries: ['household', 'prefill'] as const, metrics: true },
+    // The pipeline's own cost does not depend on the cache: ping is measured warm.
+    warm: { target: 'gateway (cache warm)', env: warmEnv, queries: ['household', 'prefill', 'ping'] as const, metrics: true },
+    decoded: { target: `gateway (cache warm, decoded ${DECODED_TTL_MS} ms)`, env: { ...warmEnv, CACHE_DECODED_TTL_MS: String(DECODED_TTL_MS) }, queries: ['household', 'prefill'] as const, metrics: true },
+    // A scrape of /metrics reaches one worker: the figures read from it would be partial.
+    workers: { target: `gateway (cache warm, WORKERS=${WORKERS})`, env: { ...warmEnv, WORKERS: String(WORKERS) }, queries: ['household', 'prefill', 'ping'] as const, metrics: false },
+    // A Redis of the run's own, warmed, then frozen (SIGSTOP: the socket stays open and says nothing).
+    frozen: { target: 'gateway (Redis frozen)', env: warmEnv, queries: ['household', 'prefill'] as const, metrics: true },
+  };
+  for (const mode of (['cold', 'warm', 'decoded', 'workers', 'frozen'] as const).filter((m) => ONLY.has(m))) {
+    const { target, env, queries, metrics } = modes[mode];
+    const frozenRedis = mode === 'frozen' ? await startRedis() : null;
+    const gateway = await startProcess(gatewayArgs(ROOT), { ...baseEnv, ...env, ...frozenRedis?.env });
+    startups[target] = gateway.startupMs;
     const base = `http://127.0.0.1:${gateway.port}`;
-    // The pipeline's own cost does not depend on the cache: measured once, warm.
-    for (const query of mode === 'warm' ? (['household', 'prefill', 'ping'] as const) : (['household', 'prefill'] as const)) {
+    for (const query of queries) {
       const body = bodyFor(query);
       const first = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       const json = (await first.json()) as { data?: unknown; errors?: unknown };
       if (!json.data || json.errors) throw new Error(`the ${query} query failed: ${JSON.stringify(json).slice(0, 500)}`);
-      captured[query] = json.data;
+      captured[query] ??= json.data;
       await load(`${base}/graphql`, body, headers, WARMUP);
-      const before = {
-        calls: registryCalls(),
-        redis: await metric(base, 'gateway_cache_round_trips_total'),
-        tx: await metric(base, 'gateway_audit_transactions_total'),
-        rec: await metric(base, 'gateway_audit_records_total'),
-        wait: await metric(base, 'gateway_audit_wait_seconds_sum'),
-      };
-      const cpuBefore = machineTicks();
-      const procBefore = Object.fromEntries(Object.entries(PROCESSES).map(([k, re]) => [k, processTicks(re)]));
-      const result = await load(`${base}/graphql`, body, headers, DURATION);
-      const cpuAfter = machineTicks();
-      const gatewayTicks = processTicks(PROCESSES.gateway as RegExp) - (procBefore.gateway ?? 0);
-      const spent = cpuAfter.total - cpuBefore.total;
-      const cpu = {
-        machineBusyPercent: Math.round(((cpuAfter.busy - cpuBefore.busy) / spent) * 100),
-        // Share of all CPU time on the machine (both cores) used by each process during the run.
-        byProcessPercent: {
-          ...Object.fromEntries(Object.entries(PROCESSES).map(([k, re]) => [k, Math.round(((processTicks(re) - (procBefore[k] ?? 0)) / spent) * 100)])),
-          // /proc/stat counts in USER_HZ, 100 per second on Linux.
-          'load generator': Math.round(((result.cpuSeconds * 100) / spent) * 100),
-        },
-      };
-      const n = Math.max(1, result.requests);
+      if (frozenRedis && query === queries[0]) frozenRedis.freeze();
+      const snapshot = async () =>
+        metrics
+          ? {
+              redis: await metric(base, 'gateway_cache_round_trips_total'),
+              redisFailed: (await metric(base, 'gateway_cache_errors_total')) + (await metric(base, 'gateway_cache_skipped_total')),
+              tx: await metric(base, 'gateway_audit_transactions_total'),
+              rec: await metric(base, 'gateway_audit_records_total'),
+              wait: await metric(base, 'gateway_audit_wait_seconds_sum'),
+            }
+          : null;
+      const callsBefore = registryCalls();
+      const before = await snapshot();
+      const m = await measure(gateway.child.pid as number, `${base}/graphql`, body, headers);
+      const calls = registryCalls() - callsBefore;
+      const n = Math.max(1, m.result.requests + (m.fixedRate?.requests ?? 0));
+      const after = await snapshot();
       runs.push({
-        target: `gateway (${mode === 'cold' ? 'cache off' : 'cache warm'})`,
+        target,
         query,
-        ...result,
-        registryCallsPerQuery: round((registryCalls() - before.calls) / n),
-        redisRoundTripsPerQuery: round(((await metric(base, 'gateway_cache_round_trips_total')) - before.redis) / n),
-        auditTransactionsPerQuery: round(((await metric(base, 'gateway_audit_transactions_total')) - before.tx) / n),
-        auditRecordsPerQuery: round(((await metric(base, 'gateway_audit_records_total')) - before.rec) / n),
-        auditWaitMsPerQuery: round((((await metric(base, 'gateway_audit_wait_seconds_sum')) - before.wait) * 1000) / n),
-        // Ticks are USER_HZ, 100 per second.
-        gatewayCpuMsPerQuery: round((gatewayTicks * 10) / n),
-        cpu,
+        ...m.result,
+        loadBefore: m.loadBefore,
+        loadAfter: m.loadAfter,
+        fixedRate: m.fixedRate,
+        // Counted over both runs (the counters cannot tell them apart).
+        registryCallsPerQuery: round(calls / n),
+        ...(before && after
+          ? {
+              redisRoundTripsPerQuery: round((after.redis - before.redis) / n),
+              redisFailuresPerQuery: round((after.redisFailed - before.redisFailed) / n),
+              auditTransactionsPerQuery: round((after.tx - before.tx) / n),
+              auditRecordsPerQuery: round((after.rec - before.rec) / n),
+              auditWaitMsPerQuery: round(((after.wait - before.wait) * 1000) / n),
+            }
+          : {}),
+        gatewayCpuMsPerQuery: m.targetCpuMsPerQuery,
+        cpu: m.cpu,
       });
-      process.stdout.write(`  ${runs[runs.length - 1]?.target} ${query}: ${Math.round(result.rps)} req/s\n`);
+      process.stdout.write(`  ${target} ${query}: ${Math.round(m.result.rps)} req/s; at ${m.fixedRate?.rate ?? '-'} req/s p50 ${m.fixedRate?.p50 ?? '-'} p99 ${m.fixedRate?.p99 ?? '-'} ms; load ${m.loadBefore[0]} -> ${m.loadAfter[0]}\n`);
     }
-    rssMb = Math.round((await metric(base, 'process_resident_memory_bytes')) / 1_048_576);
+    if (mode === 'warm') rssMb = Math.round((await metric(base, 'process_resident_memory_bytes')) / 1_048_576);
+    if (frozenRedis) cacheUpWhileFrozen = await metric(base, 'gateway_cache_up');
     await stop(gateway.child);
+    await frozenRedis?.destroy();
   }
 
   if (Object.keys(captured).length === 0 && (ONLY.has('apollo') || ONLY.has('raw'))) {
-    throw new Error('the baselines serve what the gateway answered: BENCH_ONLY must include cold or warm');
+    throw new Error('the baselines serve what the gateway answered: BENCH_ONLY must include cold, warm or decoded');
   }
   const bodies = { household: JSON.stringify({ data: captured.household }), prefill: JSON.stringify({ data: captured.prefill }), ping: JSON.stringify({ data: captured.ping ?? { __typename: 'Query' } }) };
   const baselines = [
@@ -300,9 +403,9 @@ async function main(): Promise<void> {
     for (const query of ['household', 'prefill', 'ping'] as const) {
       const body = documentFor(query);
       await load(base, body, {}, WARMUP);
-      const result = await load(base, body, {}, DURATION);
-      runs.push({ target: name, query, ...result });
-      process.stdout.write(`  ${name} ${query}: ${Math.round(result.rps)} req/s\n`);
+      const m = await measure(baseline.child.pid as number, base, body, {});
+      runs.push({ target: name, query, ...m.result, loadBefore: m.loadBefore, loadAfter: m.loadAfter, fixedRate: m.fixedRate, gatewayCpuMsPerQuery: m.targetCpuMsPerQuery, cpu: m.cpu });
+      process.stdout.write(`  ${name} ${query}: ${Math.round(m.result.rps)} req/s; at ${m.fixedRate?.rate ?? '-'} req/s p50 ${m.fixedRate?.p50 ?? '-'} p99 ${m.fixedRate?.p99 ?? '-'} ms; load ${m.loadBefore[0]} -> ${m.loadAfter[0]}\n`);
     }
     await stop(baseline.child);
   }
@@ -321,18 +424,20 @@ async function main(): Promise<void> {
         ['this checkout', ROOT],
         [AGAINST, tree],
       ] as const;
-      const samples: Record<string, Record<string, { rps: number; p99: number; cpuMs: number }[]>> = {};
+      const samples: Record<string, Record<string, { rps: number; p99: number; cpuMs: number; load: [number, number] }[]>> = {};
+      const againstEnv = AGAINST_MODE === 'cold' ? { CACHE_MODE: 'off' } : AGAINST_MODE === 'decoded' ? { ...warmEnv, CACHE_DECODED_TTL_MS: String(DECODED_TTL_MS) } : warmEnv;
       for (let turn = 0; turn < ROUNDS; turn++) {
         for (const [name, root] of turn % 2 ? [...builds].reverse() : builds) {
-          const gateway = await startProcess(gatewayArgs(root), { ...baseEnv, ...(AGAINST_MODE === 'warm' ? warmEnv : { CACHE_MODE: 'off' }) });
+          const gateway = await startProcess(gatewayArgs(root), { ...baseEnv, ...againstEnv });
           const url = `http://127.0.0.1:${gateway.port}/graphql`;
           for (const query of ['household', 'prefill'] as const) {
             const body = bodyFor(query);
             await load(url, body, headers, WARMUP);
-            const ticks = processTicks(PROCESSES.gateway as RegExp);
+            const loadBefore = loadAverage()[0];
+            const ticks = treeTicks(gateway.child.pid as number);
             const result = await load(url, body, headers, DURATION);
-            const cpuMs = ((processTicks(PROCESSES.gateway as RegExp) - ticks) * 10) / Math.max(1, result.requests);
-            ((samples[query] ??= {})[name] ??= []).push({ rps: Math.round(result.rps), p99: result.p99, cpuMs: round(cpuMs) });
+            const cpuMs = ((treeTicks(gateway.child.pid as number) - ticks) * 10) / Math.max(1, result.requests);
+            ((samples[query] ??= {})[name] ??= []).push({ rps: Math.round(result.rps), p99: result.p99, cpuMs: round(cpuMs), load: [loadBefore, loadAverage()[0]] });
           }
           await stop(gateway.child);
         }
@@ -375,6 +480,9 @@ async function main(): Promise<void> {
         [`${q}: warm gateway / bare Apollo`, ...ratio(rps('gateway (cache warm)', q), rps('bare Apollo Server 5', q))],
         [`${q}: warm gateway / raw node:http`, ...ratio(rps('gateway (cache warm)', q), rps('raw node:http', q))],
         [`${q}: cold gateway / bare Apollo`, ...ratio(rps('gateway (cache off)', q), rps('bare Apollo Server 5', q))],
+        [`${q}: warm gateway with decoded records / bare Apollo`, ...ratio(rps(modes.decoded.target, q), rps('bare Apollo Server 5', q))],
+        [`${q}: warm gateway, WORKERS=${WORKERS} / bare Apollo`, ...ratio(rps(modes.workers.target, q), rps('bare Apollo Server 5', q))],
+        [`${q}: Redis frozen / cache off`, ...ratio(rps(modes.frozen.target, q), rps(modes.cold.target, q))],
       ].filter((pair) => pair.length === 2),
     ),
   );
@@ -384,30 +492,53 @@ async function main(): Promise<void> {
     settings: { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, registryLatencyMs: '5-20', mode: 'NODE_ENV=production, persisted operations, JWT, access control, audit' },
     startupMs: startups,
     rssMbAfterLoad: rssMb,
+    ...(ONLY.has('frozen') ? { cacheUpWhileRedisFrozen: cacheUpWhileFrozen } : {}),
     runs,
     ratios,
     comparison: comparison ? { against: AGAINST, path: AGAINST_MODE, rounds: ROUNDS, ...comparison } : undefined,
     profile,
     elapsedSeconds: Math.round((performance.now() - t0) / 1000),
+    loadAverage: { start: loadAtStart, end: loadAverage() },
   };
-  const partial = ONLY.size < 5 || AGAINST;
+  const partial = PARTS.some((p) => !ONLY.has(p)) || AGAINST;
   const out = path.join(ROOT, 'bench', 'results', `${results.date.slice(0, 10)}${partial ? `-${[...ONLY, ...(AGAINST ? ['against'] : [])].join('-')}` : ''}.json`);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
-  const rows = runs.map((r) => [r.target, r.query, Math.round(r.rps), r.p50, r.p99, r.errors + r.non2xx, r.registryCallsPerQuery ?? '', r.redisRoundTripsPerQuery ?? '', r.auditTransactionsPerQuery ?? '', r.auditRecordsPerQuery ?? '', r.auditWaitMsPerQuery ?? '', r.gatewayCpuMsPerQuery ?? '']);
-  const head = ['target', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'registry calls/q', 'redis trips/q', 'audit tx/q', 'audit rows/q', 'audit wait ms/q', 'gateway CPU ms/q'];
+  const rows = runs.map((r) => [
+    r.target,
+    r.query,
+    Math.round(r.rps),
+    r.p50,
+    r.p99,
+    r.errors + r.non2xx,
+    r.fixedRate ? `${r.fixedRate.rate}` : '',
+    r.fixedRate ? `${r.fixedRate.p50}/${r.fixedRate.p99}` : '',
+    r.registryCallsPerQuery ?? '',
+    r.redisRoundTripsPerQuery ?? '',
+    r.redisFailuresPerQuery ?? '',
+    r.auditTransactionsPerQuery ?? '',
+    r.auditRecordsPerQuery ?? '',
+    r.auditWaitMsPerQuery ?? '',
+    r.gatewayCpuMsPerQuery ?? '',
+    `${r.loadBefore[0]}->${r.loadAfter?.[0] ?? '?'}`,
+  ]);
+  const head = ['target', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'fixed req/s', 'fixed p50/p99 ms', 'registry calls/q', 'redis trips/q', 'redis failed/q', 'audit tx/q', 'audit rows/q', 'audit wait ms/q', 'CPU ms/q (by pid)', 'load 1m'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(widths[i] as number)).join('  ');
   process.stdout.write(`\n${line(head)}\n${rows.map(line).join('\n')}\n\n`);
+  process.stdout.write(`machine load average (1, 5, 15 min): ${results.loadAverage.start.join(' ')} at the start, ${results.loadAverage.end.join(' ')} at the end, on ${cpus().length} CPUs\n`);
   for (const [k, v] of Object.entries(ratios)) process.stdout.write(`${k}: ${v}\n`);
   for (const r of runs.filter((x) => x.cpu)) process.stdout.write(`CPU during ${r.target} ${r.query}: machine ${r.cpu?.machineBusyPercent} % busy; ${Object.entries(r.cpu?.byProcessPercent ?? {}).map(([k, v]) => `${k} ${v} %`).join(', ')}\n`);
   process.stdout.write(`start-up: ${JSON.stringify(startups)}; RSS after load: ${rssMb} MB\n`);
+  if (cacheUpWhileFrozen !== null) process.stdout.write(`gateway_cache_up while Redis was frozen: ${cacheUpWhileFrozen}\n`);
   if (comparison) {
     process.stdout.write(`\n${AGAINST_MODE} path, this checkout against ${AGAINST} (medians of ${ROUNDS} alternating rounds):\n`);
     for (const [query, c] of Object.entries(comparison) as [string, Record<string, { rps: number; p99: number; cpuMsPerQuery: number } | number | null>][]) {
       const a = c['this checkout'] as { rps: number; p99: number; cpuMsPerQuery: number };
       const b = c[AGAINST as string] as { rps: number; p99: number; cpuMsPerQuery: number };
       process.stdout.write(`  ${query}: ${a.rps} vs ${b.rps} req/s (x${String(c.rpsRatio)}), p99 ${a.p99} vs ${b.p99} ms, gateway CPU ${a.cpuMsPerQuery} vs ${b.cpuMsPerQuery} ms/q (x${String(c.cpuRatio)})\n`);
+      const loads = Object.values(c).flatMap((v) => (v && typeof v === 'object' ? (v as unknown as { samples: { load: number[] }[] }).samples.flatMap((x) => x.load) : []));
+      process.stdout.write(`    load average (1 min) during these rounds: ${Math.min(...loads)}-${Math.max(...loads)}\n`);
     }
   }
   if (profile) {
@@ -418,7 +549,7 @@ async function main(): Promise<void> {
 
   await mocks.stop();
   await idp.stop();
-  await db.drop();
+  postgres.destroy();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -52,6 +52,8 @@ export interface GatewayConfig {
   auditPlanCheck: boolean;
   /** How long SIGTERM waits for in-flight requests. */
   shutdownGraceMs: number;
+  /** Processes serving the port (node:cluster); 1: this process serves it alone. */
+  workers: number;
   /**
    * The HTTP listener's timeouts: idle keep-alive connections (longer than the load
    * balancer's), receiving a request's headers, and the whole request — so that a slow
@@ -163,6 +165,11 @@ export interface CacheConfig {
   /** AES-256 keys, the first one encrypting; empty means a random one for this process. */
   encryptionKeys: CacheKey[];
   memoryMaxEntries: number;
+  /**
+   * The in-process layer of decoded records in front of the backend: how long a record is
+   * kept there (0: off) and the bytes of JSON it may hold. Personal data in clear in memory.
+   */
+  decoded: { ttlMs: number; maxBytes: number };
   commandTimeoutMs: number;
   /** Consecutive failed Redis calls after which Redis is skipped, and for how long before a probe. */
   breaker: { failureThreshold: number; resetTimeoutMs: number };
@@ -314,6 +321,7 @@ export function loadConfig(env: Env): GatewayConfig {
     compiledLane: r.oneOf('COMPILED_LANE', ['on', 'off'] as const, 'on') === 'on',
     auditPlanCheck: r.oneOf('AUDIT_PLAN_CHECK', ['on', 'off'] as const, 'off') === 'on',
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
+    workers: r.int('WORKERS', 1, 1, 64),
     http: {
       keepAliveTimeoutMs: r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1000, 600_000),
       headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 120_000),
@@ -365,6 +373,14 @@ export function loadConfig(env: Env): GatewayConfig {
     }
   }
   config.cache = readCacheConfig(r, production);
+  if (config.workers > 1) {
+    // Each worker is a gateway of its own: what they must share has to live outside them.
+    const why = `WORKERS=${config.workers}`;
+    if (!config.databaseUrl) r.problem(`${why} needs DATABASE_URL (PostgreSQL): the embedded store (PGlite) serves one process`);
+    if (config.cache.mode !== 'redis') r.problem(`${why} needs REDIS_URL or REDIS_CLUSTER_NODES (CACHE_MODE=redis): rate limits would otherwise be counted per worker, each allowing the full limit`);
+    if (config.auth.mode === 'embedded') r.problem(`${why} needs AUTH_JWKS_URL: the embedded identity provider's key is per process, so a token from one worker would not verify on another`);
+    if (needsEmbeddedMocks(config)) r.problem(`${why} needs POPULATION_URL, RESIDENCE_URL and DOCUMENTS_URL: every worker would start its own embedded mock registries`);
+  }
   config.signingKeyDir = keyDirectory(r, config.dataDir, production);
   const checkpointFile = r.string('AUDIT_CHECKPOINT_FILE', null);
   config.audit.checkpointFile = checkpointFile === 'off' ? null : checkpointFile ? path.resolve(checkpointFile) : path.join(config.dataDir, 'audit-checkpoints.jsonl');
@@ -501,6 +517,8 @@ function readCacheConfig(r: Reader, production: boolean): CacheConfig {
     hmacSecret: secret,
     encryptionKeys: keys,
     memoryMaxEntries: r.int('CACHE_MEMORY_MAX_ENTRIES', 50_000, 1, 10_000_000),
+    // Off unless set: it keeps citizens' records in clear in the process beyond a request (docs/CACHE.md).
+    decoded: { ttlMs: r.int('CACHE_DECODED_TTL_MS', 0, 0, 60_000), maxBytes: r.int('CACHE_DECODED_MAX_BYTES', 32 * 1024 * 1024, 1024, 2 ** 31) },
     commandTimeoutMs: r.int('REDIS_COMMAND_TIMEOUT_MS', 100, 5, 10_000),
     breaker: { failureThreshold: r.int('REDIS_BREAKER_FAILURES', 3, 1, 1000), resetTimeoutMs: r.int('REDIS_BREAKER_RESET_MS', 5000, 50, 600_000) },
     freshness: { POPULATION: freshness('POPULATION'), RESIDENCE: freshness('RESIDENCE'), DOCUMENTS: freshness('DOCUMENTS') },

@@ -1,8 +1,11 @@
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { ConfigError, loadConfig, needsEmbeddedMocks } from './config';
 import { createGateway, type Gateway } from './createGateway';
+import { runPrimary } from './cluster/runPrimary';
+import { createLogger } from './logger';
 
 /**
  * `npm start`: the gateway with its embedded defaults — mock registries over real
@@ -10,10 +13,15 @@ import { createGateway, type Gateway } from './createGateway';
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  // WORKERS=N: this process only starts, watches and stops N gateways sharing the port (src/cluster/runPrimary.ts).
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, createLogger(config.logLevel));
   let mocks: MockRegistries | undefined;
   let gateway: Gateway | undefined;
   // Signals are handled from the start: a stop during start-up still closes what was opened.
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     gateway?.logger.info({ signal }, 'stopping');
     // Bounded: in-flight requests get the grace period, then the process goes regardless.
     const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
@@ -25,6 +33,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  // A worker whose primary is gone receives no more connections: it stops too.
+  if (cluster.isWorker) process.once('disconnect', () => stop('primary gone'));
 
   if (needsEmbeddedMocks(config)) {
     const { seed, size, latency } = config.mocks;
@@ -41,6 +51,8 @@ async function main(): Promise<void> {
     }
   }
 
+  // The primary announces the workers once they all listen.
+  if (cluster.isWorker) return;
   const lines = [
     '',
     `Gateway ready at ${url}`,

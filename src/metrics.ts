@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import cluster from 'node:cluster';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATE_VALUE, type BreakerState } from '../connectors/CircuitBreaker';
 import type { UpstreamObserver } from '../connectors/RegistryClient';
@@ -47,6 +48,11 @@ export function outcomeOf(result: { errors?: readonly unknown[]; data?: unknown 
 
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
+  // Under WORKERS=N each scrape reaches one worker: its series are labelled with the worker's number.
+  if (cluster.isWorker && cluster.worker) {
+    registry.setDefaultLabels({ worker: String(cluster.worker.id) });
+    new Gauge({ name: 'gateway_worker_info', help: 'The worker (WORKERS=N) that answered this scrape, with its process id.', labelNames: ['pid'] as const, registers: [registry] }).set({ pid: String(process.pid) }, 1);
+  }
   collectDefaultMetrics({ register: registry });
 
   const upstreamRequests = new Counter({
@@ -95,6 +101,12 @@ export function createMetrics(): GatewayMetrics {
     name: 'gateway_cache_requests_total',
     help: 'Cache lookups per record: hit, miss, or stale (served past TTL).',
     labelNames: ['registry', 'result'] as const,
+    registers: [registry],
+  });
+  const cacheDecodedHits = new Counter({
+    name: 'gateway_cache_decoded_hits_total',
+    help: 'Cache hits served by the in-process layer of decoded records (CACHE_DECODED_TTL_MS), without a backend round trip; also counted as hits in gateway_cache_requests_total.',
+    labelNames: ['registry'] as const,
     registers: [registry],
   });
   const cacheRoundTrips = new Counter({
@@ -209,6 +221,7 @@ export function createMetrics(): GatewayMetrics {
     },
     cache: {
       lookup: (name, result, count) => cacheRequests.inc({ registry: label(name), result }, count),
+      decodedHit: (name, count) => cacheDecodedHits.inc({ registry: label(name) }, count),
       roundTrip: (operation) => cacheRoundTrips.inc({ operation }),
       error: (operation) => cacheErrors.inc({ operation }),
     },

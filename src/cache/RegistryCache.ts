@@ -2,6 +2,7 @@ import type { ProvenanceRecord, RegistryName } from '../../connectors/types';
 import type { CacheBackend, RoundTripTrace } from './backends';
 import type { Freshness } from '../config';
 import type { CacheCrypto } from './CacheCrypto';
+import type { DecodedCache } from './DecodedCache';
 
 /** How long a registry's records may be served from the cache (declared with the configuration). */
 export type { Freshness };
@@ -9,6 +10,8 @@ export type { Freshness };
 /** Where the cache reports what it did (metrics implement it). */
 export interface CacheObserver {
   lookup(registry: RegistryName, result: 'hit' | 'miss' | 'stale', count: number): void;
+  /** Of the hits, those served by the in-process layer of decoded records (no backend round trip). */
+  decodedHit?(registry: RegistryName, count: number): void;
   roundTrip(operation: 'get' | 'set' | 'delete'): void;
   error(operation: 'get' | 'set' | 'delete' | 'publish'): void;
 }
@@ -45,6 +48,8 @@ export class RegistryCache<T extends Cached> {
     private readonly freshness: Freshness,
     private readonly observer: CacheObserver,
     private readonly now: () => number = Date.now,
+    /** The in-process layer of decoded records, when configured (`CACHE_DECODED_TTL_MS`). */
+    private readonly decoded: DecodedCache | null = null,
   ) {}
 
   /**
@@ -54,25 +59,44 @@ export class RegistryCache<T extends Cached> {
    */
   async load(ids: readonly string[], fetch: (ids: readonly string[]) => Promise<Map<string, T>>, trace?: RoundTripTrace): Promise<(T | null | Error)[]> {
     const keys = ids.map((id) => this.crypto.keyFor(this.registry, id));
-    let raw: (string | null)[];
-    try {
-      raw = await this.backend.getMany(keys, trace);
-      this.observer.roundTrip('get');
-    } catch {
-      this.observer.error('get');
-      raw = keys.map(() => null);
-    }
-    const now = this.now();
     const f = this.freshness;
     const results: (T | null | Error | undefined)[] = new Array(ids.length);
+    // First the records decoded in this process; only the others cost a backend round trip.
+    let remote: number[] = keys.map((_, i) => i);
+    let decodedHits = 0;
+    if (this.decoded) {
+      remote = [];
+      const now = this.now();
+      keys.forEach((key, i) => {
+        const entry = this.decoded?.get(key) as Entry<T> | undefined;
+        const age = entry ? now - entry.at : Infinity;
+        if (entry?.nf && age <= f.negativeTtlSeconds * 1000) results[i] = null;
+        else if (entry?.r && age <= f.ttlSeconds * 1000) results[i] = this.served(entry, age, false);
+        else return void remote.push(i);
+        decodedHits++;
+      });
+    }
+    let raw: (string | null)[] = [];
+    const readAt = this.now();
+    if (remote.length > 0) {
+      try {
+        raw = await this.backend.getMany(remote.length === keys.length ? keys : remote.map((i) => keys[i] as string), trace);
+        this.observer.roundTrip('get');
+      } catch {
+        this.observer.error('get');
+        raw = remote.map(() => null);
+      }
+    }
+    const now = this.now();
     const toFetch: number[] = [];
     const fallback = new Map<number, Entry<T>>();
     const refresh: string[] = [];
-    let hits = 0;
+    let hits = decodedHits;
     let stale = 0;
 
-    raw.forEach((value, i) => {
-      const entry = value === null ? null : this.decode(keys[i] as string, value);
+    raw.forEach((value, j) => {
+      const i = remote[j] as number;
+      const entry = value === null ? null : this.decode(keys[i] as string, value, readAt);
       const age = entry ? now - entry.at : Infinity;
       if (entry?.nf && age <= f.negativeTtlSeconds * 1000) {
         results[i] = null;
@@ -90,6 +114,7 @@ export class RegistryCache<T extends Cached> {
       }
     });
     if (hits > 0) this.observer.lookup(this.registry, 'hit', hits);
+    if (decodedHits > 0) this.observer.decodedHit?.(this.registry, decodedHits);
     if (stale > 0) this.observer.lookup(this.registry, 'stale', stale);
     if (toFetch.length > 0) this.observer.lookup(this.registry, 'miss', toFetch.length);
 
@@ -127,6 +152,7 @@ export class RegistryCache<T extends Cached> {
 
   /** Another instance invalidated these keys: guard them against our late write-backs. */
   forget(keys: readonly string[]): void {
+    this.decoded?.delete(keys);
     const now = this.now();
     for (const k of keys) this.invalidated.set(k, now);
     for (const [k, at] of this.invalidated) if (now - at > INVALIDATION_MEMORY_MS) this.invalidated.delete(k);
@@ -165,7 +191,10 @@ export class RegistryCache<T extends Cached> {
       const lifetime = record ? f.ttlSeconds + Math.max(f.staleWhileRevalidateSeconds, f.staleIfErrorSeconds) : f.negativeTtlSeconds;
       // Jitter spreads the expiry of records fetched together.
       const ttlMs = lifetime * 1000 * (1 + Math.random() * 0.1);
-      items.push({ key, value: this.crypto.seal(key, JSON.stringify(entry)), ttlMs });
+      const plain = JSON.stringify(entry);
+      items.push({ key, value: this.crypto.seal(key, plain), ttlMs });
+      // A copy of its own: the record fetched is the request's to use as it likes.
+      this.decoded?.set(key, JSON.parse(plain), Buffer.byteLength(plain));
     }
     if (items.length === 0) return;
     try {
@@ -176,22 +205,51 @@ export class RegistryCache<T extends Cached> {
     }
   }
 
-  private decode(key: string, sealed: string): Entry<T> | null {
+  /** `readAt`: when the backend read started; a value read before an invalidation is served to this request only. */
+  private decode(key: string, sealed: string, readAt: number): Entry<T> | null {
     const plain = this.crypto.open(key, sealed);
     if (plain === null) return null;
+    let entry: Entry<T>;
     try {
-      return JSON.parse(plain) as Entry<T>;
+      entry = JSON.parse(plain) as Entry<T>;
     } catch {
       return null;
     }
+    if (this.decoded) {
+      const invalidatedAt = this.invalidated.get(key);
+      if (invalidatedAt === undefined || invalidatedAt < readAt) this.decoded.set(key, entry, Buffer.byteLength(plain));
+    }
+    return entry;
   }
 
   /** The cached record, its provenance (and every nested one) saying so. */
   private served(entry: Entry<T>, ageMs: number, stale: boolean): T {
     const record = entry.r as T;
+    // A record of the in-process layer is frozen and shared: served as a frozen copy of the
+    // objects on the way to each provenance, the rest shared.
+    if (Object.isFrozen(record)) return withProvenance(record, Math.floor(ageMs / 1000), stale);
     markProvenance(record, Math.floor(ageMs / 1000), stale);
     return record;
   }
+}
+
+/** `value` with every provenance in it marked as served from the cache; copies only what changes, frozen like the original. */
+function withProvenance<V>(value: V, ageSeconds: number, stale: boolean): V {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const m = withProvenance(v, ageSeconds, stale);
+      if (m !== v) (out ??= [...value])[i] = m;
+    });
+    return (out ? Object.freeze(out) : value) as V;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const m = k === 'provenance' && v && typeof v === 'object' ? Object.freeze({ ...v, fromCache: true, ageSeconds, stale }) : withProvenance(v, ageSeconds, stale);
+    if (m !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = m;
+  }
+  return (out ? Object.freeze(out) : value) as V;
 }
 
 function markProvenance(value: unknown, ageSeconds: number, stale: boolean): void {

@@ -26,6 +26,10 @@ export interface CacheBackend {
   /** Tells the other instances (Redis pub/sub); the memory backend has none to tell. */
   publish(message: string, trace?: RoundTripTrace): Promise<void>;
   onMessage(handler: (message: string) => void): void;
+  /** Whether messages from other instances reach this process now; absent where there are none to hear. */
+  listening?(): boolean;
+  /** Told when the channel of those messages drops: messages may have been missed. */
+  onListeningLost?(handler: () => void): void;
   /** Whether the backend answers now. */
   up(): boolean;
   close(): Promise<void>;
@@ -85,6 +89,10 @@ export class MemoryBackend implements CacheBackend {
 
   async publish(): Promise<void> {}
   onMessage(): void {}
+  listening(): boolean {
+    return true;
+  }
+  onListeningLost(): void {}
   up(): boolean {
     return true;
   }
@@ -126,6 +134,9 @@ export class RedisBackend implements CacheBackend, SharedCounter {
   }
   private readonly subscriber: Redis | Cluster;
   private readonly handlers: ((message: string) => void)[] = [];
+  private readonly lostHandlers: (() => void)[] = [];
+  /** The first subscription was confirmed (later ones are made again by ioredis on reconnect). */
+  private subscribed = false;
   private readonly breaker: CircuitBreaker;
   private lastUp: boolean | null = null;
 
@@ -159,7 +170,13 @@ export class RedisBackend implements CacheBackend, SharedCounter {
     this.client.on('ready', () => this.reportStatus());
     this.client.on('close', () => this.reportStatus());
     // Subscribing again after a reconnect is done by ioredis (autoResubscribe).
-    this.subscriber.subscribe(options.channel).catch((err: Error) => options.onError?.(err));
+    this.subscriber.subscribe(options.channel).then(
+      () => (this.subscribed = true),
+      (err: Error) => options.onError?.(err),
+    );
+    this.subscriber.on('close', () => {
+      for (const h of this.lostHandlers) h();
+    });
     this.subscriber.on('message', (_channel: string, message: string) => {
       for (const h of this.handlers) h(message);
     });
@@ -202,6 +219,14 @@ export class RedisBackend implements CacheBackend, SharedCounter {
 
   onMessage(handler: (message: string) => void): void {
     this.handlers.push(handler);
+  }
+
+  listening(): boolean {
+    return this.subscribed && this.subscriber.status === 'ready';
+  }
+
+  onListeningLost(handler: () => void): void {
+    this.lostHandlers.push(handler);
   }
 
   up(): boolean {

@@ -2,6 +2,7 @@ import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } fro
 import type { CacheConfig } from '../config';
 import { MemoryBackend, RedisBackend, type CacheBackend, type SharedCounter } from './backends';
 import { CacheCrypto, ephemeralCacheCrypto } from './CacheCrypto';
+import { DecodedCache } from './DecodedCache';
 import { RegistryCache, type CacheObserver } from './RegistryCache';
 
 export interface Caches {
@@ -10,6 +11,8 @@ export interface Caches {
   residence: RegistryCache<ResidenceRecord> | null;
   documents: RegistryCache<HolderDocuments> | null;
   byRegistry(name: RegistryName): RegistryCache<{ provenance: PersonRecord['provenance'] }> | null;
+  /** The in-process layer of decoded records; null when off (`CACHE_DECODED_TTL_MS=0`). */
+  decoded: DecodedCache | null;
   /** For /readyz. */
   status(): { kind: string; up: boolean };
   /** A keyed hash for other keys that may name a citizen (rate-limit counters). */
@@ -43,6 +46,7 @@ export function createCaches(options: CachesOptions): Caches {
       residence: null,
       documents: null,
       byRegistry: () => null,
+      decoded: null,
       status: () => ({ kind: 'off', up: true }),
       hashKey: (key) => crypto.mac(key),
       sharedCounter: () => null,
@@ -71,8 +75,11 @@ export function createCaches(options: CachesOptions): Caches {
     crypto = ephemeralCacheCrypto(config.prefix);
     if (config.mode === 'redis') options.onEphemeralKeys?.();
   }
+  // Served and filled only while invalidations can reach this process; emptied when they may have been missed.
+  const decoded = config.decoded.ttlMs > 0 ? new DecodedCache(config.decoded.ttlMs, config.decoded.maxBytes, () => backend.up() && (backend.listening?.() ?? true), options.now) : null;
+  if (decoded) backend.onListeningLost?.(() => decoded.clear());
   const make = <T extends { provenance: PersonRecord['provenance'] }>(name: RegistryName) =>
-    new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer, options.now);
+    new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer, options.now, decoded);
   const population = make<PersonRecord>('POPULATION');
   const residence = make<ResidenceRecord>('RESIDENCE');
   const documents = make<HolderDocuments>('DOCUMENTS');
@@ -92,10 +99,14 @@ export function createCaches(options: CachesOptions): Caches {
     residence,
     documents,
     byRegistry: (name) => all[name] as unknown as RegistryCache<{ provenance: PersonRecord['provenance'] }>,
+    decoded,
     status: () => ({ kind: backend.kind, up: backend.up() }),
     hashKey: (key) => crypto.mac(key),
     sharedCounter: () => (backend instanceof RedisBackend ? backend : null),
-    close: () => backend.close(),
+    close: () => {
+      decoded?.clear();
+      return backend.close();
+    },
   };
 }
 

@@ -13,6 +13,8 @@ import path from 'node:path';
 export interface PostgresInstance {
   /** Superuser URL of the `postgres` database (trust authentication). */
   url: string;
+  /** The postmaster's process id (its backends are its children). */
+  pid(): number;
   stop(): void;
   start(): void;
   /** SIGSTOP to the postmaster and every backend: connections stay open and go silent. */
@@ -80,7 +82,12 @@ export function removeOnExit(server: PostgresInstance): void {
   }
 }
 
-export async function startPostgresInstance(): Promise<PostgresInstance> {
+/**
+ * `durable`: PostgreSQL's defaults (fsync, synchronous commit, full-page writes), as in
+ * production — for the benchmark, which measures how long answers wait for their audit
+ * records to be durable. Without it, durability is off: tests do not measure it.
+ */
+export async function startPostgresInstance(options: { durable?: boolean } = {}): Promise<PostgresInstance> {
   const bin = binDir();
   const dir = mkdtempSync(path.join(tmpdir(), 'gw-pg-'));
   const data = path.join(dir, 'data');
@@ -101,10 +108,10 @@ export async function startPostgresInstance(): Promise<PostgresInstance> {
     }
   };
   // Durability is not under test here; a whole test run's gateways and processes share one server.
-  const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=300'];
+  const settings = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']), '-c max_connections=300'];
   const start = () => {
     if (running()) return;
-    run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-o', options.join(' '), 'start']);
+    run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-o', settings.join(' '), 'start']);
   };
   const postmaster = () => Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   let frozen: number[] = [];
@@ -123,6 +130,7 @@ export async function startPostgresInstance(): Promise<PostgresInstance> {
   start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid: postmaster,
     stop: () => {
       if (running()) run('pg_ctl', ['-D', data, '-w', '-m', 'fast', 'stop']);
     },

@@ -1,8 +1,8 @@
 import { isEnumType } from 'graphql';
-import { createDecider, DENIAL_RULE_MEANINGS, DENIAL_RULES, whyNotRequest, type AccessRequest, type DecisionLookups, type DenialRule, type Denied, type Read, type Remedy, type WhyNotQuestion } from '../src/access/decide';
-import type { AgencyCaller, CitizenCaller } from '../src/auth/caller';
-import { createSchema } from '../src/graphql/createSchema';
-import { loadCatalogue, readCatalogueFile, type Grant } from '../src/policy/loadCatalogue';
+import { createDecider, DENIAL_RULE_MEANINGS, DENIAL_RULES, whyNotRequest, type AccessRequest, type DecisionLookups, type DenialRule, type Denied, type Read, type Remedy, type WhyNotQuestion } from '../../src/access/decide';
+import type { AgencyCaller, CitizenCaller } from '../../src/auth/caller';
+import { createSchema } from '../../src/graphql/createSchema';
+import { loadCatalogue, readCatalogueFile, type Grant } from '../../src/policy/loadCatalogue';
 
 /**
  * "Why not" answers as a table, without HTTP. Every refusal names, for each read it

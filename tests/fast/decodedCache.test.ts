@@ -1,0 +1,156 @@
+import type { PersonRecord } from '../../connectors/types';
+import { MemoryBackend } from '../../src/cache/backends';
+import { ephemeralCacheCrypto } from '../../src/cache/CacheCrypto';
+import { DecodedCache, deepFreeze } from '../../src/cache/DecodedCache';
+import { RegistryCache, type CacheObserver } from '../../src/cache/RegistryCache';
+
+/**
+ * The in-process layer of decoded records without Redis: the in-process backend, an
+ * injected clock, and a registry that is a function counting its calls. The same layer
+ * over a real Redis, with change events and pub/sub, is in tests/decodedCache.test.ts.
+ */
+const FRESHNESS = { ttlSeconds: 60, staleWhileRevalidateSeconds: 30, staleIfErrorSeconds: 600, negativeTtlSeconds: 20 };
+const IDS = ['001088000012', '001088000013', '001088000014'];
+
+function setup(options: { ttlMs?: number; maxBytes?: number } = {}) {
+  let clock = Date.parse('2026-12-01T00:00:00Z');
+  const now = () => clock;
+  let reliable = true;
+  const decoded = new DecodedCache(options.ttlMs ?? 3000, options.maxBytes ?? 1_000_000, () => reliable, now);
+  const counts = { backendReads: 0, registryCalls: 0, decodedHits: 0 };
+  const observer: CacheObserver = {
+    lookup: () => {},
+    decodedHit: (_r, n) => void (counts.decodedHits += n),
+    roundTrip: (op) => void (op === 'get' && counts.backendReads++),
+    error: () => {},
+  };
+  const crypto = ephemeralCacheCrypto('t:');
+  const cache = new RegistryCache<PersonRecord>('POPULATION', new MemoryBackend(100, now), crypto, FRESHNESS, observer, now, decoded);
+  const fetch = async (ids: readonly string[]) => {
+    counts.registryCalls++;
+    return new Map(
+      ids.map((id) => [
+        id,
+        { id, fullName: `Người ${id.slice(-2)}`, otherNames: ['Tên khác'], provenance: { registry: 'POPULATION', asOf: '2026-01-01T00:00:00Z', fetchedAt: new Date(clock).toISOString(), fromCache: false, ageSeconds: 0, stale: false } } as unknown as PersonRecord,
+      ]),
+    );
+  };
+  return {
+    cache,
+    crypto,
+    decoded,
+    counts,
+    fetch,
+    advance: (ms: number) => void (clock += ms),
+    setReliable: (r: boolean) => void (reliable = r),
+  };
+}
+
+describe('the in-process layer of decoded records', () => {
+  it('serves a record again without the backend or the registry, until its time is up', async () => {
+    const t = setup();
+    await t.cache.load(IDS, t.fetch);
+    expect(t.counts).toMatchObject({ backendReads: 1, registryCalls: 1 });
+    t.advance(2999);
+    await t.cache.load(IDS, t.fetch);
+    expect(t.counts).toMatchObject({ backendReads: 1, registryCalls: 1, decodedHits: 3 });
+    t.advance(1);
+    await t.cache.load(IDS, t.fetch);
+    // Back to the backend, which still holds them; not to the registry.
+    expect(t.counts).toMatchObject({ backendReads: 2, registryCalls: 1, decodedHits: 3 });
+    await t.cache.load(IDS, t.fetch);
+    expect(t.counts).toMatchObject({ backendReads: 2, registryCalls: 1, decodedHits: 6 });
+  });
+
+  it('asks the backend only for the records it does not hold', async () => {
+    const t = setup();
+    await t.cache.load(IDS.slice(0, 2), t.fetch);
+    const reads = t.counts.backendReads;
+    const out = await t.cache.load(IDS, t.fetch);
+    expect(out.map((r) => (r as PersonRecord).id)).toEqual(IDS);
+    expect(t.counts.backendReads).toBe(reads + 1);
+    expect(t.counts.decodedHits).toBe(2);
+  });
+
+  it('hands out frozen records, marked as cached with their age, the fetched one staying the request’s own', async () => {
+    const t = setup();
+    const [fetched] = (await t.cache.load(IDS.slice(0, 1), t.fetch)) as PersonRecord[];
+    expect(Object.isFrozen(fetched)).toBe(false);
+    (fetched as PersonRecord).fullName = 'changed by the first request';
+    t.advance(2000);
+    const [served] = (await t.cache.load(IDS.slice(0, 1), t.fetch)) as PersonRecord[];
+    expect(served?.fullName).toBe('Người 12');
+    expect(served?.provenance).toMatchObject({ fromCache: true, ageSeconds: 2, stale: false, fetchedAt: '2026-12-01T00:00:00.000Z' });
+    expect(Object.isFrozen(served) && Object.isFrozen(served?.otherNames) && Object.isFrozen(served?.provenance)).toBe(true);
+    expect(() => (served as PersonRecord).otherNames.push('x')).toThrow(TypeError);
+    t.advance(500);
+    const [again] = (await t.cache.load(IDS.slice(0, 1), t.fetch)) as PersonRecord[];
+    // Each request gets its own provenance: the age of one does not change another's.
+    expect(served?.provenance.ageSeconds).toBe(2);
+    expect(again?.provenance.ageSeconds).toBe(2);
+    expect(again?.otherNames).toBe(served?.otherNames);
+  });
+
+  it('remembers "not found" too', async () => {
+    const t = setup();
+    const none = async () => (t.counts.registryCalls++, new Map<string, PersonRecord>());
+    expect(await t.cache.load(IDS.slice(0, 1), none)).toEqual([null]);
+    expect(await t.cache.load(IDS.slice(0, 1), none)).toEqual([null]);
+    expect(t.counts).toMatchObject({ registryCalls: 1, decodedHits: 1 });
+  });
+
+  it('drops records invalidated here or announced by another instance', async () => {
+    const t = setup();
+    await t.cache.load(IDS, t.fetch);
+    await t.cache.invalidate(IDS.slice(0, 1));
+    expect(t.decoded.stats().entries).toBe(2);
+    // What another instance's invalidation does when its message arrives.
+    t.cache.forget([t.crypto.keyFor('POPULATION', IDS[1] as string)]);
+    expect(t.decoded.stats().entries).toBe(1);
+    const hits = t.counts.decodedHits;
+    await t.cache.load(IDS, t.fetch);
+    expect(t.counts.decodedHits - hits).toBe(1);
+  });
+
+  it('neither serves nor keeps anything while invalidations could be missed', async () => {
+    const t = setup();
+    await t.cache.load(IDS, t.fetch);
+    expect(t.decoded.stats().entries).toBe(3);
+    t.setReliable(false);
+    await t.cache.load(IDS, t.fetch);
+    expect(t.counts.decodedHits).toBe(0);
+    expect(t.decoded.stats()).toEqual({ entries: 0, bytes: 0 });
+    t.setReliable(true);
+    await t.cache.load(IDS, t.fetch);
+    expect(t.counts.decodedHits).toBe(0);
+    await t.cache.load(IDS, t.fetch);
+    expect(t.counts.decodedHits).toBe(3);
+  });
+
+  it('keeps within its byte bound, dropping the least recently used first', () => {
+    let clock = 0;
+    const layer = new DecodedCache(1000, 100, () => true, () => clock);
+    layer.set('a', { v: 1 }, 40);
+    layer.set('b', { v: 2 }, 40);
+    expect(layer.get('a')).toEqual({ v: 1 }); // a is now the most recently used
+    layer.set('c', { v: 3 }, 40);
+    expect(layer.get('b')).toBeUndefined();
+    expect(layer.get('a')).toEqual({ v: 1 });
+    expect(layer.stats()).toEqual({ entries: 2, bytes: 80 });
+    layer.set('huge', { v: 4 }, 101);
+    expect(layer.get('huge')).toBeUndefined();
+    clock += 1000;
+    expect(layer.get('a')).toBeUndefined();
+    expect(layer.stats()).toEqual({ entries: 1, bytes: 40 });
+  });
+
+  it.each([[0], [-1], [1.5], [NaN]])('refuses a lifetime or bound of %s', (bad) => {
+    expect(() => new DecodedCache(bad, 100, () => true)).toThrow(/ttlMs must be a positive integer/);
+    expect(() => new DecodedCache(100, bad, () => true)).toThrow(/maxBytes must be a positive integer/);
+  });
+
+  it('freezes deeply', () => {
+    const value = deepFreeze({ a: [{ b: 1 }], c: { d: 'e' } });
+    expect(Object.isFrozen(value.a[0]) && Object.isFrozen(value.c)).toBe(true);
+  });
+});
