@@ -43,6 +43,13 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** Persisted-operation manifest; when set, only its operations run. */
   persistedOperations: string | null;
+  /**
+   * Whether the manifest's operations are compiled at start-up and answered by the
+   * compiled lane (src/lane/) ahead of Express and Apollo Server (COMPILED_LANE, on by default).
+   */
+  compiledLane: boolean;
+  /** Checks every operation's disclosure plan against a walk of its answer (AUDIT_PLAN_CHECK; tests). */
+  auditPlanCheck: boolean;
   /** How long SIGTERM waits for in-flight requests. */
   shutdownGraceMs: number;
   /** Processes serving the port (node:cluster); 1: this process serves it alone. */
@@ -311,6 +318,8 @@ export function loadConfig(env: Env): GatewayConfig {
       return ok;
     }),
     persistedOperations: r.string('PERSISTED_OPERATIONS', null),
+    compiledLane: r.oneOf('COMPILED_LANE', ['on', 'off'] as const, 'on') === 'on',
+    auditPlanCheck: r.oneOf('AUDIT_PLAN_CHECK', ['on', 'off'] as const, 'off') === 'on',
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
     workers: r.int('WORKERS', 1, 1, 64),
     http: {

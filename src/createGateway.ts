@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -14,6 +14,9 @@ import type { GatewayConfig } from './config';
 import type { CorrectionService } from './corrections/CorrectionService';
 import { createServices } from './createServices';
 import { createAdminApp, createApp } from './http/createApp';
+import { createRequestLogger } from './http/createRequestLogger';
+import { createCompiledLane } from './lane/createCompiledLane';
+import { createOperationPipeline } from './operation/createOperationPipeline';
 import type { KeyRing } from './keys/loadKeyRing';
 import type { Notices } from './notices/createNotices';
 import { createLogger, type Logger } from './logger';
@@ -99,9 +102,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (inFlight.size === 0) drained?.();
     });
   });
-  const apollo = createApolloServer({ config, services, logger });
+  const pipeline = createOperationPipeline(config, services, logger);
+  const apollo = createApolloServer({ config, services, logger, pipeline });
   await apollo.start();
   const context = createContextFactory({ services, loaderMaxBatch: config.loaderMaxBatch, attestationTtlSeconds: config.attestationTtlSeconds, watchMaxDays: config.notices.watchMaxDays });
+  const requestLogger = createRequestLogger(logger);
+  const draining = () => phase === 'draining';
   const app = createApp({
     config,
     logger,
@@ -115,6 +121,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     persisted,
     tracing: services.tracing,
     changeListeners: services.changeListeners,
+    requestLogger,
     graphql: (requestLogger) =>
       expressMiddleware(apollo, {
         context: async (args) => {
@@ -125,9 +132,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     now: services.now,
     accepting: () => phase === 'started',
-    draining: () => phase === 'draining',
+    draining,
   });
-  server.on('request', app);
+  // Persisted operations are answered ahead of Express when compiled (COMPILED_LANE); everything else goes on to it.
+  const lane = persisted && config.compiledLane ? createCompiledLane({ config, services, logger, pipeline, context, requestLogger, persisted, draining }) : null;
+  server.on('request', lane ? (req: IncomingMessage, res: ServerResponse) => lane.handle(req, res, app) : app);
   const adminServer = config.admin
     ? createServer(createAdminApp({ metrics: services.metrics, breakers: services.breakers, audit: services.audit, caches: services.caches, logger, accepting: () => phase === 'started' }))
     : null;

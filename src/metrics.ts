@@ -30,10 +30,21 @@ export interface GatewayMetrics {
   watchBreakers(read: () => Record<RegistryName, BreakerState>): void;
   /** Change notices to agencies: attempts, dead letters, withheld notices, the outbox's depth. */
   notices: NoticeObserver;
+  /** A GraphQL operation answered, whatever served it: its type, outcome and time since the request started. */
+  graphqlAnswered(operationType: string, outcome: 'success' | 'partial' | 'error', seconds: number): void;
+  /** A persisted operation answered by the compiled lane (src/lane/), not Apollo Server. */
+  compiledLaneServed(): void;
+  /** The disclosure plan and the walk of the answer disagreed (AUDIT_PLAN_CHECK). */
+  auditPlanMismatch(): void;
   graphqlPlugin(): ApolloServerPlugin;
 }
 
 const label = (registry: RegistryName) => registry.toLowerCase();
+
+/** An answer's outcome as the metrics and the log line name it: success, partial (data with errors) or error (no data). */
+export function outcomeOf(result: { errors?: readonly unknown[]; data?: unknown } | undefined): 'success' | 'partial' | 'error' {
+  return !result?.errors?.length ? 'success' : result.data ? 'partial' : 'error';
+}
 
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
@@ -74,6 +85,16 @@ export function createMetrics(): GatewayMetrics {
     help: 'Time from request start to response, per operation type.',
     labelNames: ['operation_type'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const compiledLane = new Counter({
+    name: 'gateway_compiled_lane_requests_total',
+    help: 'Persisted operations answered by the compiled lane rather than Apollo Server (also counted in gateway_graphql_requests_total).',
+    registers: [registry],
+  });
+  const planMismatches = new Counter({
+    name: 'gateway_audit_plan_mismatches_total',
+    help: 'Operations whose disclosure plan and walk of the answer disagreed (checked only with AUDIT_PLAN_CHECK=on).',
     registers: [registry],
   });
   const cacheRequests = new Counter({
@@ -229,20 +250,24 @@ export function createMetrics(): GatewayMetrics {
       withheld: () => noticesWithheld.inc(),
       depth: (pending) => noticesDepth.set(pending),
     },
-    graphqlPlugin: () => ({
-      async requestDidStart() {
-        const started = performance.now();
-        return {
-          async willSendResponse({ operation, response }) {
-            const type = operation?.operation ?? 'unknown';
-            const body = response.body;
-            const result = body.kind === 'single' ? body.singleResult : undefined;
-            const outcome = !result?.errors?.length ? 'success' : result.data ? 'partial' : 'error';
-            graphqlRequests.inc({ operation_type: type, outcome });
-            graphqlDuration.observe({ operation_type: type }, (performance.now() - started) / 1000);
-          },
-        };
-      },
-    }),
+    graphqlAnswered(type, outcome, seconds) {
+      graphqlRequests.inc({ operation_type: type, outcome });
+      graphqlDuration.observe({ operation_type: type }, seconds);
+    },
+    compiledLaneServed: () => compiledLane.inc(),
+    auditPlanMismatch: () => planMismatches.inc(),
+    graphqlPlugin() {
+      const answered = this.graphqlAnswered;
+      return {
+        async requestDidStart() {
+          const started = performance.now();
+          return {
+            async willSendResponse({ operation, response }) {
+              answered(operation?.operation ?? 'unknown', outcomeOf(response.body.kind === 'single' ? response.body.singleResult : undefined), (performance.now() - started) / 1000);
+            },
+          };
+        },
+      };
+    },
   };
 }

@@ -19,7 +19,11 @@ query Household($id: PersonalId!) { citizen(id: $id) { household { members { rel
 query Misspelt { me { person { fullNam } } }
 `;
 
-describe('production mode: persisted operations, CORS, headers', () => {
+// Persisted operations are answered by the compiled lane (src/lane/) unless COMPILED_LANE=off: both ways are held to the same answers.
+describe.each([
+  ['the compiled lane', 'on'],
+  ['Apollo Server', 'off'],
+])('production mode: persisted operations, CORS, headers, served by %s', (_served, compiledLane) => {
   let mocks: MockRegistries;
   let idp: TestIdentityProvider;
   let db: TestDatabase;
@@ -46,6 +50,7 @@ describe('production mode: persisted operations, CORS, headers', () => {
       SIGNING_KEY_DIR: path.join(dir, 'keys'),
       PERSISTED_OPERATIONS: path.join(dir, 'manifest.json'),
       CORS_ORIGINS: 'https://dichvucong.example.gov.vn',
+      COMPILED_LANE: compiledLane,
     });
     gateway = await createGateway({ config });
     url = await gateway.listen();
@@ -69,6 +74,9 @@ describe('production mode: persisted operations, CORS, headers', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect((await json(get)).data.me.person.fullName).toEqual(expect.any(String));
+    // The two POSTs by the lane when it is on; a GET always by Apollo Server.
+    const served = /^gateway_compiled_lane_requests_total (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1];
+    expect(served).toBe(compiledLane === 'on' ? '2' : '0');
   });
 
   it('runs the exact text of a listed operation', async () => {

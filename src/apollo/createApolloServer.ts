@@ -1,9 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { createOperationAuthorizer } from '../access/authorizeOperation';
 import type { GatewayConfig } from '../config';
 import type { Services } from '../createServices';
-import { createErrorFormatter } from '../errors';
+import type { OperationPipeline } from '../operation/createOperationPipeline';
 import type { GatewayContext } from '../graphql/context';
 import type { Logger } from '../logger';
 import { createAccessPlugin } from './createAccessPlugin';
@@ -13,12 +12,13 @@ import { createLanguagePlugin } from './createLanguagePlugin';
 import { createLogPlugin } from './createLogPlugin';
 import { createTracingPlugin } from './createTracingPlugin';
 import { createWarningsPlugin } from './createWarningsPlugin';
-import { countOverCollection } from '../policy/purposeNeeds';
 
 export interface ApolloOptions {
   config: GatewayConfig;
   services: Services;
   logger: Logger;
+  /** The access decision, audit and error formatting, shared with the compiled lane. */
+  pipeline: OperationPipeline;
 }
 
 /**
@@ -27,21 +27,10 @@ export interface ApolloOptions {
  * metrics. Production hides schema details; nothing is registered at run time.
  */
 export function createApolloServer(options: ApolloOptions): ApolloServer<GatewayContext> {
-  const { config, services, logger } = options;
-  const authorize = createOperationAuthorizer({
-    schema: services.schema,
-    facts: services.facts,
-    decide: services.decide,
-    forms: services.forms,
-    consents: services.consents,
-    limits: config.limits,
-    lookups: services.lookups,
-    allowAnonymousIntrospection: config.development,
-    onAnalysis: () => services.metrics.operationAnalysed(),
-  });
+  const { config, services, logger, pipeline } = options;
   return new ApolloServer<GatewayContext>({
     schema: services.schema,
-    formatError: createErrorFormatter(logger),
+    formatError: pipeline.formatError,
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
     // Nothing is registered at run time: production runs the manifest's operations only.
@@ -70,20 +59,11 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<Gateway
       // Absent while tracing is off: not even a call per request.
       ...(services.tracing.enabled ? [createTracingPlugin()] : []),
       createInputErrorsPlugin(),
-      createAccessPlugin(authorize),
+      createAccessPlugin(pipeline.authorize),
       services.metrics.graphqlPlugin(),
       createWarningsPlugin(),
       createLogPlugin(),
-      createAuditPlugin({
-        schema: services.schema,
-        facts: services.facts,
-        catalogue: services.catalogue,
-        audit: services.audit,
-        logger,
-        defaultRetentionDays: config.audit.defaultRetentionDays,
-        onWaited: (s) => services.metrics.auditWaited(s),
-        onRecorded: (entries) => countOverCollection(entries, services.policy, services.metrics),
-      }),
+      createAuditPlugin(pipeline.auditResponse),
       // Last: it words in Vietnamese whatever the others answered, the audit's refusal included.
       createLanguagePlugin(),
     ],

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { addWarnings } from '../operation/respond';
 import type { RequestContext } from '../request/RequestContext';
 
 /** Adds the request's warnings (e.g. stale data) to `extensions.warnings` of the response. */
@@ -7,10 +8,7 @@ export function createWarningsPlugin(): ApolloServerPlugin<RequestContext> {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response }) {
-          if (contextValue.warnings.length === 0 || response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          if (!result.data) return;
-          result.extensions = { ...result.extensions, warnings: contextValue.warnings };
+          if (response.body.kind === 'single') addWarnings(contextValue, response.body.singleResult);
         },
       };
     },

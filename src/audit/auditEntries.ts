@@ -5,6 +5,7 @@ import type { RequestContext } from '../request/RequestContext';
 import type { SchemaFacts } from '../schemaFacts/readSchemaFacts';
 import type { AuditEntry } from './AuditLog';
 import { collectDisclosures } from './collectDisclosures';
+import { applyPlan, describeDisclosures, type DisclosurePlans } from './disclosurePlan';
 
 export interface AuditInput {
   schema: GraphQLSchema;
@@ -19,6 +20,8 @@ export interface AuditInput {
   purposes: ReadonlyMap<string, Purpose>;
   /** Retention of records with no purpose (a citizen reading their own record). */
   defaultRetentionDays: number;
+  /** The operation's disclosure plan (src/audit/disclosurePlan.ts). */
+  plans: DisclosurePlans;
 }
 
 /**
@@ -58,16 +61,15 @@ export function auditEntries(input: AuditInput): AuditEntry[] {
     return entries;
   }
   if (input.result.data) {
-    const subjects = collectDisclosures({
-      schema: input.schema,
-      facts: input.facts,
-      document: input.document,
-      operation: input.operation,
-      variables: access.variables,
-      data: input.result.data,
-      errors: input.result.errors ?? [],
-      citizensAt: ctx.citizensAt,
-    });
+    const disclosed = { data: input.result.data, errors: input.result.errors ?? [], citizensAt: ctx.citizensAt };
+    const subjects = applyPlan(input.plans.planFor(input.document, input.operation), disclosed);
+    if (input.plans.onMismatch) {
+      // The walk of the answer is the reference the plan must match (AUDIT_PLAN_CHECK).
+      const walked = collectDisclosures({ schema: input.schema, facts: input.facts, document: input.document, operation: input.operation, variables: access.variables, ...disclosed });
+      const plan = describeDisclosures(subjects);
+      const walk = describeDisclosures(walked);
+      if (plan !== walk) input.plans.onMismatch({ operation: input.operation.name?.value ?? null, plan, walk });
+    }
     for (const s of subjects.values()) {
       entries.push({
         ...base,

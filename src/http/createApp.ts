@@ -13,7 +13,8 @@ import type { PersistedOperation } from '../persisted/manifest';
 import { persistedOperationsOnly } from '../persisted/persistedOperations';
 import { createRequestScope } from '../request/requestScope';
 import type { Tracing } from '../tracing/Tracing';
-import { createRequestLogger } from './createRequestLogger';
+import type { RequestLogger } from './createRequestLogger';
+import { PREREAD, type Preread } from '../lane/createCompiledLane';
 import { createDemoRouter } from './demo';
 import { createDevRouter } from './devRoutes';
 import { createHealthRouter } from './healthRoutes';
@@ -38,7 +39,9 @@ export interface AppOptions {
   /** Spans for each request while tracing is on. */
   tracing?: Tracing;
   /** The GraphQL server's handler, given the request logger to attach each request's context to. */
-  graphql: (logger: ReturnType<typeof createRequestLogger>) => RequestHandler;
+  graphql: (logger: RequestLogger) => RequestHandler;
+  /** The log line of each GraphQL request, shared with the compiled lane. */
+  requestLogger: RequestLogger;
   /** Work that follows a registry change event, after the cache is cleared. */
   changeListeners?: readonly RegistryChangeListener[];
   /** The gateway's clock. */
@@ -47,6 +50,19 @@ export interface AppOptions {
   accepting: () => boolean;
   draining: () => boolean;
 }
+
+/**
+ * A body the compiled lane has read and left to Express (src/lane/createCompiledLane.ts):
+ * it is what the JSON body parser would have made of it, and the parser, finding the
+ * request read, leaves it alone.
+ */
+const prereadBody: RequestHandler = (req, _res, next) => {
+  const preread = (req as typeof req & { [PREREAD]?: Preread })[PREREAD];
+  if (!preread) return next();
+  if ('failed' in preread) return next(Object.assign(new SyntaxError('The request body is not valid JSON'), { type: 'entity.parse.failed', status: 400 }));
+  req.body = preread.body;
+  next();
+};
 
 /** `/healthz`, and `/readyz` and `/metrics` when `operations`. */
 function healthRouter(options: Pick<AppOptions, 'metrics' | 'breakers' | 'audit' | 'accepting' | 'caches'>, operations: boolean) {
@@ -92,7 +108,7 @@ export function createApp(options: AppOptions): express.Express {
   // Responses name citizens and are not cacheable: hashing each body for an ETag is wasted work.
   // Static playground files keep theirs (sendFile sets its own).
   app.set('etag', false);
-  const requestLogger = createRequestLogger(logger);
+  const { requestLogger } = options;
 
   app.use(requestId);
   app.use(createRequestScope(options.tracing));
@@ -113,6 +129,7 @@ export function createApp(options: AppOptions): express.Express {
     '/graphql',
     requestLogger.middleware,
     requireJsonBody,
+    prereadBody,
     express.json({ limit: config.limits.bodyBytes }),
     ...(options.persisted ? [persistedOperationsOnly(options.persisted)] : []),
     refuseAnonymous({ allowIntrospection: config.development, maxTokens: config.limits.tokens }),

@@ -8,9 +8,13 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * logs and the audit trail: one that could carry a personal ID is replaced.
  */
 export const requestId: RequestHandler = (req, res, next) => {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID.test(given) && !/\d{9,}/.test(given) ? given : randomUUID();
+  const id = requestIdOf(req.headers['x-request-id']);
   res.locals.requestId = id;
   res.setHeader('x-request-id', id);
   next();
 };
+
+/** The caller's request id when it is safe to log, else a new one. */
+export function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) && !/\d{9,}/.test(given) ? given : randomUUID();
+}

@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import type { CallContext } from '../../connectors/RegistryClient';
 import type { RegistryName } from '../../connectors/types';
@@ -44,34 +45,40 @@ export function scopeOf(res: Response): RequestScope | undefined {
 }
 
 /**
- * Opens each request's scope; continues an incoming valid traceparent. With tracing on,
- * the request's server span is a child of the caller's span and ends when the response does.
+ * Opens a request's scope; continues an incoming valid traceparent. With tracing on, the
+ * request's server span is a child of the caller's span and ends when the response does.
+ * Express's middleware and the compiled lane both open it here.
  */
+export function openRequestScope(req: IncomingMessage, path: string, res: ServerResponse, requestId: string, tracing: Tracing): RequestScope {
+  const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
+  const valid = incoming && !/^0+$/.test(incoming[1] as string) && !/^0+$/.test(incoming[2] as string);
+  const scope: RequestScope = {
+    requestId,
+    traceId: valid ? (incoming[1] as string) : randomHex(16),
+    parentSpanId: valid ? (incoming[2] as string) : randomHex(8),
+    registries: new Map(),
+    trace: undefined,
+  };
+  if (tracing.enabled) {
+    const trace = tracing.startRequest(
+      req.method as string,
+      path,
+      valid ? { traceId: incoming[1] as string, spanId: incoming[2] as string, sampled: (parseInt(incoming[3] as string, 16) & 1) === 1 } : null,
+    );
+    if (trace) {
+      scope.trace = trace;
+      // Without a caller's trace the SDK starts one of its own: logs and registries follow the span's.
+      scope.traceId = trace.traceId;
+      res.once('close', () => trace.end(res.statusCode));
+    }
+  }
+  return scope;
+}
+
+/** Opens each request's scope (above) for the Express pipeline. */
 export function createRequestScope(tracing: Tracing = noTracing): RequestHandler {
   return (req, res, next) => {
-    const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
-    const valid = incoming && !/^0+$/.test(incoming[1] as string) && !/^0+$/.test(incoming[2] as string);
-    const scope: RequestScope = {
-      requestId: res.locals.requestId as string,
-      traceId: valid ? (incoming[1] as string) : randomHex(16),
-      parentSpanId: valid ? (incoming[2] as string) : randomHex(8),
-      registries: new Map(),
-      trace: undefined,
-    };
-    if (tracing.enabled) {
-      const trace = tracing.startRequest(
-        req.method,
-        req.path,
-        valid ? { traceId: incoming[1] as string, spanId: incoming[2] as string, sampled: (parseInt(incoming[3] as string, 16) & 1) === 1 } : null,
-      );
-      if (trace) {
-        scope.trace = trace;
-        // Without a caller's trace the SDK starts one of its own: logs and registries follow the span's.
-        scope.traceId = trace.traceId;
-        res.once('close', () => trace.end(res.statusCode));
-      }
-    }
-    res.locals.scope = scope;
+    res.locals.scope = openRequestScope(req, req.path, res, res.locals.requestId as string, tracing);
     next();
   };
 }

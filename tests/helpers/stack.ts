@@ -72,6 +72,8 @@ export async function startStack(
     DATA_DIR: dataDir,
     // Most tests count registry calls; the cache is switched on by the tests about it.
     CACHE_MODE: 'off',
+    // Every audited answer is walked too and compared with its operation's disclosure plan; stop() fails on a disagreement.
+    AUDIT_PLAN_CHECK: 'on',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   };
@@ -150,6 +152,8 @@ export async function startStack(
     async stop() {
       await gateway.stop();
       assertNoPersonalData(logLines.join(''), dataset);
+      const mismatch = logLines.find((l) => l.includes('disclosure plan and walk of the answer disagree'));
+      if (mismatch) throw new Error(`an audit entry's disclosure plan and the walk of its answer disagree: ${mismatch.slice(0, 600)}`);
       if (ownMocks) await mocks.stop();
       await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
