@@ -164,3 +164,12 @@ export interface HolderDocuments {
   documents: DocumentRecord[];
   provenance: ProvenanceRecord;
 }
+
+/** A field of a citizen's record under a correction request still open at its registry: what the disputed marker shows. */
+export interface OpenCorrection {
+  subjectId: string;
+  /** The field's coordinate in the gateway's schema (`Person.fullName`). */
+  field: string;
+  /** The document, for a field of an issued document. */
+  documentId: string | null;
+}

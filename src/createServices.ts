@@ -22,7 +22,7 @@ import { RateLimiter } from './limits/RateLimiter';
 import { createThrottledLog, type Logger } from './logger';
 import { createMetrics, type GatewayMetrics } from './metrics';
 import { loadCatalogue, readCatalogueFile, type PolicyCatalogue } from './policy/loadCatalogue';
-import { createAuditPathReader, purposeNeeds, type PolicyInsight } from './policy/purposeNeeds';
+import { createAuditPathReader, purposeNeeds, type PolicyInsight } from './access/purposeNeeds';
 import type { SchemaFacts } from './schemaFacts/readSchemaFacts';
 import { createStore, type Store } from './store/createStore';
 import type { Decide } from './access/decide';

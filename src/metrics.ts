@@ -5,9 +5,22 @@ import { BREAKER_STATE_VALUE, type BreakerState } from '../connectors/CircuitBre
 import type { UpstreamObserver } from '../connectors/RegistryClient';
 import type { CacheObserver } from './cache/RegistryCache';
 import type { RegistryName } from '../connectors/types';
-import type { NoticeObserver } from './notices/createNoticeDeliverer';
 
 /** The gateway's Prometheus metrics, on a registry of its own (several gateways may share a process in tests). */
+/** What the deliverer tells metrics. */
+export interface NoticeObserver {
+  /** An attempt the receiver accepted (2xx). */
+  delivered(): void;
+  /** An attempt that failed, and why: `status`, `redirect`, `timeout` or `connection` (a PostFailure). */
+  failed(reason: string): void;
+  /** A notice given up on after its last attempt. */
+  dead(): void;
+  /** A notice not sent because the access decision refuses it now (a consent withdrawn, a grant or endpoint removed). */
+  withheld(): void;
+  /** Notices waiting in the outbox, after a pass. */
+  depth(pending: number): void;
+}
+
 export interface GatewayMetrics {
   registry: Registry;
   upstream: UpstreamObserver;

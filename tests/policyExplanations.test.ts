@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createSchema } from '../src/graphql/createSchema';
 import { loadForms } from '../src/forms/loadForms';
 import { loadCatalogue, readCatalogueFile } from '../src/policy/loadCatalogue';
-import { overGrants, purposeNeeds } from '../src/policy/purposeNeeds';
+import { overGrants, purposeNeeds } from '../src/access/purposeNeeds';
 import { startStack, type Stack } from './helpers/stack';
 
 const CT01 = { 'x-purpose': 'CT01_RESIDENCE' };

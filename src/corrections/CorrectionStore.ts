@@ -1,6 +1,7 @@
 import type { RegistryName } from '../../connectors/types';
 import type { Queryable, Store } from '../store/createStore';
 import { StoreUnavailableError } from '../store/StoreUnavailableError';
+import type { OpenCorrection } from '../../connectors/types';
 
 /** Where a correction request stands: stored here (SUBMITTED), then the registry's statuses. */
 export type CorrectionStatus = 'SUBMITTED' | 'RECEIVED' | 'IN_REVIEW' | 'CORRECTED' | 'REJECTED';
@@ -35,12 +36,7 @@ export interface CorrectionRecord {
   history: CorrectionHistoryEntry[];
 }
 
-/** A field under an open request: what the disputed marker shows. */
-export interface OpenCorrection {
-  subjectId: string;
-  field: string;
-  documentId: string | null;
-}
+export type { OpenCorrection };
 
 export type NewCorrection = Omit<CorrectionRecord, 'status' | 'reason' | 'updatedAt' | 'forwardedAt' | 'forwardAttempts' | 'history'>;
 

@@ -6,7 +6,7 @@ import type { FormDefinition } from '../forms/loadForms';
 import type { KeyRing } from '../keys/loadKeyRing';
 import type { NoticeStore } from '../notices/NoticeStore';
 import type { PolicyCatalogue } from '../policy/loadCatalogue';
-import type { PolicyInsight } from '../policy/purposeNeeds';
+import type { PolicyInsight } from '../access/purposeNeeds';
 import type { RequestContext } from '../request/RequestContext';
 
 /** What resolvers see: the request, the services they read, and the operation's access decision. */

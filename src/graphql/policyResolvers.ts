@@ -2,7 +2,7 @@ import { whyNotRequest } from '../access/decide';
 import { BadUserInputError, bilingual as bi } from '../errors';
 import type { QueryResolvers } from '../generated/graphql';
 import { agencyOrPlaceholder, purposeOrPlaceholder } from '../policy/loadCatalogue';
-import { overCollected, overGrants } from '../policy/purposeNeeds';
+import { overCollected, overGrants } from '../access/purposeNeeds';
 import type { GatewayContext } from './context';
 
 /** A schema coordinate as asked: `Type.field`, short, of letters only. */

@@ -36,3 +36,7 @@ export function jsonErrors(logger: Logger): ErrorRequestHandler {
     send(statusOf('INTERNAL_SERVER_ERROR'), 'INTERNAL_SERVER_ERROR', 'Internal server error');
   };
 }
+
+/** A request body read by the lane and handed to Express: parsed, or not JSON at all. */
+export const PREREAD = Symbol('request body read by the compiled lane');
+export type Preread = { body: unknown } | { failed: true };

@@ -15,10 +15,8 @@ import { addWarnings, fillRequestLog, formatErrors, inVietnamese, nameBadInputAr
 import type { PersistedOperation } from '../persisted/manifest';
 import { findPersisted } from '../persisted/persistedOperations';
 import { openRequestScope } from '../request/requestScope';
+import { PREREAD, type Preread } from '../http/jsonBodies';
 
-/** A request body read by the lane and handed to Express: parsed, or not JSON at all. */
-export const PREREAD = Symbol('request body read by the compiled lane');
-export type Preread = { body: unknown } | { failed: true };
 
 /** One manifest operation, ready to run: parsed and validated once, its execution compiled. */
 interface CompiledOperation {

@@ -3,25 +3,12 @@ import type { AccessRequest, Allowed, Decide, DecisionLookups } from '../access/
 import type { AuditEntry, AuditLog } from '../audit/AuditLog';
 import type { NoticeConfig } from '../config';
 import type { KeyRing } from '../keys/loadKeyRing';
+import type { NoticeObserver } from '../metrics';
 import { createThrottledLog, type Logger } from '../logger';
 import type { PolicyCatalogue } from '../policy/loadCatalogue';
 import type { ClaimedNotice, NoticeStore } from './NoticeStore';
 import { postNotice, type PostFailure } from './postNotice';
 import { signNotice } from './signNotice';
-
-/** What the deliverer tells metrics. */
-export interface NoticeObserver {
-  /** An attempt the receiver accepted (2xx). */
-  delivered(): void;
-  /** An attempt that failed, and why. */
-  failed(reason: PostFailure): void;
-  /** A notice given up on after its last attempt. */
-  dead(): void;
-  /** A notice not sent because the access decision refuses it now (a consent withdrawn, a grant or endpoint removed). */
-  withheld(): void;
-  /** Notices waiting in the outbox, after a pass. */
-  depth(pending: number): void;
-}
 
 /** What one pass did. */
 export interface DrainReport {

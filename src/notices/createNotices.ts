@@ -6,7 +6,8 @@ import type { KeyRing } from '../keys/loadKeyRing';
 import type { Logger } from '../logger';
 import type { PolicyCatalogue } from '../policy/loadCatalogue';
 import type { Store } from '../store/createStore';
-import { createNoticeDeliverer, type NoticeDeliverer, type NoticeObserver } from './createNoticeDeliverer';
+import type { NoticeObserver } from '../metrics';
+import { createNoticeDeliverer, type NoticeDeliverer } from './createNoticeDeliverer';
 import { NoticeStore } from './NoticeStore';
 
 /** Change notices to agencies: watches, the outbox, what fills it and what drains it. */

@@ -5,7 +5,7 @@ import type { GatewayConfig } from '../config';
 import type { Services } from '../createServices';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
-import { countOverCollection } from '../policy/purposeNeeds';
+import { countOverCollection } from '../access/purposeNeeds';
 import { createResponseAuditor, type AuditResponse } from './respond';
 
 /** What every way of serving an operation shares: the access decision, the audit, error formatting. */

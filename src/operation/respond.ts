@@ -1,5 +1,5 @@
 import { GraphQLError, visit, type ASTNode, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
-import { auditEntries } from '../audit/auditEntries';
+import { auditEntries } from './auditEntries';
 import type { AuditEntry, AuditLog } from '../audit/AuditLog';
 import type { DisclosurePlans } from '../audit/disclosurePlan';
 import { maskPersonalId } from '../domain/personalId';
@@ -140,7 +140,7 @@ export interface AuditResponseOptions {
 }
 
 /**
- * Writes the audit records of an operation (src/audit/auditEntries.ts) before its response
+ * Writes the audit records of an operation (src/operation/auditEntries.ts) before its response
  * leaves. If the trail cannot be written, a response that disclosed anything becomes
  * STORE_UNAVAILABLE (returned, with its status): nothing is disclosed that is not on the record.
  */

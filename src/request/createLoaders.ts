@@ -1,11 +1,10 @@
 import DataLoader from 'dataloader';
 import type { Connectors } from '../../connectors/createConnectors';
 import type { CallContext } from '../../connectors/RegistryClient';
-import type { HolderDocuments, PersonRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
+import type { HolderDocuments, OpenCorrection, PersonRecord, RegistryName, ResidenceRecord } from '../../connectors/types';
 import type { RoundTripTrace } from '../cache/backends';
 import type { Caches } from '../cache/createCaches';
 import type { RegistryCache } from '../cache/RegistryCache';
-import type { OpenCorrection } from '../corrections/CorrectionStore';
 
 /**
  * Per-request loaders, one per registry resource. Every key asked for in one tick

@@ -1,8 +1,8 @@
-import { ConfigError, loadPolicyToolConfig } from '../config';
-import { loadForms } from '../forms/loadForms';
-import { createSchema } from '../graphql/createSchema';
-import { CatalogueError, loadCatalogue, readCatalogueFile } from './loadCatalogue';
-import { formatOverGrants, overGrants, overGrantsSomething, purposeNeeds } from './purposeNeeds';
+import { ConfigError, loadPolicyToolConfig } from './config';
+import { loadForms } from './forms/loadForms';
+import { createSchema } from './graphql/createSchema';
+import { CatalogueError, loadCatalogue, readCatalogueFile } from './policy/loadCatalogue';
+import { formatOverGrants, overGrants, overGrantsSomething, purposeNeeds } from './access/purposeNeeds';
 
 /**
  * `npm run policy:report`: compares each grant of the policy catalogue (`POLICY_CATALOGUE`,

@@ -1,12 +1,12 @@
 import type { GraphQLSchema } from 'graphql';
 import { getNamedType, isObjectType } from 'graphql';
 import type { DocumentType } from '../../connectors/types';
-import { formSubjects, VERIFIED_FIELDS } from '../access/accessRequest';
-import type { Decide } from '../access/decide';
+import { formSubjects, VERIFIED_FIELDS } from './accessRequest';
+import type { Decide } from './decide';
 import type { AuditEntry } from '../audit/AuditLog';
 import type { FormDefinition } from '../forms/loadForms';
 import { CITIZEN_TYPE, isDisclosure, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
-import type { FieldGrant, Grant, PolicyCatalogue } from './loadCatalogue';
+import type { FieldGrant, Grant, PolicyCatalogue } from '../policy/loadCatalogue';
 
 /** Fields (schema coordinates) and document types a purpose reads of one citizen. */
 export interface NeededReads {

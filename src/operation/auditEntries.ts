@@ -3,9 +3,9 @@ import type { OperationAccess } from '../access/authorizeOperation';
 import type { Purpose } from '../policy/loadCatalogue';
 import type { RequestContext } from '../request/RequestContext';
 import type { SchemaFacts } from '../schemaFacts/readSchemaFacts';
-import type { AuditEntry } from './AuditLog';
-import { collectDisclosures } from './collectDisclosures';
-import { applyPlan, describeDisclosures, type DisclosurePlans } from './disclosurePlan';
+import type { AuditEntry } from '../audit/AuditLog';
+import { collectDisclosures } from '../audit/collectDisclosures';
+import { applyPlan, describeDisclosures, type DisclosurePlans } from '../audit/disclosurePlan';
 
 export interface AuditInput {
   schema: GraphQLSchema;
