@@ -60,12 +60,12 @@ describe('operations endpoints (development)', () => {
     }
   });
 
-  it('lists the embedded registries with their Vietnamese names', async () => {
-    const list = (await (await fetch(`${stack.url}/dev/registries`)).json()) as { name: string; title: string; url: string }[];
+  it('lists the embedded registries with their Vietnamese names and breakers', async () => {
+    const list = (await (await fetch(`${stack.url}/dev/registries`)).json()) as { name: string; title: string; url: string; breaker: string }[];
     expect(list).toEqual([
-      { name: 'population', title: 'Cơ sở dữ liệu quốc gia về dân cư', url: stack.mocks.urls.POPULATION },
-      { name: 'residence', title: 'Cơ sở dữ liệu về cư trú', url: stack.mocks.urls.RESIDENCE },
-      { name: 'documents', title: 'Kho dữ liệu giấy tờ đã cấp', url: stack.mocks.urls.DOCUMENTS },
+      { name: 'population', title: 'Cơ sở dữ liệu quốc gia về dân cư', url: stack.mocks.urls.POPULATION, breaker: 'closed' },
+      { name: 'residence', title: 'Cơ sở dữ liệu về cư trú', url: stack.mocks.urls.RESIDENCE, breaker: 'closed' },
+      { name: 'documents', title: 'Kho dữ liệu giấy tờ đã cấp', url: stack.mocks.urls.DOCUMENTS, breaker: 'closed' },
     ]);
   });
 

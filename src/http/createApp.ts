@@ -120,7 +120,7 @@ export function createApp(options: AppOptions): express.Express {
   });
   // Development only (asked for explicitly); the playground answers a browser's GET /graphql before Apollo does.
   if (config.development) {
-    app.use(createDevRouter({ identityProvider: options.identityProvider, registries: options.registryUrls, logger }));
+    app.use(createDevRouter({ identityProvider: options.identityProvider, registries: options.registryUrls, breakers: options.breakers, logger }));
     app.use(createPlaygroundRouter());
     app.use(createDemoRouter());
   }

@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import type { BreakerState } from '../../connectors/CircuitBreaker';
 import type { RegistryName } from '../../connectors/types';
 import { DevTokenRequestError, type DevIdentityProvider } from '../auth/createDevIdentityProvider';
 import { routeErrorBody, type ErrorCode } from '../errors';
@@ -8,6 +9,8 @@ export interface DevRoutesOptions {
   /** Absent when development runs against an external identity provider. */
   identityProvider?: DevIdentityProvider;
   registries: Record<RegistryName, string>;
+  /** Each registry's circuit breaker now, shown in the playground. */
+  breakers: () => Record<RegistryName, BreakerState>;
   logger: Logger;
 }
 
@@ -37,12 +40,16 @@ export function createDevRouter(options: DevRoutesOptions): Router {
     });
   }
 
+  // Where the embedded registries listen and their breakers: always 200, so the playground
+  // shows a registry that is failing without a failed request of its own (/readyz answers 503 then).
   router.get('/dev/registries', (_req, res) => {
+    const breakers = options.breakers();
     res.json(
       (Object.entries(options.registries) as [RegistryName, string][]).map(([name, url]) => ({
         name: name.toLowerCase(),
         title: REGISTRY_TITLES[name],
         url,
+        breaker: breakers[name],
       })),
     );
   });

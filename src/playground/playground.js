@@ -42,13 +42,9 @@
   function Registries() {
     var state = useState([]);
     useEffect(function () {
-      Promise.all([
-        fetch('/dev/registries').then(function (r) { return r.json(); }),
-        fetch('/readyz').then(function (r) { return r.json(); }),
-      ]).then(function (results) {
-        var health = results[1].registries || {};
-        state[1](results[0].map(function (reg) {
-          return { title: reg.title, breaker: (health[reg.name] || {}).breaker || 'closed' };
+      fetch('/dev/registries').then(function (r) { return r.json(); }).then(function (registries) {
+        state[1](registries.map(function (reg) {
+          return { title: reg.title, breaker: reg.breaker || 'closed' };
         }));
       }, function () { state[1]([]); });
     }, []);
