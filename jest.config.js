@@ -35,5 +35,5 @@ module.exports = {
   projects: tier ? projects.filter((p) => p.displayName === tier) : projects,
   // A deadline for a hung test, not a measure: generous, so a busy machine slows the suite but never fails it.
   testTimeout: 120_000,
-  maxWorkers: 2,
+  maxWorkers: 3,
 };

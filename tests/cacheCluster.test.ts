@@ -1,0 +1,4 @@
+import { startRedisCluster } from './helpers/redisInstances';
+import { describeSharedCache } from './helpers/sharedCacheSuite';
+
+describeSharedCache('Redis Cluster', startRedisCluster);
