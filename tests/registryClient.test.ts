@@ -176,9 +176,12 @@ describe('RegistryClient', () => {
     const c = new RegistryClient({ registry: 'RESIDENCE', baseUrl: s.url, timeoutMs: 150, retries: 0, breaker: new CircuitBreaker({ failureThreshold: 50, resetTimeoutMs: 1000 }), maxSockets: 1 });
     try {
       const errors = (await Promise.all([c.request(read).catch((e: unknown) => e), c.request(read).catch((e: unknown) => e)])) as UpstreamError[];
-      // The second call never got the connection; both end within their budget, as timeouts.
+      // Both end within their budget, as timeouts: the second spent its budget waiting for the
+      // connection the first held. (On a busy machine the second may reach the server in the
+      // instant between the first's timeout and its own, so the server sees one or two.)
       expect(errors.map((e) => e.failure)).toEqual(['timeout', 'timeout']);
-      expect(s.received).toHaveLength(1);
+      expect(s.received.length).toBeGreaterThanOrEqual(1);
+      expect(s.received.length).toBeLessThanOrEqual(2);
     } finally {
       c.close();
       await s.close();
