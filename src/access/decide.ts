@@ -492,8 +492,8 @@ export function createDecider(options: DeciderOptions): Decide {
     if (refused.length > 0) {
       return denied('FORBIDDEN', 'PURPOSE_GRANT', bi(`"${purpose.title}" does not allow ${agency.name} to read these fields`, `Mục đích “${purpose.title}” không cho phép ${agency.name} xem các thông tin này.`), { purpose: purpose.code, denied: refused, remedies });
     }
-    const deceased = await deceasedSubject(request, lookups);
-    if (deceased) return deceased;
+    // Consent first: a refusal for a citizen recorded as deceased would tell an agency the
+    // citizen has died before the citizen (or anyone) allowed it to learn anything.
     if (purpose.consentRequired) {
       for (const [subjectId, fields] of consentFields) {
         let active;
@@ -511,6 +511,8 @@ export function createDecider(options: DeciderOptions): Decide {
         }
       }
     }
+    const deceased = await deceasedSubject(request, lookups);
+    if (deceased) return deceased;
     return allowed(purpose, grant, documentTypes, withheld);
   }
 

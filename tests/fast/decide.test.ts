@@ -227,6 +227,18 @@ describe('the access decision, grant by grant, step by step, read by read', () =
     expect(await decide({ ...setting, subjects: [subject] }, dead)).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'DECEASED_SUBJECT', denied: [{ path: 'c', field: 'Mutation.watchCitizen' }] });
     expect(await decide(setting, dead)).toMatchObject({ allowed: true });
     expect(await decide({ ...setting, purpose: 'CRIMINAL_RECORD', subjects: [subject] }, consenting)).toMatchObject({ allowed: false, code: 'FORBIDDEN', rule: 'WATCH_PURPOSE' });
+    // Where a purpose needs the citizen's consent, its absence is all that an agency learns:
+    // the same answer for a citizen recorded as deceased as for a living one, and no look-up of their life.
+    const bank = catalogue.grants.find((g) => g.purpose.consentRequired && g.agency.noticeEndpoint) as Grant;
+    const bankWatch = agencyRequest(bank, 0, watch);
+    const bankSubject = { ...(bankWatch.subjects[0] as AccessRequest['subjects'][number]), livingOnly: true, purpose: bank.purpose.code };
+    let lookedUp = 0;
+    const deadNoConsent = { ...consenting, consents: async () => [], deceased: async (id: string) => (lookedUp++, id === SUBJECT) };
+    const livingNoConsent = { ...consenting, consents: async () => [] };
+    const answerDead = await decide({ ...bankWatch, subjects: [bankSubject] }, deadNoConsent);
+    expect(answerDead).toMatchObject({ allowed: false, code: 'CONSENT_REQUIRED' });
+    expect(answerDead).toEqual(await decide({ ...bankWatch, subjects: [bankSubject] }, livingNoConsent));
+    expect(lookedUp).toBe(0);
     expect(await decide({ ...setting, purpose: 'CURIOSITY', purposeField: 'purpose' }, consenting)).toMatchObject({ allowed: false, code: 'BAD_USER_INPUT', field: 'purpose' });
     // Citizens watch no one, themselves included.
     const citizen: CitizenCaller = { kind: 'citizen', personalId: SUBJECT };
