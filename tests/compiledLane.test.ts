@@ -87,6 +87,13 @@ describe('the compiled lane answers persisted operations as Apollo Server does',
       parsed.errors?.sort((a, b) => JSON.stringify(a.path ?? null).localeCompare(JSON.stringify(b.path ?? null)));
       answers.push({ status: res.status, headers: Object.fromEntries(HEADERS.map((h) => [h, res.headers.get(h)])), body: parsed });
     }
+    // A Retry-After counts down on the wall clock: the gateway asked a moment later may say a second less.
+    const [first, second] = answers as [Answer, Answer];
+    const wait = [first, second].map((a) => Number(a.headers['retry-after']));
+    if (first.status === 429 && second.status === 429 && Math.abs((wait[0] as number) - (wait[1] as number)) <= 1) {
+      second.headers['retry-after'] = first.headers['retry-after'] as string;
+      second.body = JSON.parse(JSON.stringify(second.body).replaceAll(String(wait[1]), String(wait[0])));
+    }
     const viaLane = (await served(lane)) === before + 1;
     expect(await served(apollo)).toBe(0);
     // The audit records of both, but for their order in the chain.
