@@ -105,7 +105,7 @@ describe('PostgreSQL deadlines', () => {
       // The stall has to begin after the call is sent and before its answer is read; when
       // the answer is read first (the server was quicker than this process), the call is made again.
       for (let attempt = 1; !stalled; attempt++) {
-        if (attempt > 20) throw new Error('the answer was read before every stall');
+        if (attempt > 200) throw new Error('the answer was read before every stall');
         // From a timer callback, so that the stall below comes before the next look at timers.
         await new Promise((r) => setTimeout(r, 0));
         let settled = false;
