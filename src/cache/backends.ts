@@ -2,7 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CircuitBreaker, type BreakerState } from '../../connectors/CircuitBreaker';
 
 /** A backend call that is one Redis round trip (a batch is pipelined into one). */
-export type RoundTripOperation = 'get' | 'set' | 'delete' | 'publish' | 'increment';
+export type RoundTripOperation = 'get' | 'set' | 'delete' | 'publish' | 'increment' | 'ping';
 
 /**
  * Records each Redis round trip as a span under the request it serves. Given per call,
@@ -139,13 +139,19 @@ export class RedisBackend implements CacheBackend, SharedCounter {
   private subscribed = false;
   private readonly breaker: CircuitBreaker;
   private lastUp: boolean | null = null;
+  /** While the breaker is open, a timer that probes Redis once its reset time has passed. */
+  private probeTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(private readonly options: RedisBackendOptions) {
     this.breaker = new CircuitBreaker({
       failureThreshold: options.breakerFailures ?? 3,
       resetTimeoutMs: options.breakerResetMs ?? 5000,
       now: options.now,
-      onStateChange: () => this.reportStatus(),
+      onStateChange: (state) => {
+        if (state === 'open') this.scheduleProbe();
+        this.reportStatus();
+      },
     });
     const reconnect = (times: number) => Math.min(times * 200, 2000);
     const base: RedisOptions = {
@@ -233,6 +239,23 @@ export class RedisBackend implements CacheBackend, SharedCounter {
     return this.client.status === 'ready' && this.breaker.state() === 'closed';
   }
 
+  /**
+   * With no traffic nothing would let the open breaker probe Redis, and readiness and
+   * `gateway_cache_up` would report it down long after it came back: probe with a PING
+   * once the reset time has passed (it fails fast like any call, and re-opens on failure).
+   */
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      if (this.closed || this.breaker.state() === 'closed') return;
+      this.guarded(() => this.client.ping(), undefined, 'ping', 1).catch(() => {
+        // A failed probe re-opened the breaker, which scheduled the next one.
+      });
+    }, this.options.breakerResetMs ?? 5000);
+    this.probeTimer.unref();
+  }
+
   /** One call through the breaker: skipped at once while it is open (no round trip, so no span). */
   private async guarded<T>(call: () => Promise<T>, trace: RoundTripTrace | undefined, operation: RoundTripOperation, commands: number): Promise<T> {
     if (!this.breaker.tryAcquire()) {
@@ -260,6 +283,8 @@ export class RedisBackend implements CacheBackend, SharedCounter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     this.client.disconnect();
     this.subscriber.disconnect();
   }
