@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createStore, StoreLockedError } from '../src/store/createStore';
@@ -153,6 +153,35 @@ describe('one process per embedded store', () => {
     } finally {
       holder.child.stdin?.end();
       expect(await holder.exited).toBe(0);
+    }
+  }, SLOW);
+});
+
+describe('a fresh embedded store', () => {
+  it('starts as a copy of an empty cluster kept in node_modules/.cache, with its own migrations and nothing of another store', async () => {
+    const [a, b] = [mkdtempSync(path.join(tmpdir(), 'gw-fresh-')), mkdtempSync(path.join(tmpdir(), 'gw-fresh-'))];
+    try {
+      const first = await createStore({ databaseUrl: null, dataDir: a });
+      await first.exec('CREATE TABLE only_in_first (n int)');
+      await first.close();
+      const cache = path.join(__dirname, '..', 'node_modules', '.cache', 'vn-registry-gateway');
+      const templates = readdirSync(cache).filter((name) => /^pglite-[\w.-]+$/.test(name));
+      expect(templates).toHaveLength(1);
+      expect(existsSync(path.join(cache, templates[0] as string, 'PG_VERSION'))).toBe(true);
+      // The template is a cluster, never a store: no migrations, no tables of ours.
+      expect(existsSync(path.join(cache, templates[0] as string, 'pglite.lock'))).toBe(false);
+
+      const second = await createStore({ databaseUrl: null, dataDir: b });
+      try {
+        expect(await second.query("SELECT to_regclass('only_in_first') IS NULL AS absent")).toEqual([{ absent: true }]);
+        expect(await second.query('SELECT count(*)::int AS n FROM audit_log')).toEqual([{ n: 0 }]);
+        expect((await second.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations'))[0]?.n).toBeGreaterThan(0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
     }
   }, SLOW);
 });

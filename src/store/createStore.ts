@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { packageRoot } from '../paths';
+import { seedEmbeddedCluster } from './embeddedTemplate';
 import { acquireStoreLock } from './acquireStoreLock';
 import { DEFAULT_POSTGRES_SETTINGS, type PostgresSettings } from './postgresSettings';
 import { StoreLockedError } from './StoreLockedError';
@@ -239,6 +240,7 @@ async function pgliteStore(dataDir: string): Promise<Store> {
   let db: InstanceType<Awaited<ReturnType<typeof loadPGlite>>>;
   try {
     const PGliteClass = await loadPGlite();
+    await seedEmbeddedCluster(dir, (d) => new PGliteClass(d));
     db = new PGliteClass(dir);
     await db.waitReady;
   } catch (err) {
