@@ -248,21 +248,25 @@ describe.each([
     expect(result.code).toBe(0);
   });
 
-  it('exits non-zero naming the first record when records are marked pruned early, blanked and their agency, purpose and outcome rewritten', async () => {
-    await writeHistory(trail);
-    await fakePrune(trail.store, [7, 8, 9], true, new Date());
-    const result = await trail.cli();
-    expect(result.out).toContain('audit chain BROKEN at record 7: its content was changed after it was written');
-    expect(result.code).toBe(1);
-  });
+  // Both stores run the same verifying SQL. Each run over the embedded store closes it, opens it in the CLI's process and
+  // reopens it (seconds of CPU), so it runs the cases where the stores could differ — pruning, and the downgrade's DDL.
+  if (kind === 'postgres') {
+    it('exits non-zero naming the first record when records are marked pruned early, blanked and their agency, purpose and outcome rewritten', async () => {
+      await writeHistory(trail);
+      await fakePrune(trail.store, [7, 8, 9], true, new Date());
+      const result = await trail.cli();
+      expect(result.out).toContain('audit chain BROKEN at record 7: its content was changed after it was written');
+      expect(result.code).toBe(1);
+    });
 
-  it('exits non-zero naming the first record when everything is rewritten, every checkpoint deleted and every hash recomputed', async () => {
-    await writeHistory(trail);
-    await rehashWithGuessedKey(trail.store);
-    const result = await trail.cli();
-    expect(result.out).toContain("audit chain BROKEN at record 1: its hash is not the gateway's keyed link of its content and the record before it");
-    expect(result.code).toBe(1);
-  });
+    it('exits non-zero naming the first record when everything is rewritten, every checkpoint deleted and every hash recomputed', async () => {
+      await writeHistory(trail);
+      await rehashWithGuessedKey(trail.store);
+      const result = await trail.cli();
+      expect(result.out).toContain("audit chain BROKEN at record 1: its hash is not the gateway's keyed link of its content and the record before it");
+      expect(result.code).toBe(1);
+    });
+  }
 
   it('exits non-zero when the chain is recomputed the old, unkeyed way and every checkpoint deleted', async () => {
     await writeHistory(trail);
