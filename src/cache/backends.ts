@@ -2,7 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CircuitBreaker, type BreakerState } from '../../connectors/CircuitBreaker';
 
 /** A backend call that is one Redis round trip (a batch is pipelined into one). */
-export type RoundTripOperation = 'get' | 'set' | 'delete' | 'publish' | 'increment' | 'ping';
+export type RoundTripOperation = 'get' | 'set' | 'delete' | 'publish' | 'increment';
 
 /**
  * Records each Redis round trip as a span under the request it serves. Given per call,
@@ -241,19 +241,36 @@ export class RedisBackend implements CacheBackend, SharedCounter {
 
   /**
    * With no traffic nothing would let the open breaker probe Redis, and readiness and
-   * `gateway_cache_up` would report it down long after it came back: probe with a PING
-   * once the reset time has passed (it fails fast like any call, and re-opens on failure).
+   * `gateway_cache_up` would report it down long after it came back: each time the breaker
+   * opens, a timer probes Redis with a PING once the reset time has passed (it fails fast
+   * like any call; a failure opens the breaker again, which arms the timer again).
    */
-  private scheduleProbe(): void {
-    if (this.probeTimer || this.closed) return;
+  private scheduleProbe(delayMs = this.options.breakerResetMs ?? 5000): void {
+    if (this.closed) return;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = setTimeout(() => {
       this.probeTimer = null;
-      if (this.closed || this.breaker.state() === 'closed') return;
-      this.guarded(() => this.client.ping(), undefined, 'ping', 1).catch(() => {
-        // A failed probe re-opened the breaker, which scheduled the next one.
-      });
-    }, this.options.breakerResetMs ?? 5000);
+      this.probe();
+    }, delayMs);
     this.probeTimer.unref();
+  }
+
+  private probe(): void {
+    if (this.closed) return;
+    switch (this.breaker.state()) {
+      case 'closed':
+        return;
+      case 'open':
+        // Timers may fire a moment before the clock says the reset time has passed.
+        return this.scheduleProbe(50);
+      case 'half_open':
+        // A request holding the one probe slot settles the breaker itself (and re-arms this on failure).
+        if (!this.breaker.tryAcquire()) return;
+        this.client.ping().then(
+          () => this.breaker.succeeded(),
+          () => this.breaker.failed(),
+        );
+    }
   }
 
   /** One call through the breaker: skipped at once while it is open (no round trip, so no span). */

@@ -24,7 +24,7 @@ const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 /** Error class names only; a name that is not one (a thrown value of any shape) is recorded as `_OTHER`. */
 const ERROR_TYPE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-const REDIS_COMMANDS: Record<RoundTripOperation, string> = { get: 'GET', set: 'SET', delete: 'UNLINK', publish: 'PUBLISH', increment: 'INCRBY', ping: 'PING' };
+const REDIS_COMMANDS: Record<RoundTripOperation, string> = { get: 'GET', set: 'SET', delete: 'UNLINK', publish: 'PUBLISH', increment: 'INCRBY' };
 /** A collector that is down must not hold up a shutdown: what is not exported by then is dropped. */
 const SHUTDOWN_BUDGET_MS = 3000;
 

@@ -30,6 +30,16 @@ const counted = (stack: Stack, result: string) =>
 const hits = (stack: Stack) => counted(stack, 'hit');
 const misses = (stack: Stack) => counted(stack, 'miss');
 
+/** Polls /readyz (at most `polls` times, 100 ms apart) until it reports the cache up; no request reaches Redis meanwhile. */
+async function cacheUpWithin(stack: Stack, polls: number): Promise<boolean> {
+  for (let i = 0; i < polls; i++) {
+    const readyz = (await (await fetch(`${stack.url}/readyz`)).json()) as { cache: { up: boolean } };
+    if (readyz.cache.up) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 /**
  * The cache's behaviour against a Redis of the test's own — a single node
  * (tests/cache.test.ts) or a three-master cluster (tests/cacheCluster.test.ts), one file
@@ -53,10 +63,14 @@ export function describeSharedCache(name: string, startBackend: () => Promise<Re
     beforeAll(async () => {
       redis = await startBackend();
       mocks = await startMockRegistries({ seed: dataset.seed, size: dataset.people.size, dataset, latency: { minMs: 1, maxMs: 3 } });
-      const env = { CACHE_MODE: 'redis', ...redis.env, ...secrets };
+      // These tests are about what is cached and shared, not about deadlines (tests/cacheFailures.test.ts): a
+      // deadline a busy machine's Redis can meet, so that a slow reply is not taken for a hung Redis and skipped.
+      const env = { CACHE_MODE: 'redis', REDIS_COMMAND_TIMEOUT_MS: '5000', ...redis.env, ...secrets };
       // Only A receives the registries' change events; B learns through Redis.
       a = await startStack({ ...env, REGISTRY_WEBHOOK_SECRET: 'a-shared-webhook-secret' }, { mocks });
       b = await startStack(env, { mocks });
+      // A cluster client is usable once it has read the slot map: until then each call fails at once.
+      for (const stack of [a, b]) expect(await cacheUpWithin(stack, 600)).toBe(true);
       agencyA = await a.agencyToken();
       agencyB = await b.agencyToken();
     });
@@ -152,9 +166,7 @@ export function describeSharedCache(name: string, startBackend: () => Promise<Re
 
       await redis.start();
       // No request in between: the open breaker probes Redis by itself once its reset time (5 s) has passed.
-      for (let i = 0; i < 200 && !((await (await fetch(`${a.url}/readyz`)).json()) as { cache: { up: boolean } }).cache.up; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      expect(await cacheUpWithin(a, 200)).toBe(true);
       await ask(a, agencyA, ids[1] as string);
       await a.resetRegistryCalls();
       await ask(a, agencyA, ids[1] as string);
