@@ -248,7 +248,7 @@ describe.each([
     expect(result.code).toBe(0);
   });
 
-  // Both stores run the same verifying SQL. Each run over the embedded store closes it, opens it in the CLI's process and
+  // The verifier is the same code over the same SELECT for both stores. Each run over the embedded store closes it, opens it in the CLI's process and
   // reopens it (seconds of CPU), so it runs the cases where the stores could differ — pruning, and the downgrade's DDL.
   if (kind === 'postgres') {
     it('exits non-zero naming the first record when records are marked pruned early, blanked and their agency, purpose and outcome rewritten', async () => {

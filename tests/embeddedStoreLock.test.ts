@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createStore, StoreLockedError } from '../src/store/createStore';
@@ -158,30 +158,55 @@ describe('one process per embedded store', () => {
 });
 
 describe('a fresh embedded store', () => {
-  it('starts as a copy of an empty cluster kept in node_modules/.cache, with its own migrations and nothing of another store', async () => {
-    const [a, b] = [mkdtempSync(path.join(tmpdir(), 'gw-fresh-')), mkdtempSync(path.join(tmpdir(), 'gw-fresh-'))];
-    try {
-      const first = await createStore({ databaseUrl: null, dataDir: a });
-      await first.exec('CREATE TABLE only_in_first (n int)');
-      await first.close();
-      const cache = path.join(__dirname, '..', 'node_modules', '.cache', 'vn-registry-gateway');
-      const templates = readdirSync(cache).filter((name) => /^pglite-[\w.-]+$/.test(name));
-      expect(templates).toHaveLength(1);
-      expect(existsSync(path.join(cache, templates[0] as string, 'PG_VERSION'))).toBe(true);
-      // The template is a cluster, never a store: no migrations, no tables of ours.
-      expect(existsSync(path.join(cache, templates[0] as string, 'pglite.lock'))).toBe(false);
+  const dirs: string[] = [];
+  const fresh = () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'gw-fresh-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  /** Set by initdb, kept by copies: two stores share it only when one cluster was copied into both. */
+  const systemIdentifier = async (store: Awaited<ReturnType<typeof createStore>>) =>
+    (await store.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()'))[0]?.id;
 
-      const second = await createStore({ databaseUrl: null, dataDir: b });
-      try {
-        expect(await second.query("SELECT to_regclass('only_in_first') IS NULL AS absent")).toEqual([{ absent: true }]);
-        expect(await second.query('SELECT count(*)::int AS n FROM audit_log')).toEqual([{ n: 0 }]);
-        expect((await second.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations'))[0]?.n).toBeGreaterThan(0);
-      } finally {
-        await second.close();
-      }
+  it('starts as a copy of the empty cluster kept in node_modules/.cache, with its own migrations and nothing of another store', async () => {
+    const first = await createStore({ databaseUrl: null, dataDir: fresh() });
+    await first.exec('CREATE TABLE only_in_first (n int)');
+    const firstId = await systemIdentifier(first);
+    await first.close();
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
+    expect(existsSync(path.join(__dirname, '..', 'node_modules', '.cache', 'vn-registry-gateway', `pglite-${version}`, 'PG_VERSION'))).toBe(true);
+
+    const second = await createStore({ databaseUrl: null, dataDir: fresh() });
+    try {
+      expect(await systemIdentifier(second)).toBe(firstId);
+      expect(await second.query("SELECT to_regclass('only_in_first') IS NULL AS absent")).toEqual([{ absent: true }]);
+      expect(await second.query('SELECT count(*)::int AS n FROM audit_log')).toEqual([{ n: 0 }]);
+      expect((await second.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations'))[0]?.n).toBeGreaterThan(0);
     } finally {
-      rmSync(a, { recursive: true, force: true });
-      rmSync(b, { recursive: true, force: true });
+      await second.close();
     }
+  }, SLOW);
+
+  it('drops a damaged template and opens the fresh store from initdb instead', async () => {
+    const shared = await createStore({ databaseUrl: null, dataDir: fresh() });
+    const sharedId = await systemIdentifier(shared);
+    await shared.close();
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
+    // A private copy of the template, damaged: its control file cut short.
+    const template = path.join(fresh(), 'template');
+    cpSync(path.join(__dirname, '..', 'node_modules', '.cache', 'vn-registry-gateway', `pglite-${version}`), template, { recursive: true });
+    truncateSync(path.join(template, 'global', 'pg_control'), 100);
+
+    const store = await createStore({ databaseUrl: null, dataDir: fresh(), embeddedTemplateDir: template });
+    try {
+      expect(await systemIdentifier(store)).not.toBe(sharedId);
+      expect(await store.query('SELECT count(*)::int AS n FROM audit_log')).toEqual([{ n: 0 }]);
+    } finally {
+      await store.close();
+    }
+    expect(existsSync(template)).toBe(false);
   }, SLOW);
 });

@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { packageRoot } from '../paths';
-import { seedEmbeddedCluster } from './embeddedTemplate';
+import { defaultTemplateDir, discardTemplate, seedEmbeddedCluster } from './embeddedTemplate';
 import { acquireStoreLock } from './acquireStoreLock';
 import { DEFAULT_POSTGRES_SETTINGS, type PostgresSettings } from './postgresSettings';
 import { StoreLockedError } from './StoreLockedError';
@@ -56,6 +56,11 @@ export interface StoreOptions {
   postgres?: Partial<PostgresSettings>;
   /** Called when an idle PostgreSQL connection fails (never throws out of the pool). */
   onError?: (err: Error) => void;
+  /**
+   * The embedded store only: where the empty cluster that fresh data directories are copied
+   * from is kept (src/store/embeddedTemplate.ts); null makes every fresh one with initdb.
+   */
+  embeddedTemplateDir?: string | null;
 }
 
 /** Arbitrary but fixed: serialises migrations across gateway processes sharing one database. */
@@ -69,7 +74,7 @@ const MIGRATION_LOCK = 74_200_001;
 export async function createStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl
     ? postgresStore(options.databaseUrl, { ...DEFAULT_POSTGRES_SETTINGS, ...options.postgres }, options.onError)
-    : await pgliteStore(options.dataDir);
+    : await pgliteStore(options.dataDir, options.embeddedTemplateDir === undefined ? defaultTemplateDir() : options.embeddedTemplateDir);
   try {
     await migrate(store);
   } catch (err) {
@@ -233,16 +238,26 @@ async function loadPGlite() {
   }
 }
 
-async function pgliteStore(dataDir: string): Promise<Store> {
+async function pgliteStore(dataDir: string, template: string | null): Promise<Store> {
   const dir = path.join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const lock = acquireStoreLock(dataDir);
   let db: InstanceType<Awaited<ReturnType<typeof loadPGlite>>>;
   try {
     const PGliteClass = await loadPGlite();
-    await seedEmbeddedCluster(dir, (d) => new PGliteClass(d));
-    db = new PGliteClass(dir);
-    await db.waitReady;
+    const seeded = await seedEmbeddedCluster(dir, template, (d) => new PGliteClass(d));
+    try {
+      db = new PGliteClass(dir);
+      await db.waitReady;
+    } catch (err) {
+      if (!seeded || !template) throw err;
+      // A damaged template gave a cluster PGlite cannot open: drop both, and let initdb make this one.
+      discardTemplate(template);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      db = new PGliteClass(dir);
+      await db.waitReady;
+    }
   } catch (err) {
     lock.release();
     throw err;

@@ -1,39 +1,54 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../paths';
 
-/** What pgliteStore needs of PGlite to make a cluster: open a directory, wait, close. */
-interface PGliteLike {
+/** What the seeding needs of PGlite to make a cluster: open a directory, wait, close. */
+export interface PGliteLike {
   waitReady: Promise<void>;
   close(): Promise<void>;
 }
 
+/** A maker killed half-way leaves its scratch directory behind; the next maker removes those older than this. */
+const STALE_SCRATCH_MS = 60 * 60 * 1000;
+
 /**
  * Creating an embedded cluster runs PGlite's initdb: about 8 CPU-seconds and hundreds of
  * megabytes, against about 1 CPU-second to open an existing one. So the first creation
- * on a machine keeps an empty, cleanly closed cluster under
- * `node_modules/.cache/vn-registry-gateway/pglite-<version>`, and every later fresh data
+ * on a machine keeps an empty, cleanly closed cluster (by default under
+ * `node_modules/.cache/vn-registry-gateway/pglite-<version>`), and every later fresh data
  * directory starts as a copy of it (about 40 MB, tens of milliseconds). The copy holds no
- * data: migrations run on the new directory as before. Where the cache cannot be written
- * (a read-only install), the directory is created by initdb as it would be without it.
+ * data: migrations run on the new directory as before. Where the template cannot be made
+ * or copied (a read-only install), PGlite runs initdb in the directory as it would without it.
  *
- * `dir` is the cluster's directory; nothing happens when it already holds a cluster.
+ * `dir` is the cluster's directory (empty or absent); nothing happens when it already holds a
+ * cluster. Returns true when `dir` was filled from the template, so that a caller who then
+ * cannot open it can discard both (discardTemplate) and let initdb make the directory instead.
  */
-export async function seedEmbeddedCluster(dir: string, open: (dir: string) => PGliteLike): Promise<void> {
-  if (existsSync(path.join(dir, 'PG_VERSION'))) return;
-  const template = templateDir();
-  if (!template) return;
+export async function seedEmbeddedCluster(dir: string, template: string | null, open: (dir: string) => PGliteLike): Promise<boolean> {
+  if (!template || existsSync(path.join(dir, 'PG_VERSION'))) return false;
+  let scratch: string | null = null;
   try {
     if (!existsSync(path.join(template, 'PG_VERSION'))) await makeTemplate(template, open);
-    cpSync(template, dir, { recursive: true });
-  } catch {
-    // No template: PGlite runs initdb in `dir` itself. Remove a partial copy first.
+    // Copied beside the directory and renamed into it: a copy cut short never looks like a cluster.
+    scratch = mkdtempSync(`${dir}.seeding-`);
+    cpSync(template, scratch, { recursive: true });
     rmSync(dir, { recursive: true, force: true });
+    renameSync(scratch, dir);
+    return true;
+  } catch {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    return false;
   }
 }
 
-function templateDir(): string | null {
+/** Removes a template that produced a cluster PGlite could not open; the next fresh store makes a new one. */
+export function discardTemplate(template: string): void {
+  rmSync(template, { recursive: true, force: true });
+}
+
+/** The default place of the template: the installed PGlite's version in its name, so an upgrade makes a new one. */
+export function defaultTemplateDir(): string | null {
   const modules = path.join(packageRoot(), 'node_modules');
   try {
     const { version } = JSON.parse(readFileSync(path.join(modules, '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
@@ -43,10 +58,21 @@ function templateDir(): string | null {
   }
 }
 
-/** Made beside its final place and renamed into it: processes racing to make it never see half of one. */
+/** Made in a scratch directory beside its final place and renamed into it: processes racing to make it never see half of one. */
 async function makeTemplate(template: string, open: (dir: string) => PGliteLike): Promise<void> {
-  const scratch = `${template}.${process.pid}.${Date.now()}`;
-  mkdirSync(scratch, { recursive: true });
+  const parent = path.dirname(template);
+  const prefix = `${path.basename(template)}.making-`;
+  mkdirSync(parent, { recursive: true });
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const stale = path.join(parent, name);
+    try {
+      if (Date.now() - statSync(stale).mtimeMs > STALE_SCRATCH_MS) rmSync(stale, { recursive: true, force: true });
+    } catch {
+      // Another maker removed it first.
+    }
+  }
+  const scratch = mkdtempSync(path.join(parent, prefix));
   try {
     const db = open(scratch);
     await db.waitReady;
