@@ -3,7 +3,7 @@ import { CacheCrypto } from '../src/cache/CacheCrypto';
 import { signRegistryEvent } from '../src/http/registryEvents';
 import { MemoryBackend } from '../src/cache/backends';
 import { startRedis, type RedisSetup } from './helpers/redisInstances';
-import { startStack, type Stack } from './helpers/stack';
+import { metric, startStack, type Stack } from './helpers/stack';
 
 /**
  * The cache when something fails: a registry down (stale-if-error), the embedded cache,
@@ -12,16 +12,6 @@ import { startStack, type Stack } from './helpers/stack';
  */
 
 const headers = { 'x-purpose': 'CT01_RESIDENCE' };
-
-/** A metric's value; a counter that was never incremented counts as 0. */
-async function metric(stack: Stack, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${stack.url}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => (labels ? l.startsWith(`${name}{`) && labels.split(',').every((p) => l.includes(p)) : l.startsWith(`${name} `)));
-  if (!line) throw new Error(`no metric ${name}{${labels}}`);
-  return Number(line.split(' ').pop());
-}
 
 describe('stale data when a registry is down', () => {
   let stack: Stack;

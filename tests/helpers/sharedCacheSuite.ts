@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startMockRegistries, type MockRegistries } from '../../mocks/startMockRegistries';
 import type { RedisSetup } from './redisInstances';
-import { startStack, testDataset, type Stack } from './stack';
+import { metric, startStack, testDataset, type Stack } from './stack';
 
 const HOUSEHOLD = /* GraphQL */ `
   query Household($id: PersonalId!) {
@@ -12,16 +12,6 @@ const HOUSEHOLD = /* GraphQL */ `
   }
 `;
 const headers = { 'x-purpose': 'CT01_RESIDENCE' };
-
-/** A metric's value; a counter that was never incremented counts as 0. */
-async function metric(stack: Stack, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${stack.url}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => (labels ? l.startsWith(`${name}{`) && labels.split(',').every((p) => l.includes(p)) : l.startsWith(`${name} `)));
-  if (!line) throw new Error(`no metric ${name}{${labels}}`);
-  return Number(line.split(' ').pop());
-}
 
 const counted = (stack: Stack, result: string) =>
   Promise.all(

@@ -162,6 +162,20 @@ export async function startStack(
 }
 
 /** The error codes of a response, in order. */
+/**
+ * The value of the sample of `name` whose labels include every one of `labels` (comma-separated,
+ * e.g. `registry="POPULATION",result="hit"`), or of its unlabelled sample when `labels` is empty;
+ * throws when /metrics has no such sample.
+ */
+export async function metric(stack: Stack, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${stack.url}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => (labels ? l.startsWith(`${name}{`) && labels.split(',').every((p) => l.includes(p)) : l.startsWith(`${name} `)));
+  if (!line) throw new Error(`no metric ${name}{${labels}}`);
+  return Number(line.split(' ').pop());
+}
+
 export function codes(res: GraphQLResponse): unknown[] {
   return (res.body.errors ?? []).map((e) => e.extensions?.code);
 }
