@@ -1,21 +1,20 @@
 import {
   getNamedType,
-  isAbstractType,
   isListType,
   isNonNullType,
   isObjectType,
   isUnionType,
-  Kind,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
 import type { RegistryName } from '../../connectors/types';
 import { CITIZEN_TYPE, type SchemaFacts } from '../schemaFacts/readSchemaFacts';
+import { expandSelections, fragmentsOf } from '../request/createFieldCollector';
 import type { SubjectDisclosure } from './collectDisclosures';
 
 /**
@@ -106,35 +105,23 @@ export function createDisclosurePlans(schema: GraphQLSchema, facts: SchemaFacts,
 }
 
 function buildPlan(schema: GraphQLSchema, facts: SchemaFacts, document: DocumentNode, operation: OperationDefinitionNode): DisclosurePlan {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const fragments = fragmentsOf(document);
   let dynamic = false;
-  const appliesTo = (typeCondition: string | undefined, type: GraphQLObjectType): boolean => {
-    if (!typeCondition || typeCondition === type.name) return true;
-    const condition = schema.getType(typeCondition);
-    return !!condition && isAbstractType(condition) && schema.isSubType(condition, type);
+  // Every selection counts, whatever its directives (they depend on variables): the plan notes that it has some.
+  const everySelection = (sel: SelectionNode): boolean => {
+    if (sel.directives && sel.directives.length > 0) dynamic = true;
+    return true;
   };
   /** Fields by response key, every occurrence (fragments expanded, directives kept for presence checks). */
   const collect = (sets: readonly SelectionSetNode[], type: GraphQLObjectType): Map<string, FieldNode[]> => {
     const byKey = new Map<string, FieldNode[]>();
-    const visit = (set: SelectionSetNode, spreading: readonly string[]): void => {
-      for (const sel of set.selections) {
-        if (sel.directives && sel.directives.length > 0) dynamic = true;
-        if (sel.kind === Kind.FIELD) {
-          const key = sel.alias?.value ?? sel.name.value;
-          const list = byKey.get(key);
-          if (list) list.push(sel);
-          else byKey.set(key, [sel]);
-        } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-          if (appliesTo(sel.typeCondition?.name.value, type)) visit(sel.selectionSet, spreading);
-        } else {
-          const fragment = fragments.get(sel.name.value);
-          if (!fragment || spreading.includes(sel.name.value)) continue;
-          if (appliesTo(fragment.typeCondition.name.value, type)) visit(fragment.selectionSet, [...spreading, sel.name.value]);
-        }
-      }
+    const add = (field: FieldNode): void => {
+      const key = field.alias?.value ?? field.name.value;
+      const list = byKey.get(key);
+      if (list) list.push(field);
+      else byKey.set(key, [field]);
     };
-    for (const set of sets) visit(set, []);
+    for (const set of sets) expandSelections(schema, fragments, set, type, add, everySelection);
     return byKey;
   };
   const subsets = (nodes: readonly FieldNode[]) => nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
