@@ -80,7 +80,7 @@ interface Run extends LoadResult {
 /** The Node flags `npm start` runs the gateway with, read from a checkout's package.json. */
 function gatewayFlags(root: string): string[] {
   const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  return /node ((?:--\S+ )*)dist\/src\/main\.js/.exec(start)?.[1]?.trim().split(' ').filter(Boolean) ?? [];
+  return /node ((?:--\S+ )*)(?:dist\/src\/main\.js|src\/start\.cjs)/.exec(start)?.[1]?.trim().split(' ').filter(Boolean) ?? [];
 }
 
 /** The gateway of a checkout, started as `npm start` starts it (after its build). */

@@ -27,8 +27,12 @@ import type { Store } from './store/createStore';
 
 export interface GatewayOptions {
   config: GatewayConfig;
-  /** Registry base URLs, when they differ from the config (the embedded mocks' ports). */
-  registryUrls?: Partial<Record<RegistryName, string>>;
+  /**
+   * Registry base URLs, when they differ from the config (the embedded mocks' ports). A
+   * promise is awaited once the store is open: registries that are still starting start
+   * beside it.
+   */
+  registryUrls?: Partial<Record<RegistryName, string>> | Promise<Partial<Record<RegistryName, string>>>;
   logger?: Logger;
   /** The clock, for everything that judges time (cache freshness, limits, consents, tokens); tests move it. */
   now?: () => Date;

@@ -79,9 +79,13 @@ export interface Services {
 export async function createServices(
   config: GatewayConfig,
   logger: Logger,
-  options: { registryUrls?: Partial<Record<RegistryName, string>>; now?: () => Date; traceExporter?: SpanExporter } = {},
+  options: {
+    /** A promise is awaited once the store is open (registries still starting start beside it). */
+    registryUrls?: Partial<Record<RegistryName, string>> | Promise<Partial<Record<RegistryName, string>>>;
+    now?: () => Date;
+    traceExporter?: SpanExporter;
+  } = {},
 ): Promise<Services> {
-  const { registryUrls } = options;
   const { schema, facts } = createSchema();
   const catalogue = loadCatalogue(readCatalogueFile(config.policyCatalogue), facts, { development: config.development });
   const forms = loadForms(facts, catalogue);
@@ -97,13 +101,9 @@ export async function createServices(
     onExportError: (err) => traceExportLog((suppressed) => logger.warn({ err: { name: err.name, message: err.message }, suppressed }, 'spans not exported')),
   });
   if (tracing.enabled) logger.info({ serviceName: config.tracing.serviceName, sampleRatio: config.tracing.sampleRatio }, 'tracing on');
-  const urls = Object.fromEntries(
-    REGISTRY_NAMES.map((name) => {
-      const url = registryUrls?.[name] ?? config.registries[name].url;
-      if (!url) throw new Error(`no URL for the ${name} registry: set ${name}_URL or start the embedded mocks`);
-      return [name, url];
-    }),
-  ) as Record<RegistryName, string>;
+  const registryUrls = options.registryUrls instanceof Promise ? null : options.registryUrls;
+  // Known now: a missing URL stops the start before the store opens.
+  if (registryUrls !== null) registryUrlsOf(config, registryUrls);
 
   const store = await createStore({
     databaseUrl: config.databaseUrl,
@@ -111,6 +111,13 @@ export async function createServices(
     postgres: config.postgres,
     onError: (err) => logger.error({ err: { name: err.name, message: err.message } }, 'store connection error'),
   });
+  let urls: Record<RegistryName, string>;
+  try {
+    urls = registryUrlsOf(config, await options.registryUrls);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
   const consents = new ConsentStore(store, now);
 
   const keys = await loadKeyRing({
@@ -225,4 +232,15 @@ export async function createServices(
       await tracing.shutdown();
     },
   };
+}
+
+/** Each registry's base URL: the one given (the embedded mocks'), else the configured one. */
+function registryUrlsOf(config: GatewayConfig, given: Partial<Record<RegistryName, string>> | undefined): Record<RegistryName, string> {
+  return Object.fromEntries(
+    REGISTRY_NAMES.map((name) => {
+      const url = given?.[name] ?? config.registries[name].url;
+      if (!url) throw new Error(`no URL for the ${name} registry: set ${name}_URL or start the embedded mocks`);
+      return [name, url];
+    }),
+  ) as Record<RegistryName, string>;
 }

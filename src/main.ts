@@ -1,11 +1,9 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
+import { startMockRegistriesThread, type ThreadedMockRegistries } from '../mocks/startMockRegistriesThread';
 import { ConfigError, loadConfig, needsEmbeddedMocks } from './config';
-import { createGateway, type Gateway } from './createGateway';
-import { runPrimary } from './cluster/runPrimary';
-import { createLogger } from './logger';
+import type { Gateway } from './createGateway';
 
 /**
  * `npm start`: the gateway with its embedded defaults — mock registries over real
@@ -14,8 +12,12 @@ import { createLogger } from './logger';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   // WORKERS=N: this process only starts, watches and stops N gateways sharing the port (src/cluster/runPrimary.ts).
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, createLogger(config.logLevel));
-  let mocks: MockRegistries | undefined;
+  if (config.workers > 1 && cluster.isPrimary) {
+    const { runPrimary } = require('./cluster/runPrimary') as typeof import('./cluster/runPrimary');
+    const { createLogger } = require('./logger') as typeof import('./logger');
+    return runPrimary(config, createLogger(config.logLevel));
+  }
+  let mocks: Promise<ThreadedMockRegistries> | undefined;
   let gateway: Gateway | undefined;
   // Signals are handled from the start: a stop during start-up still closes what was opened.
   let stopping = false;
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
     // Bounded: in-flight requests get the grace period, then the process goes regardless.
     const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
     timer.unref();
-    Promise.all([gateway?.stop(), mocks?.stop()]).then(
+    Promise.all([gateway?.stop(), mocks?.then((m) => m.stop())]).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -38,18 +40,21 @@ async function main(): Promise<void> {
 
   if (needsEmbeddedMocks(config)) {
     const { seed, size, latency } = config.mocks;
-    mocks = await startMockRegistries({ seed, size, latency, cacheDir: path.join(config.dataDir, 'mock-datasets') });
+    // In a thread of their own: the dataset loads while the gateway opens its store and builds its schema.
+    mocks = startMockRegistriesThread({ seed, size, latency, cacheDir: path.join(config.dataDir, 'mock-datasets') });
     // The embedded registries tell the gateway about changes (PATCH /__admin/...) through a signed webhook.
     config.cache.webhookSecret ??= randomBytes(24).toString('base64url');
   }
-  gateway = await createGateway({ config, registryUrls: mocks?.urls });
+  // Loaded only now (most of a second): the registries' thread has started on the other core meanwhile.
+  const { createGateway } = require('./createGateway') as typeof import('./createGateway');
+  const registryUrls = mocks?.then((m) => m.urls);
+  // Awaited by the gateway once its store is open; a failure before then must not count as unhandled.
+  registryUrls?.catch(() => {});
+  gateway = await createGateway({ config, registryUrls });
   const url = await gateway.listen();
+  const registries = await mocks;
   // Change events drop cache entries, close correction requests and queue change notices: sent whatever the cache mode.
-  if (mocks && config.cache.webhookSecret) {
-    for (const server of Object.values(mocks.servers)) {
-      server.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
-    }
-  }
+  if (registries && config.cache.webhookSecret) registries.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
 
   // The primary announces the workers once they all listen.
   if (cluster.isWorker) return;
@@ -59,15 +64,15 @@ async function main(): Promise<void> {
     `  GraphQL     POST ${url}/graphql${config.production ? '' : `  (playground: open ${url}/graphql in a browser)`}`,
     `  Health      ${url}/healthz  ${url}/readyz  ${url}/metrics`,
   ];
-  if (mocks) {
-    lines.push(`  Registries  embedded mocks, ${mocks.dataset.people.size} synthetic citizens:`);
-    for (const [name, u] of Object.entries(mocks.urls)) lines.push(`              ${name.toLowerCase().padEnd(10)} ${u}`);
+  if (registries) {
+    lines.push(`  Registries  embedded mocks, ${registries.citizens} synthetic citizens:`);
+    for (const [name, u] of Object.entries(registries.urls)) lines.push(`              ${name.toLowerCase().padEnd(10)} ${u}`);
   }
   if (!config.production) {
     lines.push(`  Personas    ${url}/dev/personas`);
     lines.push(`  Demo portal ${url}/demo/  (prefilled forms)`);
-    if (gateway.identityProvider && mocks?.dataset.personas[0]) {
-      const id = mocks.dataset.personas[0].personalId;
+    if (gateway.identityProvider && registries?.firstPersona) {
+      const id = registries.firstPersona;
       lines.push(
         '',
         'Get a citizen token:',

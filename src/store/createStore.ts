@@ -238,6 +238,9 @@ async function loadPGlite() {
   }
 }
 
+/** The embedded store's buffer pool (PostgreSQL's default is 128MB). */
+const EMBEDDED_SHARED_BUFFERS = '16MB';
+
 async function pgliteStore(dataDir: string, template: string | null): Promise<Store> {
   const dir = path.join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
@@ -245,9 +248,12 @@ async function pgliteStore(dataDir: string, template: string | null): Promise<St
   let db: InstanceType<Awaited<ReturnType<typeof loadPGlite>>>;
   try {
     const PGliteClass = await loadPGlite();
-    const seeded = await seedEmbeddedCluster(dir, template, (d) => new PGliteClass(d));
+    // PostgreSQL zeroes and lays out its whole buffer pool at every start: its default 128 MB
+    // is 0.4 s of each embedded start, far more than a development audit store needs.
+    const open = (d: string) => new PGliteClass({ dataDir: d, startParams: [...PGliteClass.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] });
+    const seeded = await seedEmbeddedCluster(dir, template, open);
     try {
-      db = new PGliteClass(dir);
+      db = open(dir);
       await db.waitReady;
     } catch (err) {
       if (!seeded || !template) throw err;
@@ -255,7 +261,7 @@ async function pgliteStore(dataDir: string, template: string | null): Promise<St
       discardTemplate(template);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      db = new PGliteClass(dir);
+      db = open(dir);
       await db.waitReady;
     }
   } catch (err) {
