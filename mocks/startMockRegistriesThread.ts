@@ -25,31 +25,52 @@ export type ThreadMessage =
 /** What the thread is told. */
 export type ThreadCommand = { type: 'webhook'; webhook: Webhook } | { type: 'stop' };
 
+/** How the starting thread controls and hears from the registries' thread. */
+export interface ThreadControl {
+  /** Aborted before the registries are ready: the thread is ended and the start rejects. */
+  signal?: AbortSignal;
+  /** The thread ended, or failed, while serving, other than by `stop()`. */
+  onStopped?: (reason: string) => void;
+}
+
+/** How long `stop()` lets the thread close its servers before ending it regardless. */
+const STOP_GRACE_MS = 5000;
+
 /**
  * `startMockRegistries` in a worker thread of this process: loading the dataset (about a
  * second, tens of megabytes) and serving the registries then run beside the gateway's own
  * start-up instead of before it, and their requests never queue behind the gateway's work.
  * The registries are the same HTTP services on the same kind of ports.
  */
-export function startMockRegistriesThread(options: Omit<MockRegistriesOptions, 'dataset'>): Promise<ThreadedMockRegistries> {
+export function startMockRegistriesThread(options: Omit<MockRegistriesOptions, 'dataset'>, control: ThreadControl = {}): Promise<ThreadedMockRegistries> {
   // Built, the thread is the .js file next to this one. Run from source (tsx: `npm run dev`,
   // the tests), it is the .ts file, and a thread does not inherit tsx's hooks: it registers them first.
   const fromSource = path.extname(__filename) === '.ts';
   const entry = path.join(__dirname, `mockRegistriesThread${path.extname(__filename)}`);
   const worker = fromSource
-    ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData: options })
+    ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { eval: true, workerData: options })
     : new Worker(entry, { workerData: options });
+  let ready = false;
+  let stopping = false;
   return new Promise((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`the mock registries' thread stopped with code ${code} before they were ready`));
-    worker.once('error', reject);
-    worker.once('exit', onExit);
+    const cancelled = () => {
+      void worker.terminate();
+      reject(new Error('the mock registries were stopped before they were ready'));
+    };
+    if (control.signal?.aborted) return cancelled();
+    control.signal?.addEventListener('abort', cancelled, { once: true });
+    worker.on('error', (err) => (ready ? control.onStopped?.(err.message) : reject(err)));
+    worker.on('exit', (code) => {
+      if (!ready) reject(new Error(`the mock registries' thread stopped with code ${code} before they were ready`));
+      else if (!stopping) control.onStopped?.(`their thread ended with code ${code}`);
+    });
     worker.once('message', (message: ThreadMessage) => {
-      worker.off('exit', onExit);
-      worker.off('error', reject);
+      control.signal?.removeEventListener('abort', cancelled);
       if (message.type !== 'ready') {
         void worker.terminate();
         return reject(new Error(message.type === 'failed' ? message.message : 'the mock registries did not start'));
       }
+      ready = true;
       const stopped = new Promise<void>((done) => {
         worker.on('message', (m: ThreadMessage) => m.type === 'stopped' && done());
         worker.once('exit', () => done());
@@ -62,8 +83,12 @@ export function startMockRegistriesThread(options: Omit<MockRegistriesOptions, '
         addWebhook: (webhook) => send({ type: 'webhook', webhook }),
         // Servers closed in the thread (their connections drained), then the thread itself ends.
         stop: async () => {
+          if (stopping) return stopped;
+          stopping = true;
           send({ type: 'stop' });
-          await stopped;
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([stopped, new Promise<void>((done) => (timer = setTimeout(done, STOP_GRACE_MS)))]);
+          clearTimeout(timer);
           await worker.terminate();
         },
       });

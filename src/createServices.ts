@@ -101,9 +101,11 @@ export async function createServices(
     onExportError: (err) => traceExportLog((suppressed) => logger.warn({ err: { name: err.name, message: err.message }, suppressed }, 'spans not exported')),
   });
   if (tracing.enabled) logger.info({ serviceName: config.tracing.serviceName, sampleRatio: config.tracing.sampleRatio }, 'tracing on');
-  const registryUrls = options.registryUrls instanceof Promise ? null : options.registryUrls;
+  const givenUrls = Promise.resolve(options.registryUrls);
+  // Awaited once the store is open: a failure before then must not count as unhandled.
+  givenUrls.catch(() => {});
   // Known now: a missing URL stops the start before the store opens.
-  if (registryUrls !== null) registryUrlsOf(config, registryUrls);
+  if (!(options.registryUrls instanceof Promise)) registryUrlsOf(config, options.registryUrls);
 
   const store = await createStore({
     databaseUrl: config.databaseUrl,
@@ -113,7 +115,7 @@ export async function createServices(
   });
   let urls: Record<RegistryName, string>;
   try {
-    urls = registryUrlsOf(config, await options.registryUrls);
+    urls = registryUrlsOf(config, await givenUrls);
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

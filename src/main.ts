@@ -9,6 +9,9 @@ import type { Gateway } from './createGateway';
  * `npm start`: the gateway with its embedded defaults — mock registries over real
  * HTTP and the development identity provider — unless configured otherwise.
  */
+/** Set by the first SIGINT/SIGTERM: what fails after it is the stop at work, not a failed start. */
+let stopRequested = false;
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   // WORKERS=N: this process only starts, watches and stops N gateways sharing the port (src/cluster/runPrimary.ts).
@@ -18,17 +21,23 @@ async function main(): Promise<void> {
     return runPrimary(config, createLogger(config.logLevel));
   }
   let mocks: Promise<ThreadedMockRegistries> | undefined;
+  let starting: Promise<Gateway> | undefined;
   let gateway: Gateway | undefined;
+  // A stop during start-up cancels what has not started and closes what has.
+  const cancel = new AbortController();
   // Signals are handled from the start: a stop during start-up still closes what was opened.
-  let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    gateway?.logger.info({ signal }, 'stopping');
+    if (cancel.signal.aborted) return;
+    stopRequested = true;
+    cancel.abort();
+    if (gateway) gateway.logger.info({ signal }, 'stopping');
+    else process.stdout.write(`${signal}: stopping during start-up\n`);
     // Bounded: in-flight requests get the grace period, then the process goes regardless.
     const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
     timer.unref();
-    Promise.all([gateway?.stop(), mocks?.then((m) => m.stop())]).then(
+    // A gateway still being created is stopped once it exists (its store then closes); one that failed has nothing open.
+    const stopped = [starting?.then((g) => g.stop(), () => {}), mocks?.then((m) => m.stop(), () => {})];
+    Promise.all(stopped).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -41,18 +50,22 @@ async function main(): Promise<void> {
   if (needsEmbeddedMocks(config)) {
     const { seed, size, latency } = config.mocks;
     // In a thread of their own: the dataset loads while the gateway opens its store and builds its schema.
-    mocks = startMockRegistriesThread({ seed, size, latency, cacheDir: path.join(config.dataDir, 'mock-datasets') });
+    mocks = startMockRegistriesThread(
+      { seed, size, latency, cacheDir: path.join(config.dataDir, 'mock-datasets') },
+      { signal: cancel.signal, onStopped: (reason) => process.stderr.write(`The embedded mock registries stopped: ${reason}\n`) },
+    );
     // The embedded registries tell the gateway about changes (PATCH /__admin/...) through a signed webhook.
     config.cache.webhookSecret ??= randomBytes(24).toString('base64url');
   }
   // Loaded only now (most of a second): the registries' thread has started on the other core meanwhile.
   const { createGateway } = require('./createGateway') as typeof import('./createGateway');
-  const registryUrls = mocks?.then((m) => m.urls);
-  // Awaited by the gateway once its store is open; a failure before then must not count as unhandled.
-  registryUrls?.catch(() => {});
-  gateway = await createGateway({ config, registryUrls });
+  starting = createGateway({ config, registryUrls: mocks?.then((m) => m.urls) });
+  gateway = await starting;
+  // Stopped while starting: stop() closes it; it must not listen.
+  if (cancel.signal.aborted) return;
   const url = await gateway.listen();
   const registries = await mocks;
+  if (cancel.signal.aborted) return;
   // Change events drop cache entries, close correction requests and queue change notices: sent whatever the cache mode.
   if (registries && config.cache.webhookSecret) registries.addWebhook({ url: `${url}/internal/registry-events`, secret: config.cache.webhookSecret });
 
@@ -84,6 +97,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // A start cut short by a signal ends through stop(), not as a failure.
+  if (stopRequested) return;
   process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

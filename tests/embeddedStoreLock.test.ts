@@ -157,6 +157,36 @@ describe('one process per embedded store', () => {
   }, SLOW);
 });
 
+describe('a stop during start-up', () => {
+  it('closes the embedded store and the registries, never listens, and exits 0', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-stop-early-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'src', 'main.ts')], {
+      env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: dir, MOCK_CITIZENS: '100', MOCK_LATENCY_MS: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      // The lock is taken as the store starts to open: the gateway is then mid-start.
+      const lock = path.join(dir, 'pglite.lock');
+      for (let i = 0; i < 6000 && !existsSync(lock) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(existsSync(lock)).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // Closed, not abandoned: the lock goes with the store.
+      expect(existsSync(lock)).toBe(false);
+      expect(output).not.toMatch(/\n\s+at /);
+      // Stopped before it was ready, it never announces itself (a stop that lands after ready is a plain stop).
+      if (!output.includes('Gateway ready')) expect(output).toContain('SIGTERM: stopping during start-up');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, SLOW);
+});
+
 describe('a fresh embedded store', () => {
   const dirs: string[] = [];
   const fresh = () => {

@@ -57,6 +57,14 @@ describe('mock registries in a worker thread', () => {
     await expect(startMockRegistriesThread({ seed: 'x', size: -1 })).rejects.toThrow('generateDataset() needs a positive integer size, but got: -1');
   });
 
+  it('rejects, its thread ended, when the start is cancelled before the registries are ready', async () => {
+    const cancel = new AbortController();
+    // No cache directory: the dataset would take seconds to generate.
+    const starting = startMockRegistriesThread({ seed: 'cancelled', size: 20_000 }, { signal: cancel.signal });
+    cancel.abort();
+    await expect(starting).rejects.toThrow('the mock registries were stopped before they were ready');
+  });
+
   it('closes its ports and ends the thread on stop', async () => {
     const other = await startMockRegistriesThread({ seed: 'vn-registry-gateway', size: 20_000, cacheDir: path.join(tmpdir(), 'gw-mock-datasets') });
     const url = other.urls.DOCUMENTS;
