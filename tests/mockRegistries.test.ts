@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { MockPerson } from '../mocks/data/types';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { signRegistryEvent } from '../src/http/registryEvents';
+import { startRegistryEventReceiver } from './helpers/registryEventReceiver';
 import { testDataset } from './helpers/stack';
 
 /** The mock registries behave like remote services: resource-oriented JSON over real HTTP. */
@@ -179,19 +178,8 @@ describe('mock registries over HTTP', () => {
 
     it('records a death on admin PATCH, widows the spouse and signs a change event naming both', async () => {
       const secret = 'a-secret-of-sixteen-characters';
-      let server: Server | undefined;
-      const event = new Promise<{ body: string; signature: string }>((resolve) => {
-        server = createServer((req, res) => {
-          let body = '';
-          req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-          req.on('end', () => {
-            res.writeHead(204).end();
-            resolve({ body, signature: String(req.headers['x-registry-signature']) });
-          });
-        });
-      });
-      await new Promise<void>((r) => (server as Server).listen(0, '127.0.0.1', r));
-      mocks.servers.POPULATION.addWebhook({ url: `http://127.0.0.1:${((server as Server).address() as AddressInfo).port}/events`, secret });
+      const receiver = await startRegistryEventReceiver();
+      mocks.servers.POPULATION.addWebhook({ url: receiver.url, secret });
       const keys = new Set(d.personas.map((p) => p.personalId));
       const p = [...d.people.values()].find((x) => !x.dateOfDeath && x.maritalStatus === 'MARRIED' && !keys.has(x.id) && !keys.has(x.spouseId ?? '')) as MockPerson;
       const refused = await patch(mocks.urls.POPULATION, `/__admin/citizens/${p.id}`, { dateOfDeath: '2999-01-01' });
@@ -200,10 +188,10 @@ describe('mock registries over HTTP', () => {
       expect(status).toBe(200);
       expect(body).toMatchObject({ death: { date: '2025-05-02' }, contact: { mobile: null, email: null } });
       expect((await get(mocks.urls.POPULATION, `/v1/citizens/${p.spouseId}`)).body.maritalStatus).toBe('WIDOWED');
-      const received = await event;
+      const received = await receiver.first;
       expect(received.signature).toBe(signRegistryEvent(secret, received.body));
       expect(JSON.parse(received.body)).toMatchObject({ registry: 'population', ids: [p.id, p.spouseId] });
-      await new Promise<void>((r) => (server as Server).close(() => r()));
+      await receiver.close();
     });
 
     it('keeps the current registration of the history in step with an address correction on admin PATCH', async () => {

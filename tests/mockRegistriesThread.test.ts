@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startMockRegistriesThread, type ThreadedMockRegistries } from '../mocks/startMockRegistriesThread';
 import { signRegistryEvent } from '../src/http/registryEvents';
+import { startRegistryEventReceiver } from './helpers/registryEventReceiver';
 
 /** `npm start` serves the mock registries from a worker thread: the same services, reached the same way. */
 describe('mock registries in a worker thread', () => {
@@ -26,19 +25,8 @@ describe('mock registries in a worker thread', () => {
 
   it('delivers signed change events to a webhook added from the starting thread', async () => {
     const secret = 'a-secret-of-sixteen-characters';
-    let server: Server | undefined;
-    const event = new Promise<{ body: string; signature: string }>((resolve) => {
-      server = createServer((req, res) => {
-        let body = '';
-        req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-        req.on('end', () => {
-          res.writeHead(204).end();
-          resolve({ body, signature: String(req.headers['x-registry-signature']) });
-        });
-      });
-    });
-    await new Promise<void>((r) => (server as Server).listen(0, '127.0.0.1', r));
-    mocks.addWebhook({ url: `http://127.0.0.1:${((server as Server).address() as AddressInfo).port}/events`, secret });
+    const receiver = await startRegistryEventReceiver();
+    mocks.addWebhook({ url: receiver.url, secret });
     const resident = (await (await fetch(`${mocks.urls.RESIDENCE}/v1/residents/${mocks.firstPersona}`)).json()) as { household: { householdId: string } };
     const household = resident.household.householdId;
     const res = await fetch(`${mocks.urls.RESIDENCE}/__admin/households/${household}`, {
@@ -47,10 +35,10 @@ describe('mock registries in a worker thread', () => {
       body: JSON.stringify({ line: 'Số 12, ngõ 3, đường Trần Phú' }),
     });
     expect(res.status).toBe(200);
-    const received = await event;
+    const received = await receiver.first;
     expect(received.signature).toBe(signRegistryEvent(secret, received.body));
     expect(JSON.parse(received.body)).toMatchObject({ registry: 'residence' });
-    await new Promise<void>((r) => (server as Server).close(() => r()));
+    await receiver.close();
   });
 
   it('refuses a dataset it cannot make with the reason, and stops its thread', async () => {
