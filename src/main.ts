@@ -6,12 +6,15 @@ import { ConfigError, loadConfig, needsEmbeddedMocks } from './config';
 import type { Gateway } from './createGateway';
 
 /**
+ * Aborted by the first SIGINT/SIGTERM: a stop during start-up cancels what has not
+ * started and closes what has, and what fails after it is the stop at work, not a failed start.
+ */
+const cancel = new AbortController();
+
+/**
  * `npm start`: the gateway with its embedded defaults — mock registries over real
  * HTTP and the development identity provider — unless configured otherwise.
  */
-/** Set by the first SIGINT/SIGTERM: what fails after it is the stop at work, not a failed start. */
-let stopRequested = false;
-
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   // WORKERS=N: this process only starts, watches and stops N gateways sharing the port (src/cluster/runPrimary.ts).
@@ -23,12 +26,9 @@ async function main(): Promise<void> {
   let mocks: Promise<ThreadedMockRegistries> | undefined;
   let starting: Promise<Gateway> | undefined;
   let gateway: Gateway | undefined;
-  // A stop during start-up cancels what has not started and closes what has.
-  const cancel = new AbortController();
   // Signals are handled from the start: a stop during start-up still closes what was opened.
   const stop = (signal: string) => {
     if (cancel.signal.aborted) return;
-    stopRequested = true;
     cancel.abort();
     if (gateway) gateway.logger.info({ signal }, 'stopping');
     else process.stdout.write(`${signal}: stopping during start-up\n`);
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // A start cut short by a signal ends through stop(), not as a failure.
-  if (stopRequested) return;
+  if (cancel.signal.aborted) return;
   process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
