@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startMockRegistriesThread, type ThreadedMockRegistries } from '../mocks/startMockRegistriesThread';
 import { ConfigError, loadConfig, needsEmbeddedMocks } from './config';
 import type { Gateway } from './createGateway';
+import { localCacheDir } from './paths';
 
 /**
  * Aborted by the first SIGINT/SIGTERM: a stop during start-up cancels what has not
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     const { seed, size, latency } = config.mocks;
     // In a thread of their own: the dataset loads while the gateway opens its store and builds its schema.
     mocks = startMockRegistriesThread(
-      { seed, size, latency, cacheDir: path.join(config.dataDir, 'mock-datasets') },
+      { seed, size, latency, cacheDir: path.join(localCacheDir(), 'mock-datasets') },
       { signal: cancel.signal, onStopped: (reason) => process.stderr.write(`The embedded mock registries stopped: ${reason}\n`) },
     );
     // The embedded registries tell the gateway about changes (PATCH /__admin/...) through a signed webhook.

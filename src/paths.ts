@@ -14,3 +14,12 @@ export function packageRoot(): string {
     dir = parent;
   }
 }
+
+/**
+ * Files this checkout keeps to start faster — the embedded store's empty cluster, the mock
+ * registries' stored dataset — shared by every `DATA_DIR` and test run, and rebuilt when
+ * deleted (`node_modules/.cache/vn-registry-gateway`).
+ */
+export function localCacheDir(): string {
+  return path.join(packageRoot(), 'node_modules', '.cache', 'vn-registry-gateway');
+}

@@ -1,7 +1,7 @@
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startMockRegistriesThread, type ThreadedMockRegistries } from '../mocks/startMockRegistriesThread';
 import { signRegistryEvent } from '../src/http/registryEvents';
+import { localCacheDir } from '../src/paths';
 import { startRegistryEventReceiver } from './helpers/registryEventReceiver';
 
 /** `npm start` serves the mock registries from a worker thread: the same services, reached the same way. */
@@ -9,7 +9,7 @@ describe('mock registries in a worker thread', () => {
   let mocks: ThreadedMockRegistries;
   beforeAll(async () => {
     // The dataset the other suites use, read back from their cache.
-    mocks = await startMockRegistriesThread({ seed: 'vn-registry-gateway', size: 20_000, latency: { minMs: 0, maxMs: 1 }, cacheDir: path.join(tmpdir(), 'gw-mock-datasets') });
+    mocks = await startMockRegistriesThread({ seed: 'vn-registry-gateway', size: 20_000, latency: { minMs: 0, maxMs: 1 }, cacheDir: path.join(localCacheDir(), 'mock-datasets') });
   });
   afterAll(() => mocks?.stop());
 
@@ -54,7 +54,7 @@ describe('mock registries in a worker thread', () => {
   });
 
   it('closes its ports and ends the thread on stop', async () => {
-    const other = await startMockRegistriesThread({ seed: 'vn-registry-gateway', size: 20_000, cacheDir: path.join(tmpdir(), 'gw-mock-datasets') });
+    const other = await startMockRegistriesThread({ seed: 'vn-registry-gateway', size: 20_000, cacheDir: path.join(localCacheDir(), 'mock-datasets') });
     const url = other.urls.DOCUMENTS;
     await expect(fetch(`${url}/__personas`)).resolves.toBeInstanceOf(Response);
     await other.stop();

@@ -1,9 +1,116 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { serialize } from 'node:v8';
 import { generateDataset, type DatasetOptions } from './generateDataset';
-import type { MockDataset } from './types';
+import { LazyRecordMap, type ReadBytes } from './LazyRecordMap';
+import type { MockDataset, MockDocument, MockHousehold, MockPerson, MockResidence } from './types';
+
+/** The dataset's four maps, stored record by record. */
+const MAPS = ['people', 'residences', 'households', 'documents'] as const;
+type MapName = (typeof MAPS)[number];
+/** First bytes of a stored dataset; another format (an older one included) is regenerated. */
+const MAGIC = Buffer.from('vn-mock-dataset/2\n');
+/** MAGIC, then the header's length in 4 bytes. */
+const PRELUDE = MAGIC.length + 4;
+
+interface StoredHeader {
+  seed: string;
+  asOf: string;
+  personas: MockDataset['personas'];
+  /** Per map: how many records, and the length in bytes of its keys joined by newlines. */
+  maps: Record<MapName, { count: number; keyBytes: number }>;
+}
+
+/**
+ * The stored form: MAGIC, the header's length (4 bytes, big-endian) and the header as JSON;
+ * the index — per map, its keys joined by newlines, then where each record ends (4 bytes each,
+ * big-endian, counted from the first record); then every record as its own V8 serialisation,
+ * map after map. Records are read and decoded when first asked for (LazyRecordMap).
+ */
+export function encodeDataset(dataset: MockDataset): Buffer {
+  const records: Buffer[] = [];
+  const index: Buffer[] = [];
+  const maps = {} as StoredHeader['maps'];
+  let offset = 0;
+  for (const name of MAPS) {
+    const map = dataset[name] as Map<string, unknown>;
+    const keys = Buffer.from([...map.keys()].join('\n'));
+    const ends = Buffer.alloc(4 * map.size);
+    let i = 0;
+    for (const value of map.values()) {
+      const bytes = serialize(value);
+      records.push(bytes);
+      offset += bytes.length;
+      ends.writeUInt32BE(offset, 4 * i++);
+    }
+    index.push(keys, ends);
+    maps[name] = { count: map.size, keyBytes: keys.length };
+  }
+  const header = Buffer.from(JSON.stringify({ seed: dataset.seed, asOf: dataset.asOf, personas: dataset.personas, maps } satisfies StoredHeader));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(header.length);
+  return Buffer.concat([MAGIC, length, header, ...index, ...records]);
+}
+
+/**
+ * A stored dataset, given a way to read its bytes: the header and the index are read at once,
+ * each record when first asked for. Throws on anything that is not encodeDataset's format.
+ */
+export function decodeDataset(read: ReadBytes, totalBytes: number): MockDataset {
+  const bad = (why: string) => new Error(`not a stored dataset of this format: ${why}`);
+  if (totalBytes < PRELUDE || !read(0, MAGIC.length).equals(MAGIC)) throw bad('wrong magic');
+  const headerEnd = PRELUDE + read(MAGIC.length, PRELUDE).readUInt32BE(0);
+  if (headerEnd > totalBytes) throw bad('header cut short');
+  const header = JSON.parse(read(PRELUDE, headerEnd).toString('utf8')) as StoredHeader;
+  const indexBytes = MAPS.reduce((n, name) => n + header.maps[name].keyBytes + 4 * header.maps[name].count, 0);
+  if (headerEnd + indexBytes > totalBytes) throw bad('index cut short');
+  const index = read(headerEnd, headerEnd + indexBytes);
+  const recordsStart = headerEnd + indexBytes;
+  const readRecords: ReadBytes = (start, end) => {
+    if (recordsStart + end > totalBytes) throw bad('records cut short');
+    return read(recordsStart + start, recordsStart + end);
+  };
+  let at = 0;
+  let recordsEnd = 0;
+  const lazy = <V>(name: MapName): LazyRecordMap<V> => {
+    const { count, keyBytes } = header.maps[name];
+    const keys = count === 0 ? [] : index.toString('utf8', at, at + keyBytes).split('\n');
+    at += keyBytes;
+    const ends = new Array<number>(count);
+    for (let i = 0; i < count; i++, at += 4) ends[i] = index.readUInt32BE(at);
+    const map = new LazyRecordMap<V>(readRecords, keys, recordsEnd, ends);
+    recordsEnd = count === 0 ? recordsEnd : (ends[count - 1] as number);
+    return map;
+  };
+  const people = lazy<MockPerson>('people');
+  const residences = lazy<MockResidence>('residences');
+  const households = lazy<MockHousehold>('households');
+  const documents = lazy<MockDocument[]>('documents');
+  if (recordsStart + recordsEnd !== totalBytes) throw bad('records and index disagree');
+  return { seed: header.seed, asOf: header.asOf, personas: header.personas, people, residences, households, documents };
+}
+
+/** A stored dataset in `file`, kept open for the process's life: its records are read as they are asked for. */
+function openStoredDataset(file: string): MockDataset {
+  const fd = openSync(file, 'r');
+  try {
+    const read: ReadBytes = (start, end) => {
+      const bytes = Buffer.allocUnsafe(end - start);
+      let done = 0;
+      while (done < bytes.length) {
+        const n = readSync(fd, bytes, done, bytes.length - done, start + done);
+        if (n === 0) throw new Error(`${file} ends before byte ${end}`);
+        done += n;
+      }
+      return bytes;
+    };
+    return decodeDataset(read, fstatSync(fd).size);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
 
 /** The code the data is generated by: a change to it makes every stored dataset stale. */
 function generatorFingerprint(): string {
@@ -19,17 +126,16 @@ function generatorFingerprint(): string {
 
 /**
  * The seeded dataset, generated once per seed, size and version of the generator, and
- * read back from `cacheDir` afterwards: generation costs seconds of CPU at every start
- * of `npm start` and of every test file, reading it back a fraction of that. The same
- * seed gives the same data either way. Without `cacheDir`, it is generated.
+ * opened from `cacheDir` afterwards: generation costs about 4 CPU-seconds, opening it a
+ * few dozen milliseconds, each record then read when first asked for. The same seed gives
+ * the same data either way. Without `cacheDir`, it is generated.
  */
 export function loadOrGenerateDataset(options: DatasetOptions, cacheDir: string | null): MockDataset {
   if (!cacheDir) return generateDataset(options);
   const key = createHash('sha256').update(JSON.stringify([options.seed, options.size, options.asOf ?? null, generatorFingerprint()])).digest('hex').slice(0, 24);
   const file = path.join(cacheDir, `dataset-${key}.v8`);
   try {
-    // V8's own serialisation keeps the maps as maps and reads back in about half the time generation takes.
-    return deserialize(readFileSync(file)) as MockDataset;
+    return openStoredDataset(file);
   } catch {
     // Not stored yet, or unreadable: generate it, and store it for next time.
   }
@@ -38,7 +144,7 @@ export function loadOrGenerateDataset(options: DatasetOptions, cacheDir: string 
     mkdirSync(cacheDir, { recursive: true });
     // Written whole, then renamed: a reader in another process never sees half a file.
     const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, serialize(dataset));
+    writeFileSync(partial, encodeDataset(dataset));
     renameSync(partial, file);
   } catch {
     // A read-only directory costs the next start the generation again, nothing more.

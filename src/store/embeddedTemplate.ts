@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../paths';
+import { localCacheDir, packageRoot } from '../paths';
 
 /** What the seeding needs of PGlite to make a cluster: open a directory, wait, close. */
 export interface PGliteLike {
@@ -52,7 +52,7 @@ export function defaultTemplateDir(): string | null {
   const modules = path.join(packageRoot(), 'node_modules');
   try {
     const { version } = JSON.parse(readFileSync(path.join(modules, '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
-    return path.join(modules, '.cache', 'vn-registry-gateway', `pglite-${version}`);
+    return path.join(localCacheDir(), `pglite-${version}`);
   } catch {
     return null;
   }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from './database';
 import { createLogger } from '../../src/logger';
+import { localCacheDir } from '../../src/paths';
 
 export interface GraphQLResponse {
   status: number;
@@ -47,10 +48,10 @@ const REGISTRIES: RegistryName[] = ['POPULATION', 'RESIDENCE', 'DOCUMENTS'];
 
 let cachedDataset: MockDataset | undefined;
 
-/** The default dataset, generated once per test file. */
+/** The default dataset, opened once per test file (each file changes its own copy). */
 export function testDataset(): MockDataset {
-  // Kept between test files and runs: generating it costs seconds of CPU per file.
-  cachedDataset ??= loadOrGenerateDataset({ seed: 'vn-registry-gateway', size: 20_000 }, path.join(tmpdir(), 'gw-mock-datasets'));
+  // Stored between test files and runs (generating it costs seconds of CPU); records are read as they are asked for.
+  cachedDataset ??= loadOrGenerateDataset({ seed: 'vn-registry-gateway', size: 20_000 }, path.join(localCacheDir(), 'mock-datasets'));
   return cachedDataset;
 }
 

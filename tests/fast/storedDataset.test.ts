@@ -1,0 +1,134 @@
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decodeDataset, encodeDataset, loadOrGenerateDataset } from '../../mocks/data/datasetCache';
+import { generateDataset } from '../../mocks/data/generateDataset';
+import { LazyRecordMap, type ReadBytes } from '../../mocks/data/LazyRecordMap';
+import type { MockDataset } from '../../mocks/data/types';
+
+const generated = generateDataset({ seed: 'stored-dataset', size: 300 });
+const stored = encodeDataset(generated);
+
+/** Reads from `bytes`, counting the reads and the bytes read. */
+function counting(bytes: Buffer) {
+  const reads: [number, number][] = [];
+  const read: ReadBytes = (start, end) => {
+    reads.push([start, end]);
+    return Buffer.from(bytes.subarray(start, end));
+  };
+  return { read, reads, bytesRead: () => reads.reduce((n, [s, e]) => n + e - s, 0) };
+}
+
+const asPlain = (d: MockDataset) => ({
+  seed: d.seed,
+  asOf: d.asOf,
+  personas: d.personas,
+  people: [...d.people],
+  residences: [...d.residences],
+  households: [...d.households],
+  documents: [...d.documents],
+});
+
+describe('a stored dataset', () => {
+  it('reads back equal to what was generated: every map, in order, and the personas', () => {
+    const { read } = counting(stored);
+    const decoded = decodeDataset(read, stored.length);
+    expect(decoded.people.size).toBe(generated.people.size);
+    expect(asPlain(decoded)).toEqual(asPlain(generated));
+  });
+
+  it('reads the header and index at once and each record only when it is asked for', () => {
+    const source = counting(stored);
+    const decoded = decodeDataset(source.read, stored.length);
+    const atOpen = source.reads.length;
+    expect(source.bytesRead()).toBeLessThan(stored.length / 10);
+    const id = [...generated.people.keys()][42] as string;
+    const person = decoded.people.get(id);
+    expect(person).toEqual(generated.people.get(id));
+    expect(source.reads.length).toBe(atOpen + 1);
+    // Decoded once, then kept: a change to it is what the next reader sees.
+    expect(decoded.people.get(id)).toBe(person);
+    expect(source.reads.length).toBe(atOpen + 1);
+    // Iterating reads what is left in one read.
+    expect([...decoded.people.values()]).toHaveLength(generated.people.size);
+    expect(source.reads.length).toBe(atOpen + 2);
+  });
+
+  it('refuses bytes of another format or cut short', () => {
+    const other = Buffer.from('something else entirely, long enough to have a header');
+    expect(() => decodeDataset(counting(other).read, other.length)).toThrow(/not a stored dataset/);
+    const short = stored.subarray(0, stored.length - 10);
+    expect(() => decodeDataset(counting(short).read, short.length)).toThrow(/not a stored dataset/);
+    const headerOnly = stored.subarray(0, 200);
+    expect(() => decodeDataset(counting(headerOnly).read, headerOnly.length)).toThrow(/not a stored dataset/);
+  });
+
+  it('is read from the cache directory once stored, and regenerated when the file is damaged', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-stored-dataset-'));
+    try {
+      const options = { seed: 'stored-dataset', size: 300 };
+      const first = loadOrGenerateDataset(options, dir);
+      expect(first.people).not.toBeInstanceOf(LazyRecordMap);
+      const [file] = readdirSync(dir);
+      expect(file).toMatch(/^dataset-[0-9a-f]{24}\.v8$/);
+      const second = loadOrGenerateDataset(options, dir);
+      expect(second.people).toBeInstanceOf(LazyRecordMap);
+      expect(asPlain(second)).toEqual(asPlain(generated));
+
+      truncateSync(path.join(dir, file as string), 1000);
+      const third = loadOrGenerateDataset(options, dir);
+      expect(third.people).not.toBeInstanceOf(LazyRecordMap);
+      expect(asPlain(third)).toEqual(asPlain(generated));
+      writeFileSync(path.join(dir, file as string), 'not a dataset');
+      expect(asPlain(loadOrGenerateDataset(options, dir))).toEqual(asPlain(generated));
+      expect(loadOrGenerateDataset(options, dir).people).toBeInstanceOf(LazyRecordMap);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('LazyRecordMap', () => {
+  it('behaves as a Map: order, size, has, get, set, delete, clear, forEach', () => {
+    const source = counting(stored);
+    const map = decodeDataset(source.read, stored.length).households;
+    const keys = [...generated.households.keys()];
+    expect([...map.keys()]).toEqual(keys);
+    expect(map.has(keys[0] as string)).toBe(true);
+    expect(map.has('no such key')).toBe(false);
+    expect(map.get('no such key')).toBeUndefined();
+
+    const replacement = { ...(generated.households.get(keys[1] as string) as object), updatedAt: 'changed' } as never;
+    map.set(keys[1] as string, replacement);
+    expect(map.get(keys[1] as string)).toBe(replacement);
+    map.set('new-household', replacement);
+    expect(map.size).toBe(keys.length + 1);
+    expect([...map.keys()].at(-1)).toBe('new-household');
+
+    expect(map.delete(keys[0] as string)).toBe(true);
+    expect(map.delete(keys[0] as string)).toBe(false);
+    expect(map.has(keys[0] as string)).toBe(false);
+    expect(map.size).toBe(keys.length);
+    expect([...map.keys()]).toEqual([...keys.slice(1), 'new-household']);
+
+    const seen: string[] = [];
+    map.forEach((value, key, m) => {
+      expect(m).toBe(map);
+      expect(value).toBe(map.get(key));
+      seen.push(key);
+    });
+    expect(seen).toEqual([...keys.slice(1), 'new-household']);
+    expect(new Map(map)).toEqual(new Map([...keys.slice(1).map((k) => [k, k === keys[1] ? replacement : generated.households.get(k)] as const), ['new-household', replacement]]));
+
+    map.clear();
+    expect(map.size).toBe(0);
+    expect([...map]).toEqual([]);
+  });
+
+  it('refuses an index that does not fit its records', () => {
+    const read: ReadBytes = () => Buffer.alloc(0);
+    expect(() => new LazyRecordMap(read, ['a', 'b'], 0, [4])).toThrow(RangeError);
+    expect(() => new LazyRecordMap(read, ['a', 'a'], 0, [4, 8])).toThrow(/stored twice/);
+    expect(() => new LazyRecordMap(read, ['a', 'b'], 0, [8, 4])).toThrow(/ends before it starts/);
+  });
+});
