@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeDataset, encodeDataset, loadOrGenerateDataset } from '../../mocks/data/datasetCache';
@@ -16,7 +16,7 @@ function counting(bytes: Buffer) {
     reads.push([start, end]);
     return Buffer.from(bytes.subarray(start, end));
   };
-  return { read, reads, bytesRead: () => reads.reduce((n, [s, e]) => n + e - s, 0) };
+  return { read, reads, size: bytes.length, bytesRead: () => reads.reduce((n, [s, e]) => n + e - s, 0) };
 }
 
 const asPlain = (d: MockDataset) => ({
@@ -88,7 +88,85 @@ describe('a stored dataset', () => {
   });
 });
 
+describe('a stored dataset, damaged', () => {
+  it('fails the read of a record that cannot be decoded, removes the file, and is generated again at the next start', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-stored-dataset-'));
+    try {
+      const options = { seed: 'stored-dataset', size: 300 };
+      loadOrGenerateDataset(options, dir);
+      const [name] = readdirSync(dir);
+      const file = path.join(dir, name as string);
+      // Where person 7's record is: the one read a lazy map makes for it.
+      const source = counting(readFileSync(file));
+      const probe = decodeDataset(source.read, source.size);
+      const id = [...probe.people.keys()][7] as string;
+      const before = source.reads.length;
+      probe.people.get(id);
+      const [start] = source.reads[before] as [number, number];
+      const bytes = readFileSync(file);
+      bytes.fill(0, start, start + 2);
+      writeFileSync(file, bytes);
+
+      const damaged = loadOrGenerateDataset(options, dir);
+      expect(damaged.people).toBeInstanceOf(LazyRecordMap);
+      expect(damaged.people.get([...probe.people.keys()][8] as string)).toEqual(generated.people.get([...probe.people.keys()][8] as string));
+      expect(() => damaged.people.get(id)).toThrow(`the stored record of ${id} cannot be decoded`);
+      expect(readdirSync(dir)).toEqual([]);
+      const again = loadOrGenerateDataset(options, dir);
+      expect(again.people).not.toBeInstanceOf(LazyRecordMap);
+      expect(again.people.get(id)).toEqual(generated.people.get(id));
+      expect(readdirSync(dir)).toEqual([name]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('LazyRecordMap', () => {
+  it('keeps the objects a record shares within itself shared', () => {
+    const decoded = decodeDataset(counting(stored).read, stored.length);
+    let shared = 0;
+    for (const [id, r] of generated.residences) {
+      if (!r.permanent || r.current !== r.permanent.address) continue;
+      shared++;
+      const back = decoded.residences.get(id);
+      expect(back?.current).toBe(back?.permanent?.address);
+    }
+    expect(shared).toBeGreaterThan(50);
+  });
+
+  it('goes on over keys added, and skips keys deleted, during an iteration, as a Map does', () => {
+    const steps: [string, (m: Map<string, number>) => void][] = [
+      ['delete b, add d', (m) => (m.delete('b'), m.set('d', 4))],
+      ['delete a and add it again', (m) => (m.delete('a'), m.set('a', 1))],
+      ['clear, add z', (m) => (m.clear(), m.set('z', 26))],
+    ];
+    for (const [, change] of steps) {
+      const plain = new Map([['a', 1], ['b', 2], ['c', 3]]);
+      const encoded = encodeDataset({ seed: '', asOf: '', personas: [], people: plain, residences: new Map(), households: new Map(), documents: new Map() } as unknown as MockDataset);
+      const lazy = decodeDataset(counting(encoded).read, encoded.length).people as unknown as Map<string, number>;
+      const walk = (m: Map<string, number>) => {
+        const seen: string[] = [];
+        let changed = false;
+        for (const [key] of m) {
+          seen.push(key);
+          if (!changed) {
+            changed = true;
+            change(m);
+          }
+        }
+        return seen;
+      };
+      expect(walk(lazy)).toEqual(walk(new Map(plain)));
+    }
+  });
+
+  it('shows nothing of its internals to JSON or to an enumeration of its properties', () => {
+    const decoded = decodeDataset(counting(stored).read, stored.length);
+    expect(JSON.stringify(decoded.people)).toBe('{}');
+    expect(Object.keys(decoded.people)).toEqual([]);
+  });
+
   it('behaves as a Map: order, size, has, get, set, delete, clear, forEach', () => {
     const source = counting(stored);
     const map = decodeDataset(source.read, stored.length).households;
