@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { AuditLog } from '../src/audit/AuditLog';
 import { verifyChain } from '../src/audit/verifyChain';
 import { startStack, type Stack } from './helpers/stack';
+import { TSX_NODE_FLAGS } from './helpers/tsxNode';
 
 const run = promisify(execFile);
 
@@ -313,7 +314,7 @@ describe('the audit trail', () => {
   describe('tamper evidence', () => {
     const cli = async () => {
       try {
-        const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'src', 'audit', 'cli.ts'), 'verify'], {
+        const { stdout } = await run(process.execPath, [...TSX_NODE_FLAGS, path.join(__dirname, '..', 'src', 'audit', 'cli.ts'), 'verify'], {
           env: { ...process.env, ...stack.env, NODE_ENV: 'development' },
         });
         return { code: 0, stdout };

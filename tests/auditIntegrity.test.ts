@@ -12,6 +12,7 @@ import { loadKeyRing, rotateKeys, type KeyRing } from '../src/keys/loadKeyRing';
 import { createStore, type Store } from '../src/store/createStore';
 import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { startStack, type Stack } from './helpers/stack';
+import { TSX_NODE_FLAGS } from './helpers/tsxNode';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
@@ -59,7 +60,7 @@ function entry(n: number, retentionDays = 30): AuditEntry {
 async function tool(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|DATA_DIR|SIGNING_KEY_DIR|AUDIT_.*|NODE_ENV)$/.test(k)));
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { env: { ...base, ...env } as NodeJS.ProcessEnv });
+    const { stdout, stderr } = await run(process.execPath, [...TSX_NODE_FLAGS, path.join(ROOT, script), ...args], { env: { ...base, ...env } as NodeJS.ProcessEnv });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

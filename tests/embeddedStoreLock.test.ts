@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createStore, StoreLockedError } from '../src/store/createStore';
 import { spawnGateway } from './helpers/gatewayProcess';
+import { TSX_NODE_FLAGS } from './helpers/tsxNode';
 
 interface StoreProcess {
   child: ChildProcess;
@@ -17,7 +18,7 @@ interface StoreProcess {
 
 /** A separate process that opens the embedded store in `dataDir` (openEmbeddedStore.ts). */
 function openInAnotherProcess(dataDir: string): StoreProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'helpers', 'openEmbeddedStore.ts'), dataDir], {
+  const child = spawn(process.execPath, [...TSX_NODE_FLAGS, path.join(__dirname, 'helpers', 'openEmbeddedStore.ts'), dataDir], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
@@ -160,7 +161,7 @@ describe('one process per embedded store', () => {
 describe('a stop during start-up', () => {
   it('closes the embedded store and the registries, never listens, and exits 0', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gw-stop-early-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...TSX_NODE_FLAGS, path.join(__dirname, '..', 'src', 'main.ts')], {
       env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: dir, MOCK_CITIZENS: '100', MOCK_LATENCY_MS: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -13,6 +13,7 @@ import { externalServices } from './helpers/externalServices';
 import { testDataset } from './helpers/stack';
 import { startSupergraph, type Supergraph } from './helpers/supergraph';
 import { startTestIdentityProvider, type TestIdentityProvider } from './helpers/testIdentityProvider';
+import { TSX_NODE_FLAGS } from './helpers/tsxNode';
 
 const run = promisify(execFile);
 
@@ -48,7 +49,7 @@ describe('production with persisted operations, behind a supergraph', () => {
     const manifestFile = path.join(dir, 'manifest.json');
     writeFileSync(manifestFile, JSON.stringify(buildManifest([{ file: 'portal.graphql', text: PORTAL_OPERATIONS }])));
     writeFileSync(path.join(dir, 'agency.graphql'), AGENCY_OPERATIONS);
-    await run(process.execPath, ['--import', 'tsx', 'federation/runtime/persistRouterOperations.ts', manifestFile, path.join(dir, 'agency.graphql')], { cwd: path.join(__dirname, '..') });
+    await run(process.execPath, [...TSX_NODE_FLAGS, 'federation/runtime/persistRouterOperations.ts', manifestFile, path.join(dir, 'agency.graphql')], { cwd: path.join(__dirname, '..') });
     const config = loadConfig({
       NODE_ENV: 'production',
       HOST: '127.0.0.1',

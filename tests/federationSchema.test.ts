@@ -10,6 +10,7 @@ import { analyzeOperation } from '../src/access/analyzeOperation';
 import { createSchema, readTypeDefs } from '../src/graphql/createSchema';
 import { federationFieldFacts } from '../src/schemaFacts/federationFieldFacts';
 import { readSchemaFacts } from '../src/schemaFacts/readSchemaFacts';
+import { TSX_NODE_FLAGS } from './helpers/tsxNode';
 
 const run = promisify(execFile);
 const { schema, facts } = createSchema();
@@ -103,7 +104,7 @@ describe('the gateway as a Federation subgraph: schema, facts and files', () => 
       try {
         mkdirSync(path.join(root, 'federation'));
         for (const f of generateFederationFiles()) writeFileSync(path.join(root, f.path), f.path.endsWith('supergraph.graphql') ? f.text.replace('PersonalId', 'PersonId') : f.text);
-        const check = run(process.execPath, ['--import', 'tsx', 'federation/cli.ts', 'check', '--root', root], { cwd: path.join(__dirname, '..') });
+        const check = run(process.execPath, [...TSX_NODE_FLAGS, 'federation/cli.ts', 'check', '--root', root], { cwd: path.join(__dirname, '..') });
         await expect(check).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('Stale federation files (run npm run subgraph:sdl and commit them): federation/supergraph.graphql') });
       } finally {
         rmSync(root, { recursive: true, force: true });

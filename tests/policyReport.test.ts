@@ -6,6 +6,7 @@ import { loadForms } from '../src/forms/loadForms';
 import { createSchema } from '../src/graphql/createSchema';
 import { loadCatalogue, readCatalogueFile } from '../src/policy/loadCatalogue';
 import { countOverCollection, createAuditPathReader, formatOverGrants, overGrants, overGrantsSomething, purposeNeeds } from '../src/access/purposeNeeds';
+import { TSX_NODE_FLAGS } from './helpers/tsxNode';
 
 /**
  * What each purpose needs, from its forms and verification; the report of grants that
@@ -22,7 +23,7 @@ const needs = purposeNeeds(catalogue, forms, facts);
 /** The report tool, run from source as `npm run policy:report` runs it once built. */
 function report(args: string[] = [], env: Record<string, string> = {}): Promise<{ exit: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'policyReport.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [...TSX_NODE_FLAGS, path.join(ROOT, 'src', 'policyReport.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ exit: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

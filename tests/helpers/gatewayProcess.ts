@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TSX_NODE_FLAGS } from './tsxNode';
 
 export interface GatewayProcess {
   url: string;
@@ -13,7 +14,7 @@ export interface GatewayProcess {
  * through tsx), so that a test can kill it for real.
  */
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'main.ts')], {
+  const child = spawn(process.execPath, [...TSX_NODE_FLAGS, path.join(__dirname, '..', '..', 'src', 'main.ts')], {
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'silent', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
