@@ -1,5 +1,4 @@
 import type { FaultMode } from '../../mocks/createRegistryServer';
-import { loadOrGenerateDataset } from '../../mocks/data/datasetCache';
 import type { MockDataset } from '../../mocks/data/types';
 import { startMockRegistries, type MockRegistries } from '../../mocks/startMockRegistries';
 import type { RegistryName } from '../../connectors/types';
@@ -10,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from './database';
+import { testDataset } from './testDataset';
 import { createLogger } from '../../src/logger';
-import { localCacheDir } from '../../src/paths';
 
 export interface GraphQLResponse {
   status: number;
@@ -44,16 +43,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export { testDataset };
+
 const REGISTRIES: RegistryName[] = ['POPULATION', 'RESIDENCE', 'DOCUMENTS'];
-
-let cachedDataset: MockDataset | undefined;
-
-/** The default dataset, opened once per test file (each file changes its own copy). */
-export function testDataset(): MockDataset {
-  // Stored between test files and runs (generating it costs seconds of CPU); records are read as they are asked for.
-  cachedDataset ??= loadOrGenerateDataset({ seed: 'vn-registry-gateway', size: 20_000 }, path.join(localCacheDir(), 'mock-datasets'));
-  return cachedDataset;
-}
 
 /**
  * Starts the three mock registries and a gateway on free ports, over real HTTP, with
