@@ -37,9 +37,10 @@ export interface ThreadControl {
 const STOP_GRACE_MS = 5000;
 
 /**
- * `startMockRegistries` in a worker thread of this process: loading the dataset (about a
- * second, tens of megabytes) and serving the registries then run beside the gateway's own
- * start-up instead of before it, and their requests never queue behind the gateway's work.
+ * `startMockRegistries` in a worker thread of this process: opening the dataset (or, the
+ * first time, generating it: about 4 CPU-seconds) and serving the registries then run
+ * beside the gateway's own start-up instead of before it, and their requests never queue
+ * behind the gateway's work.
  * The registries are the same HTTP services on the same kind of ports.
  */
 export function startMockRegistriesThread(options: Omit<MockRegistriesOptions, 'dataset'>, control: ThreadControl = {}): Promise<ThreadedMockRegistries> {
