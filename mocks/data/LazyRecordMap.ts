@@ -1,4 +1,5 @@
 import { deserialize } from 'node:v8';
+import { crc32 } from 'node:zlib';
 
 /** Reads the stored bytes from `start` to `end` (exclusive), wherever they are kept. */
 export type ReadBytes = (start: number, end: number) => Buffer;
@@ -20,8 +21,10 @@ export class LazyRecordMap<V> extends Map<string, V> {
   readonly #read: ReadBytes;
   readonly #start: number;
   readonly #ends: ArrayLike<number>;
-  /** Told when a record's bytes cannot be decoded (the store is damaged); the read then throws. */
+  /** Told when a record's bytes do not match their checksum or cannot be decoded (the store is damaged); the read then throws. */
   readonly #onDamaged: (error: Error) => void;
+  /** Each record's CRC-32, when the store keeps them. */
+  readonly #checksums: ArrayLike<number> | null;
   /** Keys whose value is still in the file: the index of its record. */
   readonly #pending = new Map<string, number>();
   /**
@@ -33,12 +36,14 @@ export class LazyRecordMap<V> extends Map<string, V> {
   readonly #position = new Map<string, number>();
 
   /** `keys[i]`'s record is the bytes from `ends[i - 1]` (from `start` for the first) to `ends[i]`. */
-  constructor(read: ReadBytes, keys: readonly string[], start: number, ends: ArrayLike<number>, onDamaged: (error: Error) => void = () => {}) {
+  constructor(read: ReadBytes, keys: readonly string[], start: number, ends: ArrayLike<number>, onDamaged: (error: Error) => void = () => {}, checksums: ArrayLike<number> | null = null) {
     super();
     this.#read = read;
     this.#start = start;
     this.#ends = ends;
     this.#onDamaged = onDamaged;
+    this.#checksums = checksums;
+    if (checksums && checksums.length !== keys.length) throw new RangeError(`${keys.length} keys but ${checksums.length} checksums`);
     if (keys.length !== ends.length) throw new RangeError(`${keys.length} keys but ${ends.length} records`);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
@@ -57,7 +62,9 @@ export class LazyRecordMap<V> extends Map<string, V> {
   #decode(key: string, i: number, bytes: Buffer, offset: number): V {
     let value: V;
     try {
-      value = deserialize(bytes.subarray(this.#begin(i) - offset, (this.#ends[i] as number) - offset)) as V;
+      const record = bytes.subarray(this.#begin(i) - offset, (this.#ends[i] as number) - offset);
+      if (this.#checksums && crc32(record) !== this.#checksums[i]) throw new Error('its bytes do not match their checksum');
+      value = deserialize(record) as V;
     } catch (err) {
       const error = new Error(`the stored record of ${key} cannot be decoded: ${(err as Error).message}`);
       this.#onDamaged(error);

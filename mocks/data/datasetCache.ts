@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import path from 'node:path';
 import { serialize } from 'node:v8';
+import { crc32 } from 'node:zlib';
 import { generateDataset, type DatasetOptions } from './generateDataset';
 import { LazyRecordMap, type ReadBytes } from './LazyRecordMap';
 import type { MockDataset, MockDocument, MockHousehold, MockPerson, MockResidence } from './types';
@@ -11,7 +12,7 @@ import type { MockDataset, MockDocument, MockHousehold, MockPerson, MockResidenc
 const MAPS = ['people', 'residences', 'households', 'documents'] as const;
 type MapName = (typeof MAPS)[number];
 /** First bytes of a stored dataset; another format (an older one included) is regenerated. */
-const MAGIC = Buffer.from('vn-mock-dataset/2\n');
+const MAGIC = Buffer.from('vn-mock-dataset/3\n');
 /** MAGIC, then the header's length in 4 bytes. */
 const PRELUDE = MAGIC.length + 4;
 
@@ -25,8 +26,8 @@ interface StoredHeader {
 
 /**
  * The stored form: MAGIC, the header's length (4 bytes, big-endian) and the header as JSON;
- * the index — per map, its keys joined by newlines, then where each record ends (4 bytes each,
- * big-endian, counted from the first record); then every record as its own V8 serialisation,
+ * the index — per map, its keys joined by newlines, then per record where it ends (counted from
+ * the first record) and its CRC-32, 4 bytes each, big-endian; then every record as its own V8 serialisation,
  * map after map. Records are read and decoded when first asked for (LazyRecordMap).
  */
 export function encodeDataset(dataset: MockDataset): Buffer {
@@ -37,13 +38,14 @@ export function encodeDataset(dataset: MockDataset): Buffer {
   for (const name of MAPS) {
     const map = dataset[name] as Map<string, unknown>;
     const keys = Buffer.from([...map.keys()].join('\n'));
-    const ends = Buffer.alloc(4 * map.size);
+    const ends = Buffer.alloc(8 * map.size);
     let i = 0;
     for (const value of map.values()) {
       const bytes = serialize(value);
       records.push(bytes);
       offset += bytes.length;
-      ends.writeUInt32BE(offset, 4 * i++);
+      ends.writeUInt32BE(offset, 8 * i);
+      ends.writeUInt32BE(crc32(bytes), 8 * i++ + 4);
     }
     index.push(keys, ends);
     maps[name] = { count: map.size, keyBytes: keys.length };
@@ -65,7 +67,7 @@ export function decodeDataset(read: ReadBytes, totalBytes: number, onDamaged?: (
   const headerEnd = PRELUDE + read(MAGIC.length, PRELUDE).readUInt32BE(0);
   if (headerEnd > totalBytes) throw bad('header cut short');
   const header = JSON.parse(read(PRELUDE, headerEnd).toString('utf8')) as StoredHeader;
-  const indexBytes = MAPS.reduce((n, name) => n + header.maps[name].keyBytes + 4 * header.maps[name].count, 0);
+  const indexBytes = MAPS.reduce((n, name) => n + header.maps[name].keyBytes + 8 * header.maps[name].count, 0);
   if (headerEnd + indexBytes > totalBytes) throw bad('index cut short');
   const index = read(headerEnd, headerEnd + indexBytes);
   const recordsStart = headerEnd + indexBytes;
@@ -80,8 +82,12 @@ export function decodeDataset(read: ReadBytes, totalBytes: number, onDamaged?: (
     const keys = count === 0 ? [] : index.toString('utf8', at, at + keyBytes).split('\n');
     at += keyBytes;
     const ends = new Array<number>(count);
-    for (let i = 0; i < count; i++, at += 4) ends[i] = index.readUInt32BE(at);
-    const map = new LazyRecordMap<V>(readRecords, keys, recordsEnd, ends, onDamaged);
+    const checksums = new Array<number>(count);
+    for (let i = 0; i < count; i++, at += 8) {
+      ends[i] = index.readUInt32BE(at);
+      checksums[i] = index.readUInt32BE(at + 4);
+    }
+    const map = new LazyRecordMap<V>(readRecords, keys, recordsEnd, ends, onDamaged, checksums);
     recordsEnd = count === 0 ? recordsEnd : (ends[count - 1] as number);
     return map;
   };
@@ -120,7 +126,12 @@ function openStoredDataset(file: string): MockDataset {
       }
       return bytes;
     };
-    const dataset = decodeDataset(read, fstatSync(fd).size, () => rmSync(file, { force: true }));
+    const dataset = decodeDataset(read, fstatSync(fd).size, () => {
+      // Said once, without the record's key (a personal ID): the registries answer 500 for the damaged records until a restart.
+      if (!existsSync(file)) return;
+      rmSync(file, { force: true });
+      process.stderr.write(`The stored mock dataset ${file} is damaged: removed; restart to generate it again.\n`);
+    });
     closeWhenUnreachable.register(read, fd);
     return dataset;
   } catch (err) {
@@ -167,10 +178,35 @@ export function loadOrGenerateDataset(options: DatasetOptions, cacheDir: string 
     mkdirSync(cacheDir, { recursive: true });
     // Written whole, then renamed: a reader in another process or thread never sees half a file.
     const partial = `${file}.${process.pid}-${threadId}.tmp`;
-    writeFileSync(partial, encodeDataset(dataset));
-    renameSync(partial, file);
+    try {
+      writeFileSync(partial, encodeDataset(dataset));
+      renameSync(partial, file);
+    } finally {
+      rmSync(partial, { force: true });
+    }
+    removeSuperseded(cacheDir, path.basename(file));
   } catch {
     // A read-only directory costs the next start the generation again, nothing more.
   }
   return dataset;
+}
+
+/** A partial file this old was left by a writer that died; a younger one may still be being written. */
+const STALE_PARTIAL_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the datasets of other generator versions, seeds and sizes, and dead writers' partial
+ * files: each dataset is ~60 MB, and every edit of the generator makes a new one. A process
+ * still reading a removed file keeps it open until it ends.
+ */
+function removeSuperseded(cacheDir: string, keep: string): void {
+  for (const name of readdirSync(cacheDir)) {
+    const p = path.join(cacheDir, name);
+    try {
+      if (/^dataset-[0-9a-f]{24}\.v8$/.test(name) && name !== keep) rmSync(p, { force: true });
+      else if (name.endsWith('.tmp') && Date.now() - statSync(p).mtimeMs > STALE_PARTIAL_MS) rmSync(p, { force: true });
+    } catch {
+      // Removed by another process meanwhile.
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeDataset, encodeDataset, loadOrGenerateDataset } from '../../mocks/data/datasetCache';
@@ -66,9 +66,21 @@ describe('a stored dataset', () => {
   it('is read from the cache directory once stored, and regenerated when the file is damaged', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gw-stored-dataset-'));
     try {
+      // What earlier versions and dead writers left: removed when this one is stored; a partial file being written is kept.
+      const superseded = `dataset-${'0'.repeat(24)}.v8`;
+      writeFileSync(path.join(dir, superseded), 'an older dataset');
+      writeFileSync(path.join(dir, 'dataset-x.v8.1-0.tmp'), 'left by a dead writer');
+      const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(path.join(dir, 'dataset-x.v8.1-0.tmp'), hoursAgo, hoursAgo);
+      writeFileSync(path.join(dir, 'dataset-y.v8.2-0.tmp'), 'being written');
       const options = { seed: 'stored-dataset', size: 300 };
       const first = loadOrGenerateDataset(options, dir);
       expect(first.people).not.toBeInstanceOf(LazyRecordMap);
+      expect(readdirSync(dir).filter((f) => f !== 'dataset-y.v8.2-0.tmp' && f !== superseded && f !== 'dataset-x.v8.1-0.tmp')).toHaveLength(1);
+      expect(readdirSync(dir)).toContain('dataset-y.v8.2-0.tmp');
+      expect(readdirSync(dir)).not.toContain(superseded);
+      expect(readdirSync(dir)).not.toContain('dataset-x.v8.1-0.tmp');
+      rmSync(path.join(dir, 'dataset-y.v8.2-0.tmp'));
       const [file] = readdirSync(dir);
       expect(file).toMatch(/^dataset-[0-9a-f]{24}\.v8$/);
       const second = loadOrGenerateDataset(options, dir);
@@ -102,9 +114,11 @@ describe('a stored dataset, damaged', () => {
       const id = [...probe.people.keys()][7] as string;
       const before = source.reads.length;
       probe.people.get(id);
-      const [start] = source.reads[before] as [number, number];
+      const [start, end] = source.reads[before] as [number, number];
+      // One byte in the middle of the record: V8 would mostly decode it, wrong; the checksum does not.
       const bytes = readFileSync(file);
-      bytes.fill(0, start, start + 2);
+      const middle = Math.floor((start + end) / 2);
+      bytes[middle] = (bytes[middle] as number) ^ 0x20;
       writeFileSync(file, bytes);
 
       const damaged = loadOrGenerateDataset(options, dir);
