@@ -42,6 +42,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
  * that does not know the setting runs without the layer).
  */
 const AGAINST_MODE = (['cold', 'decoded'] as const).find((m) => m === process.env.BENCH_AGAINST_MODE) ?? 'warm';
+/** What the `profile` part profiles: `warm` (default) or `decoded`, under `BENCH_PROFILE_QUERY` (household). */
+const PROFILE_MODE = (['decoded'] as const).find((m) => m === process.env.BENCH_PROFILE) ?? 'warm';
 
 interface LoadResult {
   requests: number;
@@ -457,16 +459,18 @@ async function main(): Promise<void> {
     }
   }
 
-  // A CPU profile of the warm household path, in a run of its own so it does not skew the figures.
+  // A CPU profile of the warm household path (or `BENCH_PROFILE`, `BENCH_PROFILE_QUERY`), in a run of its own so it does not skew the figures.
   let profile: ReturnType<typeof summarizeProfile> | null = null;
   if (ONLY.has('profile')) {
     const profileDir = path.join(ROOT, 'bench', 'results', 'profile');
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
-    const profiled = await startProcess(gatewayArgs(ROOT, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), { ...baseEnv, ...warmEnv });
+    const profileEnv = PROFILE_MODE === 'decoded' ? { ...warmEnv, CACHE_DECODED_TTL_MS: String(DECODED_TTL_MS) } : warmEnv;
+    const profiledQuery = (Object.keys(OPERATIONS) as QueryName[]).find((q) => q === process.env.BENCH_PROFILE_QUERY) ?? 'household';
+    const profiled = await startProcess(gatewayArgs(ROOT, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), { ...baseEnv, ...profileEnv });
     const profiledBase = `http://127.0.0.1:${profiled.port}/graphql`;
-    await load(profiledBase, bodyFor('household'), headers, WARMUP);
-    await load(profiledBase, bodyFor('household'), headers, 5);
+    await load(profiledBase, bodyFor(profiledQuery), headers, WARMUP);
+    await load(profiledBase, bodyFor(profiledQuery), headers, 5);
     await stop(profiled.child);
     const profileFile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     profile = profileFile ? summarizeProfile(path.join(profileDir, profileFile)) : null;
