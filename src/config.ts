@@ -121,8 +121,6 @@ export interface AuditConfig {
   batchDeadlineMs: number;
   /** Most records waiting to be written; past it, disclosures are refused at once. */
   maxQueuedRecords: number;
-  /** Audit transactions sent and not yet committed (PostgreSQL; the embedded store takes one at a time). */
-  maxInFlight: number;
   /** Append-only copy of every signed checkpoint, outside the database; null for none. */
   checkpointFile: string | null;
 }
@@ -337,7 +335,6 @@ export function loadConfig(env: Env): GatewayConfig {
       defaultRetentionDays: r.int('AUDIT_DEFAULT_RETENTION_DAYS', 1825, 1, 36_500),
       batchDeadlineMs: r.int('AUDIT_BATCH_DEADLINE_MS', 2000, 50, 60_000),
       maxQueuedRecords: r.int('AUDIT_MAX_QUEUE', 5000, 1, 1_000_000),
-      maxInFlight: r.int('AUDIT_IN_FLIGHT', 2, 1, 8),
       checkpointFile: null,
     },
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, env.NODE_ENV === 'test' ? 'silent' : 'info'),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { AuditLog, CHAIN_LOCK, type AuditEntry, type AuditLogOptions } from '../src/audit/AuditLog';
+import { AuditLog, type AuditEntry, type AuditLogOptions } from '../src/audit/AuditLog';
 import { contentHash, GENESIS, keptHash, legacyContentHash, legacyLinkHash, linkInput } from '../src/audit/hashChain';
 import { verifyChain, type VerifyOptions } from '../src/audit/verifyChain';
 import { loadKeyRing, rotateKeys, type KeyRing } from '../src/keys/loadKeyRing';
@@ -528,100 +528,6 @@ describe('the audit writer under a store that does not answer', () => {
     expect(await trail.verify()).toMatchObject({ ok: true });
     const written = await trail.store.query<{ request_id: string }>("SELECT request_id FROM audit_log WHERE request_id IN ('req-1', 'req-4') ORDER BY seq");
     expect(written.map((r) => r.request_id)).toEqual(['req-1', 'req-4']);
-  });
-});
-
-describe('the audit writer with transactions in flight', () => {
-  let db: TestDatabase;
-  let trail: Trail;
-  let blocker: pg.Client;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    trail = await openTrail('postgres', db);
-    blocker = new pg.Client({ connectionString: db.url });
-    await blocker.connect();
-  });
-  afterAll(async () => {
-    await blocker.end();
-    await trail.close();
-    await db.drop();
-  });
-  beforeEach(() => trail.reset());
-  const hold = () => blocker.query('SELECT pg_advisory_lock($1)', [CHAIN_LOCK]);
-  const release = () => blocker.query('SELECT pg_advisory_unlock($1)', [CHAIN_LOCK]);
-  /** Polls the database until `n` appends wait on the chain lock (the session holding it lets none through). */
-  const waitingAppends = async (n: number) => {
-    for (;;) {
-      const [row] = (
-        await blocker.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT audit_append%'",
-        )
-      ).rows;
-      if ((row?.n ?? 0) >= n) return row?.n;
-    }
-  };
-  const requestIds = async () => (await trail.store.query<{ request_id: string; seq: string }>('SELECT request_id, seq::text AS seq FROM audit_log ORDER BY seq')).map((r) => `${r.seq}:${r.request_id}`);
-
-  it('sends the next batch while one waits, answers each only once committed, and commits them in chain order', async () => {
-    const log = trail.log({ maxInFlight: 2 });
-    // The first batch reads the head under the lock (and signs the first checkpoint); the next ones know where it ends.
-    await log.append([entry(0)]);
-    await hold();
-    const answered: string[] = [];
-    let appends: Promise<void>[];
-    try {
-      appends = [[entry(1)], [entry(2), entry(3)], [entry(4)]].map((batch) => log.append(batch).then(() => void answered.push(batch.map((e) => e.requestId).join('+'))));
-      // Two transactions wait on the lock at once; the third batch waits in the queue.
-      expect(await waitingAppends(2)).toBe(2);
-      expect(log.status()).toMatchObject({ queuedRecords: 1 });
-      expect(answered).toEqual([]);
-    } finally {
-      await release();
-    }
-    await Promise.all(appends);
-    // Committed in chain order; the answers, read from different connections, may come in any.
-    expect(answered.sort()).toEqual(['req-1', 'req-2+req-3', 'req-4']);
-    expect(await requestIds()).toEqual(['1:req-0', '2:req-1', '3:req-2', '4:req-3', '5:req-4']);
-    expect(await trail.verify()).toMatchObject({ ok: true, records: 5 });
-  });
-
-  it('links a batch again, with no gap in the chain, when the batch it was sent after rolls back', async () => {
-    const log = trail.log({ maxInFlight: 2 });
-    await log.append([entry(0)]);
-    await hold();
-    let refused: Promise<void>;
-    let after: Promise<void>;
-    try {
-      // The database refuses this record (its outcome is not one of the three): its transaction rolls back.
-      refused = log.append([{ ...entry(1), outcome: 'leaked' as AuditEntry['outcome'] }]);
-      refused.catch(() => {});
-      after = log.append([entry(2)]);
-      expect(await waitingAppends(2)).toBe(2);
-    } finally {
-      await release();
-    }
-    await expect(refused).rejects.toThrow(/audit_log_outcome_check/);
-    await after;
-    expect(await requestIds()).toEqual(['1:req-0', '2:req-2']);
-    expect(await trail.verify()).toMatchObject({ ok: true, records: 2 });
-    // And the writer goes on from the real head.
-    await log.append([entry(3)]);
-    expect(await requestIds()).toEqual(['1:req-0', '2:req-2', '3:req-3']);
-    expect(await trail.verify()).toMatchObject({ ok: true, records: 3 });
-  });
-
-  it('keeps one chain with two writers each sending batches while others wait', async () => {
-    const first = trail.log({ maxInFlight: 2 });
-    const second = trail.log({ maxInFlight: 2 });
-    await first.append([entry(0)]);
-    await second.append([entry(1)]);
-    const appends: Promise<void>[] = [];
-    for (let i = 0; i < 40; i++) appends.push((i % 2 ? first : second).append([entry(100 + i), entry(200 + i)]));
-    await Promise.all(appends);
-    const ids = await requestIds();
-    expect(ids).toHaveLength(82);
-    expect(new Set(ids.map((x) => x.split(':')[1])).size).toBe(82);
-    expect(await trail.verify()).toMatchObject({ ok: true, records: 82 });
   });
 });
 

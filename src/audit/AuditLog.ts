@@ -34,12 +34,6 @@ export interface AuditLogOptions {
   maxBatch?: number;
   /** Longest one transaction may take to commit; past it, its requests are refused. */
   batchDeadlineMs?: number;
-  /**
-   * Most transactions sent and not yet committed (default 1; always 1 on the embedded
-   * store). Above 1, a batch is sent while the one before it commits, linked to where that
-   * one ends; the database still commits them one after the other, in order (see `write`).
-   */
-  maxInFlight?: number;
   /** Most records waiting for a transaction; past it, `append` refuses at once. */
   maxQueuedRecords?: number;
   /** Append-only file that receives a copy of each signed checkpoint; null for none. */
@@ -79,18 +73,13 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-interface Head {
-  seq: number;
-  hash: string;
-}
-
 interface Signed {
   claims: CheckpointClaims;
   jws: string;
 }
 
 /** Arbitrary but fixed: one writer at a time, across every process sharing the database. */
-export const CHAIN_LOCK = 74_200_002;
+const CHAIN_LOCK = 74_200_002;
 const INSERT_INTO = `
   INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
                          fields, registries, outcome, reason, content_hash, prev_hash, hash, hash_version, personal_hash, personal_salt, chain_kid)`;
@@ -106,14 +95,10 @@ const ROWS = `
            content_hash text, prev_hash text, hash text, hash_version smallint, personal_hash text, personal_salt text, chain_kid text)`;
 /** Inside a transaction that already holds the chain lock. */
 const INSERT_BATCH = `${INSERT_INTO}${ROWS}`;
-/**
- * One statement, its own transaction: takes the chain lock, checks that the record the
- * batch links to is there, inserts (migration 006).
- */
-const APPEND = 'SELECT audit_append($1::jsonb, $2::bigint, $3::bigint, $4::text)';
+/** One statement, its own transaction: takes the chain lock ($2) before its first row is inserted. */
+const INSERT_AFTER_LOCK = `WITH chain_lock AS (SELECT pg_advisory_xact_lock($2::bigint))${INSERT_INTO}${ROWS}
+    CROSS JOIN chain_lock`;
 const UNIQUE_VIOLATION = '23505';
-/** audit_append: the record the batch links to is not in the chain (its batch rolled back). */
-const LINKED_TO_MISSING = 'GWA01';
 const SALT_BYTES = 16;
 
 /**
@@ -134,18 +119,11 @@ const SALT_BYTES = 16;
 export class AuditLog {
   private readonly queue: Waiting[] = [];
   private queuedRecords = 0;
-  /** Transactions sent and not yet settled. */
-  private inFlight = 0;
+  private draining = false;
   /** This process's last signature: the next is due from it. */
   private lastCheckpoint = { seq: 0, at: Number.NEGATIVE_INFINITY };
-  /** The chain head as this process last committed it; null when unknown (start, failure, another writer). */
-  private known: Head | null = null;
-  /**
-   * While transactions are in flight: where the last one sent ends, for the next batch to
-   * link to; null when that is not known before it commits (it reads the head under the
-   * lock) or when one in flight failed.
-   */
-  private tail: Head | null = null;
+  /** The chain head as this process last wrote it; null when unknown (start, failure, another writer). */
+  private known: { seq: number; hash: string } | null = null;
   /** Moves on when a transaction is given up: its late completion must not set `known`. */
   private generation = 0;
   private chain: { id: string; legacyUntil: number } | null = null;
@@ -156,7 +134,6 @@ export class AuditLog {
   private readonly now: () => Date;
   private readonly every: { records: number; ms: number };
   private readonly maxBatch: number;
-  private readonly maxInFlight: number;
   private readonly pruneBatch: number;
   private readonly deadlineMs: number;
   private readonly maxQueued: number;
@@ -172,8 +149,6 @@ export class AuditLog {
     this.now = options.now ?? (() => new Date());
     this.every = { records: options.checkpointEveryRecords ?? 500, ms: options.checkpointEveryMs ?? 60_000 };
     this.maxBatch = options.maxBatch ?? 200;
-    // The embedded store runs one statement at a time, in this process: nothing to overlap.
-    this.maxInFlight = store.kind === 'postgres' ? (options.maxInFlight ?? 1) : 1;
     this.pruneBatch = options.pruneBatch ?? 5000;
     this.deadlineMs = options.batchDeadlineMs ?? 2000;
     this.maxQueued = options.maxQueuedRecords ?? 5000;
@@ -197,7 +172,7 @@ export class AuditLog {
     return new Promise((resolve, reject) => {
       this.queue.push({ entries, trace, resolve, reject });
       this.queuedRecords += entries.length;
-      this.pump();
+      if (!this.draining) void this.drain();
     });
   }
 
@@ -269,57 +244,46 @@ export class AuditLog {
   }
 
   /**
-   * Sends queued records while there is room in flight. With a transaction in flight, the
-   * next batch goes only when it can link to where that one ends (`tail`); otherwise it
-   * waits for it. Called on every append and whenever a transaction settles, so records
-   * never wait while there is room.
+   * Writes queued records until none are left. The flag is cleared in the same
+   * synchronous step that finds the queue empty (no `await` in between), so an append
+   * made by a caller woken by the last batch always starts a new loop.
    */
-  private pump(): void {
-    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
-      const after = this.inFlight === 0 ? this.known : this.tail;
-      if (this.inFlight > 0 && !after) return;
-      const batch: Waiting[] = [];
-      let size = 0;
-      while (this.queue.length > 0 && (batch.length === 0 || size + (this.queue[0] as Waiting).entries.length <= this.maxBatch)) {
-        const next = this.queue.shift() as Waiting;
-        batch.push(next);
-        size += next.entries.length;
-      }
-      this.queuedRecords -= size;
-      void this.send(batch, after);
-    }
-  }
-
-  /** One batch's transaction; its waiters are answered when it commits or fails. */
-  private async send(batch: Waiting[], after: Head | null): Promise<void> {
-    this.inFlight++;
-    const entries = batch.flatMap((w) => w.entries);
-    const span = traceCommit(batch, entries.length);
+  private async drain(): Promise<void> {
+    this.draining = true;
     try {
-      await this.writeWithinDeadline(entries, after);
-      span?.end();
-      this.committing = true;
-      this.lastCommitAt = this.now();
-      this.onCommit(entries.length);
-      for (const w of batch) w.resolve();
-    } catch (err) {
-      span?.end(err as Error);
-      // Nothing sent after this batch may link to what it would have ended with.
-      this.known = null;
-      this.tail = null;
-      for (const w of batch) w.reject(err);
-      if (err instanceof StoreUnavailableError) {
-        // Those waiting would meet the same store: they are refused now rather than after another deadline.
-        this.committing = false;
-        this.lastFailureAt = this.now();
-        const waiting = this.queue.splice(0);
-        this.queuedRecords = 0;
-        for (const w of waiting) w.reject(err);
+      while (this.queue.length > 0) {
+        const batch: Waiting[] = [];
+        let size = 0;
+        while (this.queue.length > 0 && (batch.length === 0 || size + (this.queue[0] as Waiting).entries.length <= this.maxBatch)) {
+          const next = this.queue.shift() as Waiting;
+          batch.push(next);
+          size += next.entries.length;
+        }
+        this.queuedRecords -= size;
+        const entries = batch.flatMap((w) => w.entries);
+        const span = traceCommit(batch, entries.length);
+        try {
+          await this.writeWithinDeadline(entries);
+          span?.end();
+          this.committing = true;
+          this.lastCommitAt = this.now();
+          this.onCommit(entries.length);
+          for (const w of batch) w.resolve();
+        } catch (err) {
+          span?.end(err as Error);
+          for (const w of batch) w.reject(err);
+          if (err instanceof StoreUnavailableError) {
+            // Those waiting would meet the same store: they are refused now rather than after another deadline.
+            this.committing = false;
+            this.lastFailureAt = this.now();
+            const waiting = this.queue.splice(0);
+            this.queuedRecords = 0;
+            for (const w of waiting) w.reject(err);
+          }
+        }
       }
     } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) this.tail = null;
-      this.pump();
+      this.draining = false;
     }
   }
 
@@ -329,56 +293,49 @@ export class AuditLog {
    * a response that was withheld, which errs on the safe side. It must not then set
    * the head this process links to, hence the generation.
    */
-  private writeWithinDeadline(entries: AuditEntry[], after: Head | null): Promise<void> {
+  private writeWithinDeadline(entries: AuditEntry[]): Promise<void> {
     const generation = this.generation;
-    const writing = this.write(entries, after, generation);
+    const writing = this.write(entries, generation);
     writing.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         this.generation++;
         this.known = null;
-        this.tail = null;
         reject(new StoreUnavailableError(`audit transaction not committed within ${this.deadlineMs} ms`));
       }, this.deadlineMs);
     });
     return Promise.race([writing, deadline]).finally(() => clearTimeout(timer));
   }
 
-  private async head(tx: Queryable): Promise<Head> {
+  private async head(tx: Queryable): Promise<{ seq: number; hash: string }> {
     const row = (await tx.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1'))[0];
     return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS };
   }
 
   /**
-   * One transaction's worth of records. The common case is one statement (`audit_append`),
-   * linked to `after`: the head this process last committed, or, while another batch is
-   * in flight, where that batch ends. The statement takes the chain lock (every writer
-   * takes turns, and a batch sent early waits for the one before it), checks that the
-   * record it links to is there, and inserts. If another process has moved the head
-   * meanwhile, the first sequence number is already taken and the primary key refuses the
-   * batch; if the batch it was linked to rolled back, the check refuses it. Either way the
-   * records are then linked again to the head read under the lock. A batch that makes a
-   * checkpoint due takes the second way too, so that the records and their checkpoint
-   * commit together or not at all.
+   * One transaction's worth of records. The common case is one statement: linked to the
+   * head this process last wrote, inserted under the chain lock (taken inside the
+   * statement, so every writer still takes turns). If another process has moved the head
+   * meanwhile, the first sequence number is already taken and the primary key refuses
+   * the whole statement; the records are then linked again to the head read under the
+   * lock. A batch that makes a checkpoint due takes the second way too, so that the
+   * records and their checkpoint commit together or not at all.
    */
-  private async write(entries: AuditEntry[], after: Head | null, generation: number): Promise<void> {
+  private async write(entries: AuditEntry[], generation: number): Promise<void> {
+    const known = this.known;
+    this.known = null;
     const recordedAt = this.now();
-    if (after && !this.checkpointDue(after.seq + entries.length, recordedAt)) {
-      const linked = this.link(after, entries, recordedAt);
-      // The next batch may link to this one's end before it commits.
-      this.tail = linked.head;
+    if (known && !this.checkpointDue(known.seq + entries.length, recordedAt)) {
       try {
-        await this.store.query(APPEND, [linked.rows, CHAIN_LOCK, after.seq, after.hash]);
-        if (generation === this.generation) this.committed(linked.head);
+        const linked = this.link(known, entries, recordedAt);
+        await this.store.query(INSERT_AFTER_LOCK, [linked.rows, CHAIN_LOCK]);
+        if (generation === this.generation) this.known = linked.head;
         return;
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code !== UNIQUE_VIOLATION && code !== LINKED_TO_MISSING) throw err;
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
       }
     }
-    // Where this batch ends is known only once it has read the head under the lock.
-    this.tail = null;
     const { head, signed } = await this.store.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
       const linked = this.link(await this.head(tx), entries, recordedAt);
@@ -386,17 +343,12 @@ export class AuditLog {
       return { head: linked.head, signed: this.checkpointDue(linked.head.seq, recordedAt) ? await this.sign(tx, linked.head) : null };
     });
     // Only once committed: a batch whose COMMIT failed is no head to link to, and no checkpoint.
-    if (generation === this.generation) this.committed(head);
+    if (generation === this.generation) this.known = head;
     if (signed) await this.published(signed);
   }
 
-  /** Transactions commit in chain order, but their answers may be read in another. */
-  private committed(head: Head): void {
-    if (!this.known || head.seq > this.known.seq) this.known = head;
-  }
-
   /** Chains the records after `head`: the rows as JSON, and the new head. */
-  private link(head: Head, entries: AuditEntry[], recordedAt: Date): { rows: string; head: Head } {
+  private link(head: { seq: number; hash: string }, entries: AuditEntry[], recordedAt: Date): { rows: string; head: { seq: number; hash: string } } {
     let { seq, hash: prev } = head;
     const kid = this.keys.chain.activeKid;
     const salts = randomBytes(SALT_BYTES * entries.length);
@@ -451,7 +403,7 @@ export class AuditLog {
     return this.chain;
   }
 
-  private async sign(tx: Queryable, head: Head): Promise<Signed> {
+  private async sign(tx: Queryable, head: { seq: number; hash: string }): Promise<Signed> {
     const chain = await this.chainIdentity(tx);
     const at = this.now().getTime();
     const claims: CheckpointClaims = { seq: head.seq, hash: head.hash, at, chain: chain.id, legacyUntil: chain.legacyUntil, every: this.every.records, everyMs: this.every.ms };
