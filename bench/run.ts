@@ -460,7 +460,7 @@ async function main(): Promise<void> {
   }
 
   // A CPU profile of the warm household path (or `BENCH_PROFILE`, `BENCH_PROFILE_QUERY`), in a run of its own so it does not skew the figures.
-  let profile: ReturnType<typeof summarizeProfile> | null = null;
+  let profile: (ReturnType<typeof summarizeProfile> & { path: string; query: QueryName }) | null = null;
   if (ONLY.has('profile')) {
     const profileDir = path.join(ROOT, 'bench', 'results', 'profile');
     rmSync(profileDir, { recursive: true, force: true });
@@ -473,7 +473,7 @@ async function main(): Promise<void> {
     await load(profiledBase, bodyFor(profiledQuery), headers, 5);
     await stop(profiled.child);
     const profileFile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-    profile = profileFile ? summarizeProfile(path.join(profileDir, profileFile)) : null;
+    profile = profileFile ? { path: PROFILE_MODE, query: profiledQuery, ...summarizeProfile(path.join(profileDir, profileFile)) } : null;
   }
 
   const rps = (target: string, query: string) => runs.find((r) => r.target === target && r.query === query)?.rps;
@@ -546,7 +546,7 @@ async function main(): Promise<void> {
     }
   }
   if (profile) {
-    process.stdout.write('\nwarm household path, CPU by area:\n');
+    process.stdout.write(`\n${profile.path === 'decoded' ? 'warm path with decoded records' : 'warm path'}, ${profile.query}, CPU by area:\n`);
     for (const a of profile.areas.slice(0, 10)) process.stdout.write(`  ${String(a.share).padStart(5)} %  ${a.area}\n`);
   }
   process.stdout.write(`\nresults: ${path.relative(ROOT, out)} (${results.elapsedSeconds} s)\n`);
