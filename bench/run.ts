@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateDataset } from '../mocks/data/generateDataset';
@@ -505,7 +505,10 @@ async function main(): Promise<void> {
     loadAverage: { start: loadAtStart, end: loadAverage() },
   };
   const partial = PARTS.some((p) => !ONLY.has(p)) || AGAINST;
-  const out = path.join(ROOT, 'bench', 'results', `${results.date.slice(0, 10)}${partial ? `-${[...ONLY, ...(AGAINST ? ['against'] : [])].join('-')}` : ''}.json`);
+  const name = `${results.date.slice(0, 10)}${partial ? `-${[...ONLY, ...(AGAINST ? ['against', AGAINST.replace(/[^\w.-]/g, '_'), AGAINST_MODE] : [])].join('-')}` : ''}`;
+  // A second run of the same day and parts keeps the first: its name gets the time of day.
+  const taken = (file: string) => existsSync(path.join(ROOT, 'bench', 'results', file));
+  const out = path.join(ROOT, 'bench', 'results', taken(`${name}.json`) ? `${name}-${results.date.slice(11, 19).replace(/:/g, '')}.json` : `${name}.json`);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
   const rows = runs.map((r) => [
