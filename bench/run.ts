@@ -85,9 +85,12 @@ function gatewayFlags(root: string): string[] {
   return /node ((?:--\S+ )*)(?:dist\/src\/main\.js|src\/start\.cjs)/.exec(start)?.[1]?.trim().split(' ').filter(Boolean) ?? [];
 }
 
+/** `BENCH_NODE_FLAGS`: Node or V8 flags added to the gateway's own, to try one (e.g. a garbage collector setting) before changing `npm start`. */
+const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 /** The gateway of a checkout, started as `npm start` starts it (after its build). */
 function gatewayArgs(root: string, extra: string[] = []): string[] {
-  return [...gatewayFlags(root), ...extra, path.join(root, 'dist/src/main.js')];
+  return [...gatewayFlags(root), ...EXTRA_NODE_FLAGS, ...extra, path.join(root, 'dist/src/main.js')];
 }
 
 function startProcess(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number; startupMs: number }> {
