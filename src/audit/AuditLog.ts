@@ -101,6 +101,26 @@ const INSERT_AFTER_LOCK = `WITH chain_lock AS (SELECT pg_advisory_xact_lock($2::
 const UNIQUE_VIOLATION = '23505';
 const SALT_BYTES = 16;
 
+/** Field paths and registry names as written, each once: a bounded set (schema coordinates). */
+const written = new Map<string, string>();
+const LATIN1 = /^[\x00-\xff]*$/;
+
+/**
+ * The same text, held by V8 as a one-byte string whenever it is Latin-1. Field paths are built
+ * from names sliced out of sources that also hold Vietnamese text (the schema's SDL, the forms
+ * catalogue), and such slices keep their source's two-byte form: one of them made the JSON of a
+ * whole batch two-byte — twice the bytes, allocated outside V8's regular heap — and the
+ * PostgreSQL driver's measure of it several times slower (docs/PERFORMANCE.md, "Audit latency").
+ */
+export function oneByte(text: string): string {
+  let same = written.get(text);
+  if (same === undefined) {
+    same = LATIN1.test(text) ? Buffer.from(text, 'latin1').toString('latin1') : text;
+    if (written.size < 10_000) written.set(text, same);
+  }
+  return same;
+}
+
 /**
  * The append-only, hash-chained audit trail. Appends from concurrent requests are
  * grouped into one transaction (group commit): under an advisory lock it reads the
@@ -358,8 +378,10 @@ export class AuditLog {
       seq++;
       const retainUntil = new Date(recordedAt.getTime() + e.retentionDays * 86_400_000).toISOString();
       const salt = salts.subarray(i * SALT_BYTES, (i + 1) * SALT_BYTES).toString('hex');
-      const kept = keptHash({ seq, recordedAt: recorded, retainUntil, callerKind: e.callerKind, agency: e.agency, purpose: e.purpose, registries: e.registries, outcome: e.outcome });
-      const personal = personalHash({ salt, requestId: e.requestId, callerId: e.callerId, caseId: e.caseId, subjectId: e.subjectId, fields: e.fields, reason: e.reason });
+      const fields = e.fields.map(oneByte);
+      const registries = e.registries.map(oneByte);
+      const kept = keptHash({ seq, recordedAt: recorded, retainUntil, callerKind: e.callerKind, agency: e.agency, purpose: e.purpose, registries, outcome: e.outcome });
+      const personal = personalHash({ salt, requestId: e.requestId, callerId: e.callerId, caseId: e.caseId, subjectId: e.subjectId, fields, reason: e.reason });
       const content = contentHash(kept, personal);
       const hash = this.keys.chain.mac(kid, linkInput(prev, seq, content)) as string;
       rows.push({
@@ -373,8 +395,8 @@ export class AuditLog {
         purpose: e.purpose,
         case_id: e.caseId,
         subject_id: e.subjectId,
-        fields: e.fields,
-        registries: e.registries,
+        fields,
+        registries,
         outcome: e.outcome,
         reason: e.reason,
         content_hash: content,
