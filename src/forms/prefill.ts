@@ -187,20 +187,33 @@ export async function prefillForm(form: FormDefinition, subjectId: string, optio
 
   type Read = Pick<FormColumn, 'transform'> & SourceRead;
   type Found = Pick<PrefilledValue, 'value' | 'status' | 'provenance' | 'note'>;
-  const EMPTY = { value: null, provenance: null, note: null };
+  // Every value is built by these two, with its properties in one order: a form makes hundreds
+  // of them per request, and objects spread from differently shaped ones are slow to copy.
+  const missing = (status: PrefillStatus, note: string | null = null): Found => ({ value: null, status, provenance: null, note });
+  const prefilled = (key: string, label: string, found: Found, editable: boolean, options: string[] | null = null): PrefilledValue => ({
+    key,
+    label,
+    value: found.value,
+    editable,
+    status: found.status,
+    provenance: found.provenance,
+    note: found.note,
+    options,
+    rows: null,
+  });
 
   /** One value of one citizen, as the form writes it. */
   const valueFor = (id: string, hop: number, read: Read, field: Pick<FormField, 'document'>): Found => {
     const { source, path, transform, registry } = read;
-    if (!permitted(hop, read)) return { ...EMPTY, status: 'NOT_PERMITTED' };
+    if (!permitted(hop, read)) return missing('NOT_PERMITTED');
     if (!registry) {
       note(id, path, null);
-      return { ...EMPTY, value: id, status: 'FILLED' };
+      return { value: id, status: 'FILLED', provenance: null, note: null };
     }
     // Relationships to the head are all in the subject's household record.
     const record = source.kind === 'relationshipToHead' ? subject.residence : records.get(id)?.[RECORD_OF[registry]];
-    if (record instanceof Error) return { ...EMPTY, status: 'REGISTRY_UNAVAILABLE' };
-    if (!record) return { ...EMPTY, status: 'NOT_IN_REGISTRY' };
+    if (record instanceof Error) return missing('REGISTRY_UNAVAILABLE');
+    if (!record) return missing('NOT_IN_REGISTRY');
     let raw: unknown = null;
     let provenance: ProvenanceRecord = record.provenance;
     let remark: string | null = null;
@@ -224,10 +237,10 @@ export async function prefillForm(form: FormDefinition, subjectId: string, optio
         const pick = field.document === 'LATEST' ? docs[0] : (docs.find((d) => d.status === 'VALID') ?? null);
         if (!pick) {
           const newest = docs[0];
-          if (!newest) return { ...EMPTY, status: 'NOT_IN_REGISTRY' };
+          if (!newest) return missing('NOT_IN_REGISTRY');
           // Held, but none in force today: no expired, revoked or dissolved document passes for the current one.
           note(id, `${path}.status`, registry);
-          return { ...EMPTY, status: 'NOT_CURRENT', note: `${documentName(newest.doc)} ${NOT_IN_FORCE[newest.status as Exclude<DocumentStatusOnDay, 'VALID'>]}` };
+          return missing('NOT_CURRENT', `${documentName(newest.doc)} ${NOT_IN_FORCE[newest.status as Exclude<DocumentStatusOnDay, 'VALID'>]}`);
         }
         raw = source.part ? pick.doc[source.part] : pick.doc;
         provenance = pick.doc.provenance;
@@ -236,29 +249,28 @@ export async function prefillForm(form: FormDefinition, subjectId: string, optio
       }
     }
     const value = Array.isArray(raw) ? (raw.length > 0 ? raw.join(', ') : null) : applyTransform(transform, raw);
-    if (value === null) return { ...EMPTY, status: 'NOT_IN_REGISTRY' };
+    if (value === null) return missing('NOT_IN_REGISTRY');
     note(id, path, registry);
     if (remark) note(id, `${path}.status`, registry);
     return { value, status: 'FILLED', provenance, note: remark };
   };
 
   const fill = (f: FormField): PrefilledValue => {
-    const base = { key: f.key, label: f.label, options: null, rows: null };
     if (f.columns) return table(f);
-    if (!f.source || !f.coordinate || !f.path) return { ...base, ...EMPTY, editable: true, status: 'TO_BE_TYPED' };
+    if (!f.source || !f.coordinate || !f.path) return prefilled(f.key, f.label, missing('TO_BE_TYPED'), true);
     const main: Read = { source: f.source, coordinate: f.coordinate, registry: f.registry, path: f.path, transform: f.transform };
     const id = partyIds[f.party][0];
     if (!id) {
       // No such relative on record, or the record naming them could not be read.
       const unreadable = (HOUSEHOLD.includes(f.party) ? subject.residence : subject.person) instanceof Error;
       const status = !permitted(f.party === 'APPLICANT' || f.party === 'LEGAL_REPRESENTATIVE' ? 0 : 1, main) ? 'NOT_PERMITTED' : unreadable ? 'REGISTRY_UNAVAILABLE' : 'NOT_IN_REGISTRY';
-      return { ...base, ...EMPTY, editable: true, status };
+      return prefilled(f.key, f.label, missing(status), true);
     }
     const hop = hopOf(f.party, id);
     if (deceased.has(id) && RELATIVES.includes(f.party)) {
       // Known from the subject's own record (widowed) or the relative's (date of death).
       if (!spouseDied || id !== spouse) note(id, 'person.dateOfDeath', 'POPULATION');
-      if (f.whenDeceased === 'OMIT') return { ...base, ...EMPTY, editable: true, status: 'DECEASED', note: DECEASED_NOTE };
+      if (f.whenDeceased === 'OMIT') return prefilled(f.key, f.label, missing('DECEASED', DECEASED_NOTE), true);
     }
     let found = valueFor(id, hop, main, f);
     const choices = found.status === 'FILLED' && found.value ? [found.value] : [];
@@ -269,21 +281,14 @@ export async function prefillForm(form: FormDefinition, subjectId: string, optio
       if (found.status !== 'FILLED') found = other;
     }
     const remark = found.note ?? (deceased.has(id) && found.status === 'FILLED' ? DECEASED_NOTE : null);
-    return {
-      ...base,
-      ...found,
-      note: remark,
-      editable: f.editable || found.status !== 'FILLED',
-      options: choices.length > 1 ? choices : null,
-    };
+    return prefilled(f.key, f.label, { value: found.value, status: found.status, provenance: found.provenance, note: remark }, f.editable || found.status !== 'FILLED', choices.length > 1 ? choices : null);
   };
 
   const cellsOf = (id: string, hop: number, columns: FormColumn[], value: (c: FormColumn) => Found): PrefilledValue[] =>
     columns.map((c) => {
-      const base = { key: c.key, label: c.label, options: null, rows: null };
-      if (!c.source) return { ...base, ...EMPTY, editable: true, status: 'TO_BE_TYPED' };
+      if (!c.source) return prefilled(c.key, c.label, missing('TO_BE_TYPED'), true);
       const found = value(c);
-      return { ...base, ...found, editable: c.editable || found.status !== 'FILLED' };
+      return prefilled(c.key, c.label, found, c.editable || found.status !== 'FILLED');
     });
 
   const table = (f: FormField): PrefilledValue => {
@@ -323,7 +328,7 @@ export async function prefillForm(form: FormDefinition, subjectId: string, optio
     // A registration begun before the table's first day is shown from that day, as the form asks.
     const raw = part === 'from' ? (since && r.from < since ? since : r.from) : part === 'to' ? r.to : part === 'address' ? r.address : null;
     const value = part === 'to' && r.to === null ? 'nay' : applyTransform(c.transform, raw);
-    return value === null ? { ...EMPTY, status: 'NOT_IN_REGISTRY' } : { value, status: 'FILLED', provenance: (subject.residence as ResidenceRecord).provenance, note: null };
+    return value === null ? missing('NOT_IN_REGISTRY') : { value, status: 'FILLED', provenance: (subject.residence as ResidenceRecord).provenance, note: null };
   };
 
   const fields = form.fields.map(fill);
