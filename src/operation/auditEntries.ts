@@ -36,15 +36,25 @@ export function auditEntries(input: AuditInput): AuditEntry[] {
   // X-Purpose, or the purpose a watch named when the header was not sent.
   const declared = ctx.purpose ?? (access.ok ? null : (access.purpose ?? null));
   const purpose = (access.ok ? access.decision.purpose : null) ?? (declared ? input.purposes.get(declared) : undefined) ?? null;
-  const base = {
+  const callerId = caller.kind === 'agency' ? caller.officialId : caller.personalId;
+  const agency = caller.kind === 'agency' ? caller.agency : null;
+  const purposeCode = purpose?.code ?? declared;
+  const retentionDays = purpose?.retentionDays ?? input.defaultRetentionDays;
+  // Each record built whole, its properties in one order: objects spread from another are slow to copy.
+  const entry = (subjectId: string, fields: string[], registries: string[], outcome: AuditEntry['outcome'], reason: string | null, caseId = ctx.caseId): AuditEntry => ({
     requestId: ctx.requestId,
     callerKind: caller.kind,
-    callerId: caller.kind === 'agency' ? caller.officialId : caller.personalId,
-    agency: caller.kind === 'agency' ? caller.agency : null,
-    purpose: purpose?.code ?? declared,
-    caseId: ctx.caseId,
-    retentionDays: purpose?.retentionDays ?? input.defaultRetentionDays,
-  };
+    callerId,
+    agency,
+    purpose: purposeCode,
+    caseId,
+    subjectId,
+    fields,
+    registries,
+    outcome,
+    reason,
+    retentionDays,
+  });
 
   const entries: AuditEntry[] = [];
   if (!access.ok) {
@@ -56,7 +66,7 @@ export function auditEntries(input: AuditInput): AuditEntry[] {
       named.set(s.id, fields);
     }
     for (const [subjectId, fields] of named) {
-      entries.push({ ...base, subjectId, fields: [...fields].sort(), registries: [], outcome: access.outcome, reason: access.reason });
+      entries.push(entry(subjectId, [...fields].sort(), [], access.outcome, access.reason));
     }
     return entries;
   }
@@ -71,18 +81,12 @@ export function auditEntries(input: AuditInput): AuditEntry[] {
       if (plan !== walk) input.plans.onMismatch({ operation: input.operation.name?.value ?? null, plan, walk });
     }
     for (const s of subjects.values()) {
-      entries.push({
-        ...base,
-        subjectId: s.subjectId,
-        fields: [...s.fields].sort(),
-        registries: [...s.registries].sort(),
-        outcome: s.fields.size > 0 ? 'disclosed' : 'failed',
-        reason: s.errors.size > 0 ? [...s.errors].sort().join(',') : null,
-      });
+      entries.push(entry(s.subjectId, [...s.fields].sort(), [...s.registries].sort(), s.fields.size > 0 ? 'disclosed' : 'failed', s.errors.size > 0 ? [...s.errors].sort().join(',') : null));
     }
   }
   for (const d of ctx.disclosures) {
-    entries.push({ ...base, ...d, fields: [...d.fields].sort(), registries: [...d.registries].sort(), outcome: d.outcome ?? 'disclosed', reason: d.reason ?? null });
+    // A watch names its own case rather than X-Case-Id.
+    entries.push(entry(d.subjectId, [...d.fields].sort(), [...d.registries].sort(), d.outcome ?? 'disclosed', d.reason ?? null, d.caseId ?? ctx.caseId));
   }
   return entries;
 }
