@@ -254,12 +254,21 @@ function withProvenance<V>(value: V, ageSeconds: number, stale: boolean): V {
 
 function markProvenance(value: unknown, ageSeconds: number, stale: boolean): void {
   if (Array.isArray(value)) {
-    for (const v of value) markProvenance(v, ageSeconds, stale);
+    for (const v of value) if (v !== null && typeof v === 'object') markProvenance(v, ageSeconds, stale);
     return;
   }
   if (value === null || typeof value !== 'object') return;
-  for (const [k, v] of Object.entries(value)) {
-    if (k === 'provenance' && v && typeof v === 'object') Object.assign(v, { fromCache: true, ageSeconds, stale });
-    else markProvenance(v, ageSeconds, stale);
+  // Every record is walked on every read from the cache: no arrays of entries, no objects to merge.
+  const record = value as Record<string, unknown>;
+  for (const k in record) {
+    if (!Object.hasOwn(record, k)) continue;
+    const v = record[k];
+    if (v === null || typeof v !== 'object') continue;
+    if (k === 'provenance') {
+      const p = v as { fromCache?: boolean; ageSeconds?: number; stale?: boolean };
+      p.fromCache = true;
+      p.ageSeconds = ageSeconds;
+      p.stale = stale;
+    } else markProvenance(v, ageSeconds, stale);
   }
 }
