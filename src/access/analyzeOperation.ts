@@ -147,8 +147,12 @@ export function analyzeOperation(input: AnalyzeInput): OperationAnalysis {
     const same = citizen.reads.find(
       (x) => x.kind === r.kind && x.coordinate === r.coordinate && x.record === r.record && sameTypes(x.documentTypes, r.documentTypes),
     );
-    if (same) same.paths.push(path);
-    else citizen.reads.push({ ...r, paths: [path] });
+    if (same) return void same.paths.push(path);
+    // Built whole rather than spread from `r`, whose shapes vary: this runs for every field of every citizen.
+    const added: Read = { kind: r.kind, coordinate: r.coordinate, paths: [path] };
+    if (r.record !== undefined) added.record = r.record;
+    if (r.documentTypes !== undefined) added.documentTypes = r.documentTypes;
+    citizen.reads.push(added);
   };
 
   const reach = (via: string, from: CitizenSelection | null, path: string, multiplier: number, id?: string): CitizenSelection => {
