@@ -104,5 +104,15 @@ function readableFields(ctx: GatewayContext, subjectId: string): (governedBy: st
 
 /** A record's provenance made for this request, naming whose record it is. */
 export function provenanceOf(p: ProvenanceModel, subjectId: string, record: string, documentId?: string): ProvenanceModel {
-  return { ...p, about: { subjectId, record, ...(documentId !== undefined ? { documentId } : {}) } };
+  // Built whole rather than spread from the record's provenance, whose shape depends on where it
+  // came from (fetched, cached, frozen in the decoded layer): every record of every answer passes here.
+  return {
+    registry: p.registry,
+    asOf: p.asOf,
+    fetchedAt: p.fetchedAt,
+    fromCache: p.fromCache,
+    ageSeconds: p.ageSeconds,
+    stale: p.stale,
+    about: documentId !== undefined ? { subjectId, record, documentId } : { subjectId, record },
+  };
 }
