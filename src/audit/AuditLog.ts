@@ -110,7 +110,8 @@ const LATIN1 = /^[\x00-\xff]*$/;
  * from names sliced out of sources that also hold Vietnamese text (the schema's SDL, the forms
  * catalogue), and such slices keep their source's two-byte form: one of them made the JSON of a
  * whole batch two-byte — twice the bytes, allocated outside V8's regular heap — and the
- * PostgreSQL driver's measure of it several times slower (docs/PERFORMANCE.md, "Audit latency").
+ * PostgreSQL driver's measure of it several times slower (docs/PERFORMANCE.md, "What 0.5× would
+ * take on this machine").
  */
 export function oneByte(text: string): string {
   let same = written.get(text);
