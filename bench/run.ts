@@ -33,6 +33,7 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const PARTS = ['cold', 'warm', 'decoded', 'workers', 'frozen', 'apollo', 'raw', 'profile'];
 /** While iterating on one path: `BENCH_ONLY=warm,apollo` runs only those parts (see PARTS). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
+for (const part of ONLY) if (part !== 'none' && !PARTS.includes(part)) throw new Error(`BENCH_ONLY: no part named ${JSON.stringify(part)} (parts: ${PARTS.join(', ')}, or none)`);
 /** `BENCH_AGAINST=<git revision>`: also measures that revision, alternating with this checkout. */
 const AGAINST = process.env.BENCH_AGAINST;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -43,7 +44,15 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
  */
 const AGAINST_MODE = (['cold', 'decoded'] as const).find((m) => m === process.env.BENCH_AGAINST_MODE) ?? 'warm';
 /** What the `profile` part profiles: `warm` (default) or `decoded`, under `BENCH_PROFILE_QUERY` (household). */
-const PROFILE_MODE = (['decoded'] as const).find((m) => m === process.env.BENCH_PROFILE) ?? 'warm';
+/** One of `allowed`, named by the variable `name` (or its default); a value it does not know stops the run. */
+function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  const value = process.env[name] ?? fallback;
+  const known = allowed.find((a) => a === value);
+  if (known === undefined) throw new Error(`${name}: one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
+  return known;
+}
+const PROFILE_MODE = oneOf('BENCH_PROFILE', ['warm', 'decoded'] as const, 'warm');
+const PROFILE_QUERY = oneOf('BENCH_PROFILE_QUERY', Object.keys(OPERATIONS) as QueryName[], 'household');
 
 interface LoadResult {
   requests: number;
@@ -469,7 +478,7 @@ async function main(): Promise<void> {
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
     const profileEnv = PROFILE_MODE === 'decoded' ? { ...warmEnv, CACHE_DECODED_TTL_MS: String(DECODED_TTL_MS) } : warmEnv;
-    const profiledQuery = (Object.keys(OPERATIONS) as QueryName[]).find((q) => q === process.env.BENCH_PROFILE_QUERY) ?? 'household';
+    const profiledQuery = PROFILE_QUERY;
     const profiled = await startProcess(gatewayArgs(ROOT, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), { ...baseEnv, ...profileEnv });
     const profiledBase = `http://127.0.0.1:${profiled.port}/graphql`;
     await load(profiledBase, bodyFor(profiledQuery), headers, WARMUP);
@@ -496,7 +505,15 @@ async function main(): Promise<void> {
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-    settings: { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, registryLatencyMs: '5-20', mode: 'NODE_ENV=production, persisted operations, JWT, access control, audit' },
+    settings: {
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      warmupSeconds: WARMUP,
+      registryLatencyMs: '5-20',
+      mode: 'NODE_ENV=production, persisted operations, JWT, access control, audit',
+      // Added to the gateway's flags only (this checkout's and a compared revision's), not to the baselines'.
+      ...(EXTRA_NODE_FLAGS.length > 0 ? { gatewayNodeFlags: EXTRA_NODE_FLAGS } : {}),
+    },
     startupMs: startups,
     rssMbAfterLoad: rssMb,
     ...(ONLY.has('frozen') ? { cacheUpWhileRedisFrozen: cacheUpWhileFrozen } : {}),
@@ -507,8 +524,8 @@ async function main(): Promise<void> {
     elapsedSeconds: Math.round((performance.now() - t0) / 1000),
     loadAverage: { start: loadAtStart, end: loadAverage() },
   };
-  const partial = PARTS.some((p) => !ONLY.has(p)) || AGAINST;
-  const name = `${results.date.slice(0, 10)}${partial ? `-${[...ONLY, ...(AGAINST ? ['against', AGAINST.replace(/[^\w.-]/g, '_'), AGAINST_MODE] : [])].join('-')}` : ''}`;
+  const partial = PARTS.some((p) => !ONLY.has(p)) || AGAINST || EXTRA_NODE_FLAGS.length > 0;
+  const name = `${results.date.slice(0, 10)}${partial ? `-${[...ONLY, ...(AGAINST ? ['against', AGAINST.replace(/[^\w.-]/g, '_'), AGAINST_MODE] : []), ...(EXTRA_NODE_FLAGS.length > 0 ? ['flags', EXTRA_NODE_FLAGS.join('_').replace(/[^\w.=-]/g, '_')] : [])].join('-')}` : ''}`;
   // A second run of the same day and parts keeps the first: its name gets the time of day.
   const taken = (file: string) => existsSync(path.join(ROOT, 'bench', 'results', file));
   const out = path.join(ROOT, 'bench', 'results', taken(`${name}.json`) ? `${name}-${results.date.slice(11, 19).replace(/:/g, '')}.json` : `${name}.json`);

@@ -114,12 +114,14 @@ const LATIN1 = /^[\x00-\xff]*$/;
  * take on this machine").
  */
 export function oneByte(text: string): string {
-  let same = written.get(text);
-  if (same === undefined) {
-    same = LATIN1.test(text) ? Buffer.from(text, 'latin1').toString('latin1') : text;
-    if (written.size < 10_000) written.set(text, same);
-  }
-  return same;
+  const known = written.get(text);
+  if (known !== undefined) return known;
+  if (!LATIN1.test(text)) return text;
+  const copy = Buffer.from(text, 'latin1').toString('latin1');
+  // Kept under the copy, never under `text`: a name sliced out of a request's document holds on
+  // to the whole document, which must not outlive the request.
+  if (written.size < 10_000) written.set(copy, copy);
+  return copy;
 }
 
 /**
