@@ -133,6 +133,10 @@ describe('gateway processes on one PostgreSQL', () => {
       SIGNING_KEY_DIR: keyDir,
       DATA_DIR: keyDir,
       AUDIT_CHECKPOINT_EVERY: '25',
+      // What is under test is the audit trail: a registry call that a CPU-starved machine (two
+      // gateways, the mocks and other test files on two cores) cannot answer within the default
+      // 2 s would fail a request for a reason of its own (UPSTREAM_TIMEOUT, seen once).
+      REGISTRY_TIMEOUT_MS: '20000',
     };
   });
   afterAll(async () => {
