@@ -249,6 +249,19 @@ describe.each([
     expect(result.code).toBe(0);
   });
 
+  it('stores the field paths of a record as they were hashed, whatever characters they hold', async () => {
+    const odd = ['person."quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', ' spaced ', ''];
+    await trail.log().append([{ ...entry(1), fields: odd, registries: ['POPULATION', 'RE"SIDENCE'] }, entry(2)]);
+    const rows = await rowsOf(trail.store);
+    expect(rows.map((r) => [r.fields, r.registries])).toEqual([
+      [odd, ['POPULATION', 'RE"SIDENCE']],
+      [entry(2).fields, entry(2).registries],
+    ]);
+    const report = await trail.verify();
+    expect(report.firstBroken).toBeUndefined();
+    expect(report.ok).toBe(true);
+  });
+
   // The verifier is the same code over the same SELECT for both stores. Each run over the embedded store closes it, opens it in the CLI's process and
   // reopens it (seconds of CPU), so it runs the cases where the stores could differ — pruning, and the downgrade's DDL.
   if (kind === 'postgres') {
@@ -288,6 +301,13 @@ describe('verifying a chain', () => {
   let trail: Trail;
   beforeAll(async () => {
     db = await createTestDatabase();
+    // Sessions in a time zone with daylight saving: a retention is whole days of 86,400 s,
+    // as the record's hash counts it, not calendar days there (records of 2021-03-01 kept
+    // 30 days end after the clocks changed on 28 March).
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${db.name} SET timezone = 'Europe/Berlin'`);
+    await admin.end();
     trail = await openTrail('postgres', db);
   });
   afterAll(async () => {
@@ -295,6 +315,16 @@ describe('verifying a chain', () => {
     await db.drop();
   });
   beforeEach(() => trail.reset());
+
+  it('keeps each retention as it was hashed, in a session time zone with daylight saving', async () => {
+    await writeHistory(trail);
+    expect((await trail.store.query<{ tz: string }>("SELECT current_setting('TimeZone') AS tz"))[0]?.tz).toBe('Europe/Berlin');
+    const first = (await rowsOf(trail.store))[0] as Row;
+    expect(new Date(first.retain_until).getTime() - new Date(first.recorded_at).getTime()).toBe(30 * DAY);
+    const report = await trail.verify();
+    expect(report.firstBroken).toBeUndefined();
+    expect(report.ok).toBe(true);
+  });
 
   it('names a record marked pruned before its retention ended, even with its content intact', async () => {
     await writeHistory(trail);
