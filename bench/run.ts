@@ -438,7 +438,7 @@ async function main(): Promise<void> {
         ['this checkout', ROOT],
         [AGAINST, tree],
       ] as const;
-      const samples: Record<string, Record<string, { rps: number; p99: number; cpuMs: number; load: [number, number] }[]>> = {};
+      const samples: Record<string, Record<string, { rps: number; p99: number; cpuMs: number; postgresCpuMs: number; load: [number, number] }[]>> = {};
       const againstEnv = AGAINST_MODE === 'cold' ? { CACHE_MODE: 'off' } : AGAINST_MODE === 'decoded' ? { ...warmEnv, CACHE_DECODED_TTL_MS: String(DECODED_TTL_MS) } : warmEnv;
       for (let turn = 0; turn < ROUNDS; turn++) {
         for (const [name, root] of turn % 2 ? [...builds].reverse() : builds) {
@@ -449,9 +449,12 @@ async function main(): Promise<void> {
             await load(url, body, headers, WARMUP);
             const loadBefore = loadAverage()[0];
             const ticks = treeTicks(gateway.child.pid as number);
+            const postgresTicks = treeTicks(postgres.pid());
             const result = await load(url, body, headers, DURATION);
-            const cpuMs = ((treeTicks(gateway.child.pid as number) - ticks) * 10) / Math.max(1, result.requests);
-            ((samples[query] ??= {})[name] ??= []).push({ rps: Math.round(result.rps), p99: result.p99, cpuMs: round(cpuMs), load: [loadBefore, loadAverage()[0]] });
+            const perQuery = (t: number) => round((t * 10) / Math.max(1, result.requests));
+            const cpuMs = perQuery(treeTicks(gateway.child.pid as number) - ticks);
+            const postgresCpuMs = perQuery(treeTicks(postgres.pid()) - postgresTicks);
+            ((samples[query] ??= {})[name] ??= []).push({ rps: Math.round(result.rps), p99: result.p99, cpuMs, postgresCpuMs, load: [loadBefore, loadAverage()[0]] });
           }
           await stop(gateway.child);
         }
@@ -460,10 +463,18 @@ async function main(): Promise<void> {
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
       comparison = Object.fromEntries(
         Object.entries(samples).map(([query, byBuild]) => {
-          const summary = Object.fromEntries(Object.entries(byBuild).map(([name, xs]) => [name, { rps: median(xs.map((x) => x.rps)), p99: median(xs.map((x) => x.p99)), cpuMsPerQuery: median(xs.map((x) => x.cpuMs)), samples: xs }]));
+          const summary = Object.fromEntries(Object.entries(byBuild).map(([name, xs]) => [name, { rps: median(xs.map((x) => x.rps)), p99: median(xs.map((x) => x.p99)), cpuMsPerQuery: median(xs.map((x) => x.cpuMs)), postgresCpuMsPerQuery: median(xs.map((x) => x.postgresCpuMs)), samples: xs }]));
           const a = summary['this checkout'];
           const b = summary[AGAINST];
-          return [query, { ...summary, rpsRatio: a && b ? round(a.rps / b.rps) : null, cpuRatio: a && b ? round(a.cpuMsPerQuery / b.cpuMsPerQuery) : null }];
+          return [
+            query,
+            {
+              ...summary,
+              rpsRatio: a && b ? round(a.rps / b.rps) : null,
+              cpuRatio: a && b ? round(a.cpuMsPerQuery / b.cpuMsPerQuery) : null,
+              postgresCpuRatio: a && b ? round(a.postgresCpuMsPerQuery / b.postgresCpuMsPerQuery) : null,
+            },
+          ];
         }),
       );
     } finally {
@@ -560,10 +571,14 @@ async function main(): Promise<void> {
   if (cacheUpWhileFrozen !== null) process.stdout.write(`gateway_cache_up while Redis was frozen: ${cacheUpWhileFrozen}\n`);
   if (comparison) {
     process.stdout.write(`\n${AGAINST_MODE} path, this checkout against ${AGAINST} (medians of ${ROUNDS} alternating rounds):\n`);
-    for (const [query, c] of Object.entries(comparison) as [string, Record<string, { rps: number; p99: number; cpuMsPerQuery: number } | number | null>][]) {
-      const a = c['this checkout'] as { rps: number; p99: number; cpuMsPerQuery: number };
-      const b = c[AGAINST as string] as { rps: number; p99: number; cpuMsPerQuery: number };
-      process.stdout.write(`  ${query}: ${a.rps} vs ${b.rps} req/s (x${String(c.rpsRatio)}), p99 ${a.p99} vs ${b.p99} ms, gateway CPU ${a.cpuMsPerQuery} vs ${b.cpuMsPerQuery} ms/q (x${String(c.cpuRatio)})\n`);
+    type Summary = { rps: number; p99: number; cpuMsPerQuery: number; postgresCpuMsPerQuery: number };
+    for (const [query, c] of Object.entries(comparison) as [string, Record<string, Summary | number | null>][]) {
+      const a = c['this checkout'] as Summary;
+      const b = c[AGAINST as string] as Summary;
+      process.stdout.write(
+        `  ${query}: ${a.rps} vs ${b.rps} req/s (x${String(c.rpsRatio)}), p99 ${a.p99} vs ${b.p99} ms, gateway CPU ${a.cpuMsPerQuery} vs ${b.cpuMsPerQuery} ms/q (x${String(c.cpuRatio)}), ` +
+          `PostgreSQL CPU ${a.postgresCpuMsPerQuery} vs ${b.postgresCpuMsPerQuery} ms/q (x${String(c.postgresCpuRatio)})\n`,
+      );
       const loads = Object.values(c).flatMap((v) => (v && typeof v === 'object' ? (v as unknown as { samples: { load: number[] }[] }).samples.flatMap((x) => x.load) : []));
       process.stdout.write(`    load average (1 min) during these rounds: ${Math.min(...loads)}-${Math.max(...loads)}\n`);
     }
