@@ -32,8 +32,8 @@ export interface RequestTrace {
   operationErrors(codes: readonly string[]): void;
   /** The span of one HTTP attempt to a registry. */
   attempt(registry: RegistryName, method: string, route: string, resend: number): AttemptSpan;
-  /** The span of one Redis round trip. */
-  roundTrip(operation: RoundTripOperation, commands: number): EndableSpan;
+  /** The span of one Redis round trip (`command`: the Redis command, when not the operation's usual one). */
+  roundTrip(operation: RoundTripOperation, commands: number, command?: string): EndableSpan;
   /** The span of one audit transaction holding this request's records and those of `others`, linked to them. */
   commit(records: number, others: readonly RequestTrace[]): EndableSpan;
   /** Ends the operation's span, then the request's, with the response status. */

@@ -172,10 +172,10 @@ class OtelRequestTrace implements RequestTrace {
     };
   }
 
-  roundTrip(operation: RoundTripOperation, commands: number): EndableSpan {
+  roundTrip(operation: RoundTripOperation, commands: number, command?: string): EndableSpan {
     const span = this.tracer.startSpan(
       `redis ${operation}`,
-      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': REDIS_COMMANDS[operation], 'db.operation.batch.size': commands } },
+      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': command ?? REDIS_COMMANDS[operation], 'db.operation.batch.size': commands } },
       this.parent,
     );
     return endable(span);
