@@ -164,14 +164,26 @@ describe('rate limits on citizen lookups', () => {
       const first = await startStack();
       stacks.push(first);
       mocks = first.mocks;
-      const env = { CACHE_MODE: 'redis', ...redis.env, CACHE_HMAC_SECRET: randomBytes(32).toString('base64'), CACHE_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`, RATE_LIMIT_OFFICIAL_LOOKUPS: '2', RATE_LIMIT_WINDOW_S: '3600' };
+      const env = { CACHE_MODE: 'redis', ...redis.env, CACHE_HMAC_SECRET: randomBytes(32).toString('base64'), CACHE_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`, RATE_LIMIT_OFFICIAL_LOOKUPS: '2', RATE_LIMIT_AGENCY_LOOKUPS: '4', RATE_LIMIT_WINDOW_S: '3600' };
       const a = await startStack(env, { mocks });
       const b = await startStack(env, { mocks });
       stacks.push(a, b);
-      const ask = async (s: Stack) => s.graphql('query($id: PersonalId!) { citizen(id: $id) { id } }', { token: await s.agencyToken(), variables: { id: s.persona('minor') }, headers: { 'x-purpose': 'CT01_RESIDENCE' } });
+      const ask = async (s: Stack, token?: string) =>
+        s.graphql('query($id: PersonalId!) { citizen(id: $id) { id } }', { token: token ?? (await s.agencyToken()), variables: { id: s.persona('minor') }, headers: { 'x-purpose': 'CT01_RESIDENCE' } });
       expect((await ask(a)).status).toBe(200);
       expect((await ask(b)).status).toBe(200);
       expect((await ask(a)).status).toBe(429);
+      // Refused lookups spend nothing further: the agency's budget (4) still holds another official's two.
+      for (let i = 0; i < 5; i++) expect((await ask(b)).status).toBe(429);
+      // Each instance verifies tokens of its own development issuer: the same official, minted by each.
+      const official = async (s: Stack, sub: string) =>
+        (await json(await fetch(`${s.url}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'agency', sub, agency: 'CA_HN', scopes: ['residence.process'] }) }))).token as string;
+      expect((await ask(a, await official(a, 'canbo.khac'))).status).toBe(200);
+      expect((await ask(b, await official(b, 'canbo.khac'))).status).toBe(200);
+      // The agency's four are spent: a third official is refused on the agency's count.
+      const third = await ask(a, await official(a, 'canbo.thu3'));
+      expect(third.status).toBe(429);
+      expect(third.body.errors?.[0]?.message).toMatch(/cơ quan này|this agency/);
     } finally {
       for (const s of stacks.reverse()) await s.stop();
       await redis?.destroy();

@@ -23,7 +23,7 @@ export interface RoundTripTrace {
  */
 export interface CacheBackend {
   readonly kind: 'memory' | 'redis' | 'redis-cluster';
-  /** One round trip for the batch (auto-pipelined per Redis node; no multi-key command). */
+  /** One round trip for the batch: one MGET on a single Redis node, GETs auto-pipelined per node of a cluster. */
   getMany(keys: string[], trace?: RoundTripTrace): Promise<(string | null)[]>;
   setMany(items: { key: string; value: string; ttlMs: number }[], trace?: RoundTripTrace): Promise<void>;
   deleteMany(keys: string[], trace?: RoundTripTrace): Promise<void>;
@@ -41,9 +41,34 @@ export interface CacheBackend {
 
 /** A counter shared by every gateway instance (rate limits), where there is a shared backend. */
 export interface SharedCounter {
-  /** Adds `by` to the counter and returns its new value; the counter expires `ttlMs` after it was created. */
-  increment(key: string, by: number, ttlMs: number, trace?: RoundTripTrace): Promise<number>;
+  /**
+   * Adds `by` to each counter in turn (a new counter expires `ttlMs` after it was created) and
+   * stops at the first whose new value is above its `limit`; the counters after it are left as
+   * they were. Resolves that counter's index, or -1 when none went over.
+   */
+  incrementUntil(counters: readonly CounterStep[], trace?: RoundTripTrace): Promise<number>;
 }
+
+export interface CounterStep {
+  key: string;
+  by: number;
+  ttlMs: number;
+  limit: number;
+}
+
+/**
+ * `incrementUntil` on one Redis node: one round trip however many counters. KEYS are the
+ * counters; ARGV holds by, ttlMs and limit for each. Returns the 0-based index of the first
+ * counter over its limit, or -1.
+ */
+const INCREMENT_UNTIL = `
+for i = 1, #KEYS do
+  local by = tonumber(ARGV[i * 3 - 2])
+  local count = redis.call('INCRBY', KEYS[i], by)
+  if count == by then redis.call('PEXPIRE', KEYS[i], ARGV[i * 3 - 1]) end
+  if count > tonumber(ARGV[i * 3]) then return i - 1 end
+end
+return -1`;
 
 /** Thrown instead of calling Redis while its breaker is open: the caller goes on without it at once. */
 export class CacheSkippedError extends Error {
@@ -212,17 +237,28 @@ export class RedisBackend implements CacheBackend, SharedCounter {
     await this.guarded(() => this.client.publish(this.options.channel, message), trace, 'publish', 1);
   }
 
-  /** One span covers the counter's expiry too, set in a second round trip when the counter is new. */
-  increment(key: string, by: number, ttlMs: number, trace?: RoundTripTrace): Promise<number> {
+  /**
+   * One script on a single node. A cluster keeps counters on different slots, which one
+   * script cannot cross: there they are counted one after another, in one breaker call.
+   */
+  incrementUntil(counters: readonly CounterStep[], trace?: RoundTripTrace): Promise<number> {
+    if (this.kind === 'redis') {
+      const args: (string | number)[] = counters.map((c) => c.key);
+      for (const c of counters) args.push(c.by, Math.max(1, Math.round(c.ttlMs)), c.limit);
+      return this.guarded(async () => Number(await this.client.eval(INCREMENT_UNTIL, counters.length, ...args)), trace, 'increment', 1, 'EVAL');
+    }
     return this.guarded(
       async () => {
-        const count = await this.client.incrby(key, by);
-        if (count === by) await this.client.pexpire(key, ttlMs);
-        return count;
+        for (const [i, c] of counters.entries()) {
+          const count = await this.client.incrby(c.key, c.by);
+          if (count === c.by) await this.client.pexpire(c.key, Math.max(1, Math.round(c.ttlMs)));
+          if (count > c.limit) return i;
+        }
+        return -1;
       },
       trace,
       'increment',
-      1,
+      counters.length,
     );
   }
 

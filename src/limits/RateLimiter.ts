@@ -1,9 +1,11 @@
 import type { RoundTripTrace, SharedCounter } from '../cache/backends';
 
-export interface RateDecision {
-  allowed: boolean;
-  /** When the caller may try again, if refused. */
-  retryAfterSeconds: number;
+/** One limit to count against: `cost` events of at most `limit` per `windowMs` under `key`. */
+export interface RateStep {
+  key: string;
+  limit: number;
+  windowMs: number;
+  cost: number;
 }
 
 export interface RateLimiterOptions {
@@ -35,25 +37,37 @@ export class RateLimiter {
     this.now = options.now ?? Date.now;
   }
 
-  /** Counts `cost` events against `rawKey`; `trace` records the Redis round trip under the request (tracing on only). */
-  async consume(rawKey: string, limit: number, windowMs: number, cost = 1, trace?: RoundTripTrace): Promise<RateDecision> {
-    const key = this.hashKey(rawKey);
+  /**
+   * Counts against each limit in turn and stops at the first that refuses: the limits after it
+   * are not charged (an official over their own limit does not spend their agency's). One Redis
+   * round trip for all of them. Resolves null when every limit allowed, or the refusing one.
+   */
+  async consumeAll(steps: readonly RateStep[], trace?: RoundTripTrace): Promise<{ index: number; retryAfterSeconds: number } | null> {
     const now = this.now();
-    const window = Math.floor(now / windowMs);
-    const resetAt = (window + 1) * windowMs;
+    const keys = steps.map((s) => this.hashKey(s.key));
     if (this.shared) {
       try {
-        const count = await this.shared.increment(`${this.prefix}rl:${key}:${window}`, cost, windowMs + 1000, trace);
-        return { allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)) };
+        const counters = steps.map((s, i) => ({ key: `${this.prefix}rl:${keys[i] as string}:${Math.floor(now / s.windowMs)}`, by: s.cost, ttlMs: s.windowMs + 1000, limit: s.limit }));
+        const index = await this.shared.incrementUntil(counters, trace);
+        return index < 0 ? null : { index, retryAfterSeconds: this.retryAfter(now, (steps[index] as RateStep).windowMs) };
       } catch {
         // Redis unavailable or skipped: fall through to this process's own counters.
       }
     }
-    const current = this.windows.get(key);
-    const entry = current && current.resetAt > now ? current : { count: 0, resetAt };
-    entry.count += cost;
-    this.windows.set(key, entry);
-    if (this.windows.size > 100_000) for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
-    return { allowed: entry.count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((entry.resetAt - now) / 1000)) };
+    for (const [index, step] of steps.entries()) {
+      const key = keys[index] as string;
+      const current = this.windows.get(key);
+      const entry = current && current.resetAt > now ? current : { count: 0, resetAt: (Math.floor(now / step.windowMs) + 1) * step.windowMs };
+      entry.count += step.cost;
+      this.windows.set(key, entry);
+      if (this.windows.size > 100_000) for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
+      if (entry.count > step.limit) return { index, retryAfterSeconds: Math.max(1, Math.ceil((entry.resetAt - now) / 1000)) };
+    }
+    return null;
+  }
+
+  /** Seconds until the window holding `now` ends. */
+  private retryAfter(now: number, windowMs: number): number {
+    return Math.max(1, Math.ceil(((Math.floor(now / windowMs) + 1) * windowMs - now) / 1000));
   }
 }

@@ -49,11 +49,12 @@ export function createLookupLimiter(limiter: RateLimiter, limits: LookupLimits) 
         checks.push([`lookups:citizen:${caller.personalId}`, limits.citizen, limits.windowMs, lookups, { en: 'citizen lookups', vi: 'lượt tra cứu thông tin công dân' }]);
       }
     }
-    for (const [key, max, windowMs, cost, what] of checks) {
-      const decision = await limiter.consume(key, max, windowMs, cost, trace);
-      if (!decision.allowed) return { retryAfterSeconds: decision.retryAfterSeconds, what };
-    }
-    return null;
+    if (checks.length === 0) return null;
+    const refused = await limiter.consumeAll(
+      checks.map(([key, limit, windowMs, cost]) => ({ key, limit, windowMs, cost })),
+      trace,
+    );
+    return refused ? { retryAfterSeconds: refused.retryAfterSeconds, what: (checks[refused.index] as (typeof checks)[number])[4] } : null;
   };
 }
 
