@@ -249,13 +249,13 @@ describe.each([
     expect(result.code).toBe(0);
   });
 
-  it('stores the field paths of a record as they were hashed, whatever characters they hold', async () => {
-    const odd = ['person."quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', ' spaced ', ''];
-    await trail.log().append([{ ...entry(1), fields: odd, registries: ['POPULATION', 'RE"SIDENCE'] }, entry(2)]);
+  it('stores the field paths and case of a record as they were hashed, whatever characters they hold', async () => {
+    const odd = ['person."quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', ' spaced ', '', 'người.họTên'];
+    await trail.log().append([{ ...entry(1), fields: odd, registries: ['POPULATION', 'RE"SIDENCE'], caseId: 'HS-2021/Đống Đa' }, entry(2)]);
     const rows = await rowsOf(trail.store);
-    expect(rows.map((r) => [r.fields, r.registries])).toEqual([
-      [odd, ['POPULATION', 'RE"SIDENCE']],
-      [entry(2).fields, entry(2).registries],
+    expect(rows.map((r) => [r.fields, r.registries, r.case_id])).toEqual([
+      [odd, ['POPULATION', 'RE"SIDENCE'], 'HS-2021/Đống Đa'],
+      [entry(2).fields, entry(2).registries, entry(2).caseId],
     ]);
     const report = await trail.verify();
     expect(report.firstBroken).toBeUndefined();

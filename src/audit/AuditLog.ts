@@ -141,6 +141,25 @@ export function arrayLiteral(values: readonly string[]): string {
 }
 
 /**
+ * The JSON array of `rows` (each a JSON text; `bytes` at least their length with the brackets and commas), as
+ * UTF-8 bytes for PostgreSQL (sent as a binary parameter, which json takes as its text). One
+ * JSON.stringify of the whole batch made a string V8 keeps as a tree of parts, which the driver
+ * then measured and copied: about 1 ms for a batch of 250 records, against a third of that
+ * for the rows written one by one into a buffer (docs/PERFORMANCE.md).
+ */
+function jsonArray(rows: readonly string[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  out[at++] = 0x5b; // [
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ,
+    at += out.write(rows[i] as string, at);
+  }
+  out[at++] = 0x5d; // ]
+  return out.subarray(0, at);
+}
+
+/**
  * The append-only, hash-chained audit trail. Appends from concurrent requests are
  * grouped into one transaction (group commit): under an advisory lock it reads the
  * chain head, links the new records to it and inserts them in one statement, so the
@@ -387,11 +406,12 @@ export class AuditLog {
   }
 
   /** Chains the records after `head`: the rows as JSON, the batch's time as written, and the new head. */
-  private link(head: { seq: number; hash: string }, entries: AuditEntry[], recordedAt: Date): { rows: string; recordedAt: string; head: { seq: number; hash: string } } {
+  private link(head: { seq: number; hash: string }, entries: AuditEntry[], recordedAt: Date): { rows: Buffer | string; recordedAt: string; head: { seq: number; hash: string } } {
     let { seq, hash: prev } = head;
     const kid = this.keys.chain.activeKid;
     const salts = randomBytes(SALT_BYTES * entries.length);
-    const rows: object[] = [];
+    const rows: string[] = [];
+    let bytes = entries.length + 2;
     const recorded = recordedAt.toISOString();
     for (const [i, e] of entries.entries()) {
       seq++;
@@ -403,7 +423,7 @@ export class AuditLog {
       const personal = personalHash({ salt, requestId: e.requestId, callerId: e.callerId, caseId: e.caseId, subjectId: e.subjectId, fields, reason: e.reason });
       const content = contentHash(kept, personal);
       const hash = this.keys.chain.mac(kid, linkInput(prev, seq, content)) as string;
-      rows.push({
+      const row = JSON.stringify({
         seq,
         retention_days: e.retentionDays,
         request_id: e.requestId,
@@ -425,9 +445,11 @@ export class AuditLog {
         personal_salt: salt,
         chain_kid: kid,
       });
+      rows.push(row);
+      bytes += Buffer.byteLength(row);
       prev = hash;
     }
-    return { rows: JSON.stringify(rows), recordedAt: recorded, head: { seq, hash: prev } };
+    return { rows: this.store.kind === 'postgres' ? jsonArray(rows, bytes) : `[${rows.join(',')}]`, recordedAt: recorded, head: { seq, hash: prev } };
   }
 
   private checkpointDue(seq: number, at: Date): boolean {
