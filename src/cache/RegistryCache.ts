@@ -236,20 +236,36 @@ export class RegistryCache<T extends Cached> {
 /** `value` with every provenance in it marked as served from the cache; copies only what changes, frozen like the original. */
 function withProvenance<V>(value: V, ageSeconds: number, stale: boolean): V {
   if (value === null || typeof value !== 'object') return value;
+  // Every read of the in-process layer walks its records: no arrays of entries, no spreads
+  // (a profile of that path had this function at 4 % of the gateway's time with them).
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
-    value.forEach((v, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
       const m = withProvenance(v, ageSeconds, stale);
-      if (m !== v) (out ??= [...value])[i] = m;
-    });
+      if (m !== v) (out ??= value.slice())[i] = m;
+    }
     return (out ? Object.freeze(out) : value) as V;
   }
+  const record = value as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(value)) {
-    const m = k === 'provenance' && v && typeof v === 'object' ? Object.freeze({ ...v, fromCache: true, ageSeconds, stale }) : withProvenance(v, ageSeconds, stale);
-    if (m !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = m;
+  for (const k in record) {
+    if (!Object.hasOwn(record, k)) continue;
+    const v = record[k];
+    if (v === null || typeof v !== 'object') continue;
+    const m = k === 'provenance' ? servedProvenance(v as ProvenanceRecord, ageSeconds, stale) : withProvenance(v, ageSeconds, stale);
+    if (m !== v) (out ??= Object.assign({}, record))[k] = m;
   }
   return (out ? Object.freeze(out) : value) as V;
+}
+
+/** A frozen copy of a record's provenance as served from the cache. */
+function servedProvenance(p: ProvenanceRecord, ageSeconds: number, stale: boolean): ProvenanceRecord {
+  const out = Object.assign({}, p);
+  out.fromCache = true;
+  out.ageSeconds = ageSeconds;
+  out.stale = stale;
+  return Object.freeze(out);
 }
 
 function markProvenance(value: unknown, ageSeconds: number, stale: boolean): void {
