@@ -1,7 +1,8 @@
 import { startRedis, type RedisSetup } from './helpers/redisInstances';
-import { json, startStack, type Stack } from './helpers/stack';
+import { json, metric, startStack, type Stack } from './helpers/stack';
 import type { MockRegistries } from '../mocks/startMockRegistries';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 
 const NONE = { POPULATION: 0, RESIDENCE: 0, DOCUMENTS: 0 };
 
@@ -152,6 +153,29 @@ describe('rate limits on citizen lookups', () => {
       expect((await stack.graphql(household, { token: other.token, variables: { id: stack.persona('household-of-four') }, headers: { 'x-purpose': 'CT01_RESIDENCE' } })).status).toBe(200);
     } finally {
       await stack.stop();
+    }
+  });
+
+  it('counts through plain commands on a Redis that refuses scripts, keeping the cache in use', async () => {
+    const redis = await startRedis();
+    const admin = new Redis(redis.env.REDIS_URL as string);
+    let stack: Stack | undefined;
+    try {
+      // An ACL without @scripting, as some managed services and proxies have it.
+      await admin.call('ACL', 'SETUSER', 'default', 'on', 'nopass', '~*', '&*', '+@all', '-@scripting');
+      stack = await startStack({ CACHE_MODE: 'redis', ...redis.env, CACHE_HMAC_SECRET: randomBytes(32).toString('base64'), CACHE_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`, RATE_LIMIT_OFFICIAL_LOOKUPS: '2', RATE_LIMIT_WINDOW_S: '3600' });
+      const token = await stack.agencyToken();
+      const ask = async () => (stack as Stack).graphql('query($id: PersonalId!) { citizen(id: $id) { id } }', { token, variables: { id: (stack as Stack).persona('minor') }, headers: { 'x-purpose': 'CT01_RESIDENCE' } });
+      expect((await ask()).status).toBe(200);
+      expect((await ask()).status).toBe(200);
+      expect((await ask()).status).toBe(429);
+      // Counted in Redis, where every instance sees it, and the cache was never given up.
+      expect((await admin.keys('*rl:*')).length).toBeGreaterThan(0);
+      expect(await metric(stack, 'gateway_cache_up', '')).toBe(1);
+    } finally {
+      await stack?.stop();
+      admin.disconnect();
+      await redis.destroy();
     }
   });
 

@@ -61,6 +61,8 @@ export interface CounterStep {
  * counters; ARGV holds by, ttlMs and limit for each. Returns the 0-based index of the first
  * counter over its limit, or -1.
  */
+/** What a server that does not run scripts answers EVAL with: an ACL's refusal, or a proxy's. */
+const SCRIPTS_REFUSED = /NOPERM|unknown command|not allowed|not supported/i;
 const INCREMENT_UNTIL = `
 for i = 1, #KEYS do
   local by = tonumber(ARGV[i * 3 - 2])
@@ -171,6 +173,8 @@ export class RedisBackend implements CacheBackend, SharedCounter {
   /** While the breaker is open, a timer that probes Redis once its reset time has passed. */
   private probeTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Whether the server runs scripts; false once it has refused one (ACL, proxy). */
+  private scripting = true;
 
   constructor(private readonly options: RedisBackendOptions) {
     this.breaker = new CircuitBreaker({
@@ -239,27 +243,40 @@ export class RedisBackend implements CacheBackend, SharedCounter {
 
   /**
    * One script on a single node. A cluster keeps counters on different slots, which one
-   * script cannot cross: there they are counted one after another, in one breaker call.
+   * script cannot cross, and a server may refuse scripts (an ACL without `@scripting`, a
+   * proxy): there the counters are counted one command after another, in one breaker call.
    */
   incrementUntil(counters: readonly CounterStep[], trace?: RoundTripTrace): Promise<number> {
-    if (this.kind === 'redis') {
+    if (this.kind === 'redis' && this.scripting) {
       const args: (string | number)[] = counters.map((c) => c.key);
       for (const c of counters) args.push(c.by, Math.max(1, Math.round(c.ttlMs)), c.limit);
-      return this.guarded(async () => Number(await this.client.eval(INCREMENT_UNTIL, counters.length, ...args)), trace, 'increment', 1, 'EVAL');
+      return this.guarded(
+        async () => {
+          try {
+            return Number(await this.client.eval(INCREMENT_UNTIL, counters.length, ...args));
+          } catch (err) {
+            if (!SCRIPTS_REFUSED.test((err as Error).message)) throw err;
+            this.scripting = false;
+            this.options.onError?.(new Error(`Redis refuses scripts (${(err as Error).message.split('\n')[0]}): rate limits are counted one command at a time`));
+            return this.incrementEach(counters);
+          }
+        },
+        trace,
+        'increment',
+        1,
+        'EVAL',
+      );
     }
-    return this.guarded(
-      async () => {
-        for (const [i, c] of counters.entries()) {
-          const count = await this.client.incrby(c.key, c.by);
-          if (count === c.by) await this.client.pexpire(c.key, Math.max(1, Math.round(c.ttlMs)));
-          if (count > c.limit) return i;
-        }
-        return -1;
-      },
-      trace,
-      'increment',
-      counters.length,
-    );
+    return this.guarded(() => this.incrementEach(counters), trace, 'increment', counters.length);
+  }
+
+  private async incrementEach(counters: readonly CounterStep[]): Promise<number> {
+    for (const [i, c] of counters.entries()) {
+      const count = await this.client.incrby(c.key, c.by);
+      if (count === c.by) await this.client.pexpire(c.key, Math.max(1, Math.round(c.ttlMs)));
+      if (count > c.limit) return i;
+    }
+    return -1;
   }
 
   /** The breaker's state, for readiness. */
