@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/caller';
 import type { Bilingual } from '../bilingual';
 import type { RoundTripTrace } from '../cache/backends';
-import type { RateLimiter } from './RateLimiter';
+import type { RateLimiter, RateStep } from './RateLimiter';
 
 /** Citizens readable per window, and verifications per official. */
 export interface LookupLimits {
@@ -34,27 +34,24 @@ export interface LookupRefusal {
 export function createLookupLimiter(limiter: RateLimiter, limits: LookupLimits) {
   return async (caller: Caller, lookups: number, verifications: number, trace?: RoundTripTrace, reports = 0): Promise<LookupRefusal | null> => {
     if (caller.kind === 'anonymous') return null;
-    const checks: [string, number, number, number, Bilingual][] = [];
+    const checks: (RateStep & { what: Bilingual })[] = [];
     if (reports > 0 && caller.kind === 'citizen') {
-      checks.push([`corrections:citizen:${caller.personalId}`, limits.corrections.max, limits.corrections.windowMs, reports, { en: 'reports of wrong registry data', vi: 'đề nghị điều chỉnh thông tin' }]);
+      checks.push({ key: `corrections:citizen:${caller.personalId}`, limit: limits.corrections.max, windowMs: limits.corrections.windowMs, cost: reports, what: { en: 'reports of wrong registry data', vi: 'đề nghị điều chỉnh thông tin' } });
     }
     if (verifications > 0 && caller.kind === 'agency') {
-      checks.push([`verify:${caller.agency}:${caller.officialId}`, limits.verify.max, limits.verify.windowMs, verifications, { en: 'verifications', vi: 'lượt đối chiếu thông tin' }]);
+      checks.push({ key: `verify:${caller.agency}:${caller.officialId}`, limit: limits.verify.max, windowMs: limits.verify.windowMs, cost: verifications, what: { en: 'verifications', vi: 'lượt đối chiếu thông tin' } });
     }
     if (lookups > 0) {
       if (caller.kind === 'agency') {
-        checks.push([`lookups:agency:${caller.agency}:${caller.officialId}`, limits.official, limits.windowMs, lookups, { en: 'citizen lookups', vi: 'lượt tra cứu thông tin công dân của cán bộ này' }]);
-        checks.push([`lookups:agency:${caller.agency}`, limits.agency, limits.windowMs, lookups, { en: 'citizen lookups by this agency', vi: 'lượt tra cứu thông tin công dân của cơ quan này' }]);
+        checks.push({ key: `lookups:agency:${caller.agency}:${caller.officialId}`, limit: limits.official, windowMs: limits.windowMs, cost: lookups, what: { en: 'citizen lookups', vi: 'lượt tra cứu thông tin công dân của cán bộ này' } });
+        checks.push({ key: `lookups:agency:${caller.agency}`, limit: limits.agency, windowMs: limits.windowMs, cost: lookups, what: { en: 'citizen lookups by this agency', vi: 'lượt tra cứu thông tin công dân của cơ quan này' } });
       } else {
-        checks.push([`lookups:citizen:${caller.personalId}`, limits.citizen, limits.windowMs, lookups, { en: 'citizen lookups', vi: 'lượt tra cứu thông tin công dân' }]);
+        checks.push({ key: `lookups:citizen:${caller.personalId}`, limit: limits.citizen, windowMs: limits.windowMs, cost: lookups, what: { en: 'citizen lookups', vi: 'lượt tra cứu thông tin công dân' } });
       }
     }
     if (checks.length === 0) return null;
-    const refused = await limiter.consumeAll(
-      checks.map(([key, limit, windowMs, cost]) => ({ key, limit, windowMs, cost })),
-      trace,
-    );
-    return refused ? { retryAfterSeconds: refused.retryAfterSeconds, what: (checks[refused.index] as (typeof checks)[number])[4] } : null;
+    const refused = await limiter.consumeAll(checks, trace);
+    return refused ? { retryAfterSeconds: refused.retryAfterSeconds, what: (checks[refused.index] as (typeof checks)[number]).what } : null;
   };
 }
 
