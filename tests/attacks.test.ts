@@ -179,6 +179,28 @@ describe('rate limits on citizen lookups', () => {
     }
   });
 
+  it('keeps counting in the process while Redis hangs', async () => {
+    const redis = await startRedis();
+    let stack: Stack | undefined;
+    try {
+      stack = await startStack({ CACHE_MODE: 'redis', ...redis.env, CACHE_HMAC_SECRET: randomBytes(32).toString('base64'), CACHE_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`, RATE_LIMIT_OFFICIAL_LOOKUPS: '2', RATE_LIMIT_WINDOW_S: '3600' });
+      const token = await stack.agencyToken();
+      const ask = async () => (stack as Stack).graphql('query($id: PersonalId!) { citizen(id: $id) { id } }', { token, variables: { id: (stack as Stack).persona('minor') }, headers: { 'x-purpose': 'CT01_RESIDENCE' } });
+      expect((await ask()).status).toBe(200);
+      // Connected but silent: each count in Redis times out, and the process's own counters take over.
+      redis.freeze();
+      expect((await ask()).status).toBe(200);
+      expect((await ask()).status).toBe(200);
+      const refused = await ask();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      redis.thaw();
+      await stack?.stop();
+      await redis.destroy();
+    }
+  });
+
   it('shares the count between instances through Redis', async () => {
     let redis: RedisSetup | undefined;
     let mocks: MockRegistries | undefined;
