@@ -136,6 +136,8 @@ export function describeSharedCache(name: string, startBackend: () => Promise<Re
         if (key.startsWith('gwtest:c:')) expect(value).toMatch(/^v1\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
         else expect(value).toMatch(/^\d+$/);
       }
+      // The lookup limits were counted in Redis (one script on a node, one command at a time on a Cluster), not in the process.
+      expect([...entries.keys()].filter((k) => k.startsWith('gwtest:rl:')).length).toBeGreaterThan(0);
       const all = [...entries.values()].join('\n');
       expect(names.filter((n) => all.includes(n))).toEqual([]);
       expect(all).not.toMatch(/\d{12}/);
