@@ -104,6 +104,21 @@ const INSERT_BATCH = `${INSERT_INTO}${ROWS}`;
 /** One statement, its own transaction: takes the chain lock ($3) before its first row is inserted. */
 const INSERT_AFTER_LOCK = `WITH chain_lock AS (SELECT pg_advisory_xact_lock($3::bigint))${INSERT_INTO}${ROWS}
     CROSS JOIN chain_lock`;
+/** The chain's identity as every checkpoint names it (the `audit_chain` row). */
+interface ChainIdentity {
+  id: string;
+  legacyUntil: number;
+}
+
+const INSERT_CHECKPOINT = 'INSERT INTO audit_checkpoints (seq, hash, signed_at, jws) VALUES ($1, $2, $3, $4) ON CONFLICT (seq) DO NOTHING';
+/** INSERT_AFTER_LOCK and the batch's checkpoint ($4–$7), one statement: both commit or neither. */
+const INSERT_WITH_CHECKPOINT = `WITH chain_lock AS (SELECT pg_advisory_xact_lock($3::bigint)),
+  records AS (${INSERT_INTO}${ROWS}
+    CROSS JOIN chain_lock
+    RETURNING seq)
+  INSERT INTO audit_checkpoints (seq, hash, signed_at, jws)
+  SELECT $4::bigint, $5::text, $6::timestamptz, $7::text WHERE EXISTS (SELECT 1 FROM records)
+  ON CONFLICT (seq) DO NOTHING`;
 const UNIQUE_VIOLATION = '23505';
 const SALT_BYTES = 16;
 
@@ -185,7 +200,7 @@ export class AuditLog {
   private known: { seq: number; hash: string } | null = null;
   /** Moves on when a transaction is given up: its late completion must not set `known`. */
   private generation = 0;
-  private chain: { id: string; legacyUntil: number } | null = null;
+  private chain: ChainIdentity | null = null;
   private committing = true;
   private lastCommitAt: Date | null = null;
   private lastFailureAt: Date | null = null;
@@ -373,23 +388,32 @@ export class AuditLog {
   }
 
   /**
-   * One transaction's worth of records. The common case is one statement: linked to the
-   * head this process last wrote, inserted under the chain lock (taken inside the
-   * statement, so every writer still takes turns). If another process has moved the head
-   * meanwhile, the first sequence number is already taken and the primary key refuses
-   * the whole statement; the records are then linked again to the head read under the
-   * lock. A batch that makes a checkpoint due takes the second way too, so that the
-   * records and their checkpoint commit together or not at all.
+   * One transaction's worth of records, in one statement: linked to the head this process
+   * last wrote, inserted under the chain lock (taken inside the statement, so every writer
+   * still takes turns), with the signed checkpoint when the batch makes one due (signed
+   * before sending, over the head the batch ends at, and inserted by the same statement, so
+   * that records and checkpoint commit together or not at all). If another process has
+   * moved the head meanwhile, the first sequence number is already taken and the primary
+   * key refuses the whole statement; the records are then linked again to the head read
+   * under the lock, in a transaction — as the first batch of a process is.
    */
   private async write(entries: AuditEntry[], generation: number): Promise<void> {
     const known = this.known;
     this.known = null;
     const recordedAt = this.now();
-    if (known && !this.checkpointDue(known.seq + entries.length, recordedAt)) {
+    // The chain's identity, named in every checkpoint, is read by the first transaction.
+    if (known && (this.chain || !this.checkpointDue(known.seq + entries.length, recordedAt))) {
       try {
         const linked = this.link(known, entries, recordedAt);
-        await this.store.query(INSERT_AFTER_LOCK, [linked.rows, linked.recordedAt, CHAIN_LOCK]);
+        const signed = this.checkpointDue(linked.head.seq, recordedAt) ? await this.signHead(this.chain as ChainIdentity, linked.head) : null;
+        if (signed) {
+          const { claims, jws } = signed;
+          await this.store.query(INSERT_WITH_CHECKPOINT, [linked.rows, linked.recordedAt, CHAIN_LOCK, claims.seq, claims.hash, new Date(claims.at), jws]);
+        } else {
+          await this.store.query(INSERT_AFTER_LOCK, [linked.rows, linked.recordedAt, CHAIN_LOCK]);
+        }
         if (generation === this.generation) this.known = linked.head;
+        if (signed) await this.published(signed);
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
@@ -457,7 +481,7 @@ export class AuditLog {
     return seq - this.lastCheckpoint.seq >= this.every.records || at.getTime() - this.lastCheckpoint.at >= this.every.ms;
   }
 
-  private async chainIdentity(tx: Queryable): Promise<{ id: string; legacyUntil: number }> {
+  private async chainIdentity(tx: Queryable): Promise<ChainIdentity> {
     if (!this.chain) {
       const row = (await tx.query<{ id: string; legacy_until: string }>('SELECT chain_id::text AS id, legacy_until::text AS legacy_until FROM audit_chain'))[0];
       if (!row) throw new Error('the audit_chain row is missing: the store was not migrated, or it was deleted');
@@ -466,13 +490,18 @@ export class AuditLog {
     return this.chain;
   }
 
-  private async sign(tx: Queryable, head: { seq: number; hash: string }): Promise<Signed> {
-    const chain = await this.chainIdentity(tx);
+  /** A signed checkpoint of `head` (inserted by the caller's statement or transaction). */
+  private async signHead(chain: ChainIdentity, head: { seq: number; hash: string }): Promise<Signed> {
     const at = this.now().getTime();
     const claims: CheckpointClaims = { seq: head.seq, hash: head.hash, at, chain: chain.id, legacyUntil: chain.legacyUntil, every: this.every.records, everyMs: this.every.ms };
     const jws = await this.keys.sign({ ...claims }, { typ: CHECKPOINT_TYPE });
-    await tx.query('INSERT INTO audit_checkpoints (seq, hash, signed_at, jws) VALUES ($1, $2, $3, $4) ON CONFLICT (seq) DO NOTHING', [head.seq, head.hash, new Date(at), jws]);
     return { claims, jws };
+  }
+
+  private async sign(tx: Queryable, head: { seq: number; hash: string }): Promise<Signed> {
+    const signed = await this.signHead(await this.chainIdentity(tx), head);
+    await tx.query(INSERT_CHECKPOINT, [head.seq, head.hash, new Date(signed.claims.at), signed.jws]);
+    return signed;
   }
 
   /** After its commit: the next checkpoint is due from this one, and a copy leaves the database. */
