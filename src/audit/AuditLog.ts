@@ -402,10 +402,11 @@ export class AuditLog {
     this.known = null;
     const recordedAt = this.now();
     // The chain's identity, named in every checkpoint, is read by the first transaction.
-    if (known && (this.chain || !this.checkpointDue(known.seq + entries.length, recordedAt))) {
+    const chain = this.chain;
+    if (known && (chain || !this.checkpointDue(known.seq + entries.length, recordedAt))) {
       try {
         const linked = this.link(known, entries, recordedAt);
-        const signed = this.checkpointDue(linked.head.seq, recordedAt) ? await this.signHead(this.chain as ChainIdentity, linked.head) : null;
+        const signed = chain && this.checkpointDue(linked.head.seq, recordedAt) ? await this.signHead(chain, linked.head) : null;
         if (signed) {
           const { claims, jws } = signed;
           await this.store.query(INSERT_WITH_CHECKPOINT, [linked.rows, linked.recordedAt, CHAIN_LOCK, claims.seq, claims.hash, new Date(claims.at), jws]);
