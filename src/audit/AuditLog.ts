@@ -84,8 +84,9 @@ const INSERT_INTO = `
   INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
                          fields, registries, outcome, reason, content_hash, prev_hash, hash, hash_version, personal_hash, personal_salt, chain_kid)`;
 // The rows travel as one JSON array: the statement text is the same whatever the batch
-// size (parsed and planned once), and serialising is one native JSON.stringify rather than
-// escaping twenty-one PostgreSQL array literals. What PostgreSQL spends per row is mostly in
+// size (parsed and planned once), and each row is one native JSON.stringify (written into
+// the parameter by `jsonArray`) rather than twenty-one escaped PostgreSQL array literals.
+// What PostgreSQL spends per row is mostly in
 // turning each JSON object into a row, so the rows carry no more than they must: the batch's
 // time once ($2), each row's retention in days (added as whole days of 86,400 s, whatever the
 // session's time zone, exactly as the record's hash computes it), and the two lists as array

@@ -56,13 +56,13 @@ export interface CounterStep {
   limit: number;
 }
 
+/** What a server that does not run scripts answers EVAL with: an ACL's refusal, or a proxy's. */
+const SCRIPTS_REFUSED = /NOPERM|unknown command|not allowed|not supported/i;
 /**
  * `incrementUntil` on one Redis node: one round trip however many counters. KEYS are the
  * counters; ARGV holds by, ttlMs and limit for each. Returns the 0-based index of the first
  * counter over its limit, or -1.
  */
-/** What a server that does not run scripts answers EVAL with: an ACL's refusal, or a proxy's. */
-const SCRIPTS_REFUSED = /NOPERM|unknown command|not allowed|not supported/i;
 const INCREMENT_UNTIL = `
 for i = 1, #KEYS do
   local by = tonumber(ARGV[i * 3 - 2])
