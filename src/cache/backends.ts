@@ -270,10 +270,14 @@ export class RedisBackend implements CacheBackend, SharedCounter {
     return this.guarded(() => this.incrementEach(counters), trace, 'increment', counters.length);
   }
 
+  /**
+   * The counters one at a time. Each is created with its expiry (SET NX PX, pipelined with the
+   * INCRBY in one round trip) rather than given one after its first increment: an INCRBY that
+   * timed out on a hung Redis still runs when it wakes, and the expiry sent after it never would.
+   */
   private async incrementEach(counters: readonly CounterStep[]): Promise<number> {
     for (const [i, c] of counters.entries()) {
-      const count = await this.client.incrby(c.key, c.by);
-      if (count === c.by) await this.client.pexpire(c.key, Math.max(1, Math.round(c.ttlMs)));
+      const [, count] = await Promise.all([this.client.set(c.key, 0, 'PX', Math.max(1, Math.round(c.ttlMs)), 'NX'), this.client.incrby(c.key, c.by)]);
       if (count > c.limit) return i;
     }
     return -1;
