@@ -156,7 +156,7 @@ export async function createServices(
       redisStatusLog((suppressed) => logger.warn({ up, suppressed }, up ? 'cache backend usable again' : 'cache backend unavailable; serving from the registries')),
     onRedisError: (err: Error) => redisErrorLog((suppressed) => logger.warn({ err: { name: err.name, message: err.message }, suppressed }, 'cache backend error')),
     onRedisSkipped: () => metrics.cacheSkipped(),
-    onEphemeralKeys: () => logger.warn('CACHE_HMAC_SECRET/CACHE_ENCRYPTION_KEYS not set: cache keys are random for this process, instances will not share entries'),
+    onEphemeralKeys: () => logger.warn('CACHE_HMAC_SECRET and CACHE_ENCRYPTION_KEYS are not both set: cache keys are random for this process, instances will not share entries or rate-limit counts'),
     now: millis,
   });
   const rateLimiter = new RateLimiter({ shared: caches.sharedCounter(), prefix: config.cache.prefix, hashKey: (key) => caches.hashKey(key), now: millis });
