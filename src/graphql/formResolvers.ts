@@ -56,7 +56,7 @@ export const formQueries: Pick<QueryResolvers<GatewayContext>, 'forms' | 'prefil
       throw err;
     }
     for (const [id, d] of result.disclosed) ctx.disclosures.push({ subjectId: id, fields: [...d.fields].sort(), registries: [...d.registries].sort() });
-    const { jws, expiresAt } = await signAttestation(ctx.keys, form, result, ctx.settings.attestationTtlSeconds);
+    const { jws, expiresAt } = signAttestation(ctx.keys, form, result, ctx.settings.attestationTtlSeconds);
     return { formId: form.id, subjectId: subject, fields: result.fields, missing: result.missing, attestation: jws, expiresAt };
   },
 

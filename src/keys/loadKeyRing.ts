@@ -1,3 +1,4 @@
+import { createPrivateKey, type JsonWebKey } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -5,15 +6,12 @@ import {
   createLocalJWKSet,
   exportJWK,
   generateKeyPair,
-  importJWK,
-  SignJWT,
-  type CryptoKey,
   type JSONWebKeySet,
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
 import { loadChainKeys, rotateChainKeys, type ChainKeys } from './loadChainKeys';
-import { toLowS } from './lowS';
+import { signCompact } from './signCompact';
 
 export type { ChainKeys };
 
@@ -30,6 +28,8 @@ export interface KeyRing {
   readonly activeKid: string;
   /** Signs claims as a compact JWS (ES256, `kid` in the header, low-S signature). */
   sign(claims: Record<string, unknown>, options: { typ: string; expiresInSeconds?: number }): Promise<string>;
+  /** The same, with the issue and expiry times signed into it (seconds since the epoch). */
+  signed(claims: Record<string, unknown>, options: { typ: string; expiresInSeconds?: number }): { jws: string; iat: number; exp: number | null };
   /** Public keys of every key still kept: the active one and retired ones. */
   jwks(): JSONWebKeySet;
   /** For verifying the gateway's own signatures. */
@@ -96,7 +96,8 @@ export async function loadKeyRing(options: {
   }
   const active = keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   if (!active) throw new KeyRingError(`every signing key in ${options.dir} is retired; rotate to make a new one`);
-  const privateKey = (await importJWK(active.privateJwk, 'ES256')) as CryptoKey;
+  const privateKey = createPrivateKey({ key: active.privateJwk as JsonWebKey, format: 'jwk' });
+  const header = { alg: 'ES256', kid: active.kid };
   const chain = loadChainKeys({ dir: options.dir, createIfMissing: options.createIfMissing, now });
   const horizon = options.publishRetiredForSeconds;
   const published = keys.filter((k) => !k.retiredAt || horizon === undefined || Date.parse(k.retiredAt) + horizon * 1000 > now().getTime());
@@ -106,14 +107,16 @@ export async function loadKeyRing(options: {
       return { ...pub, kid: k.kid, alg: 'ES256', use: 'sig' };
     }),
   };
+  const signed: KeyRing['signed'] = (claims, o) => {
+    const iat = Math.floor(now().getTime() / 1000);
+    const exp = o.expiresInSeconds ? iat + o.expiresInSeconds : null;
+    const payload = exp === null ? { ...claims, iat } : { ...claims, iat, exp };
+    return { jws: signCompact(privateKey, { ...header, typ: o.typ }, payload), iat, exp };
+  };
   return {
     activeKid: active.kid,
-    async sign(claims, o) {
-      const at = Math.floor(now().getTime() / 1000);
-      let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: active.kid, typ: o.typ }).setIssuedAt(at);
-      if (o.expiresInSeconds) jwt = jwt.setExpirationTime(at + o.expiresInSeconds);
-      return toLowS(await jwt.sign(privateKey));
-    },
+    signed,
+    sign: async (claims, o) => signed(claims, o).jws,
     jwks: () => publicKeys,
     keySet: createLocalJWKSet(publicKeys),
     chain,

@@ -18,12 +18,10 @@ export function isLowS(jws: string): boolean {
   return s !== null && s > 0n && s <= HALF_ORDER;
 }
 
-/** The same compact ES256 JWS with its signature in low-S form (WebCrypto signs either form). */
-export function toLowS(jws: string): string {
-  const [header, payload, sig] = jws.split('.');
-  const signature = Buffer.from(sig ?? '', 'base64url');
+/** An ES256 signature (r ‖ s, 64 bytes) in low-S form: itself, or its twin with n - s. */
+export function lowS(signature: Buffer): Buffer {
   const s = sValue(signature);
-  if (s === null || s <= HALF_ORDER) return jws;
+  if (s === null || s <= HALF_ORDER) return signature;
   const low = Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex');
-  return `${header}.${payload}.${Buffer.concat([signature.subarray(0, 32), low]).toString('base64url')}`;
+  return Buffer.concat([signature.subarray(0, 32), low]);
 }
