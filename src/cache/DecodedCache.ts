@@ -16,7 +16,7 @@ export class DecodedCache {
   private used = 0;
 
   constructor(
-    private readonly ttlMs: number,
+    readonly ttlMs: number,
     private readonly maxBytes: number,
     /** Whether invalidations reach this process now (backend up and listening). */
     private readonly reliable: () => boolean,

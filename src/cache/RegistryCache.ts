@@ -3,6 +3,7 @@ import type { CacheBackend, RoundTripTrace } from './backends';
 import type { Freshness } from '../config';
 import type { CacheCrypto } from './CacheCrypto';
 import type { DecodedCache } from './DecodedCache';
+import { RecentHashes } from './RecentHashes';
 
 /** How long a registry's records may be served from the cache (declared with the configuration). */
 export type { Freshness };
@@ -26,6 +27,9 @@ interface Entry<T> {
 
 type Cached = { provenance: ProvenanceRecord };
 
+/** Keys of recent ids kept per registry with the decoded layer (a few MB at most). */
+const RECENT_KEYS = 50_000;
+
 /** How long a key that was invalidated stays guarded against late write-backs. */
 const INVALIDATION_MEMORY_MS = 60_000;
 
@@ -40,6 +44,8 @@ export class RegistryCache<T extends Cached> {
   private readonly inflight = new Map<string, Promise<T | null>>();
   /** Keys invalidated recently, with when: a fetch that started before must not write back. */
   private readonly invalidated = new Map<string, number>();
+  /** With the decoded layer: the keys of the ids it may serve, kept as long as its records. */
+  private readonly recentKeys: RecentHashes | null;
 
   constructor(
     readonly registry: RegistryName,
@@ -50,7 +56,14 @@ export class RegistryCache<T extends Cached> {
     private readonly now: () => number = Date.now,
     /** The in-process layer of decoded records, when configured (`CACHE_DECODED_TTL_MS`). */
     private readonly decoded: DecodedCache | null = null,
-  ) {}
+  ) {
+    this.recentKeys = decoded ? new RecentHashes((id) => crypto.keyFor(registry, id), decoded.ttlMs, RECENT_KEYS, now) : null;
+  }
+
+  /** The backend key of a record: its id's keyed hash. */
+  private keyOf(id: string): string {
+    return this.recentKeys ? this.recentKeys.hash(id) : this.crypto.keyFor(this.registry, id);
+  }
 
   /**
    * Records for `ids`, in order: a record, null (not found), or the error of a failed
@@ -58,7 +71,7 @@ export class RegistryCache<T extends Cached> {
    * `provenance.stale = true`. `trace` records the backend round trips under the request (tracing on only).
    */
   async load(ids: readonly string[], fetch: (ids: readonly string[]) => Promise<Map<string, T>>, trace?: RoundTripTrace): Promise<(T | null | Error)[]> {
-    const keys = ids.map((id) => this.crypto.keyFor(this.registry, id));
+    const keys = ids.map((id) => this.keyOf(id));
     const f = this.freshness;
     const results: (T | null | Error | undefined)[] = new Array(ids.length);
     // First the records decoded in this process; only the others cost a backend round trip.
@@ -135,7 +148,7 @@ export class RegistryCache<T extends Cached> {
 
   /** Drops these records here and, through the backend, everywhere. */
   async invalidate(ids: readonly string[], trace?: RoundTripTrace): Promise<void> {
-    const keys = ids.map((id) => this.crypto.keyFor(this.registry, id));
+    const keys = ids.map((id) => this.keyOf(id));
     this.forget(keys);
     try {
       await this.backend.deleteMany(keys, trace);
@@ -183,7 +196,7 @@ export class RegistryCache<T extends Cached> {
     const f = this.freshness;
     const items: { key: string; value: string; ttlMs: number }[] = [];
     for (const id of ids) {
-      const key = this.crypto.keyFor(this.registry, id);
+      const key = this.keyOf(id);
       const invalidatedAt = this.invalidated.get(key);
       if (invalidatedAt !== undefined && invalidatedAt >= startedAt) continue;
       const record = found.get(id);
@@ -227,10 +240,25 @@ export class RegistryCache<T extends Cached> {
     const record = entry.r as T;
     // A record of the in-process layer is frozen and shared: served as a frozen copy of the
     // objects on the way to each provenance, the rest shared.
-    if (Object.isFrozen(record)) return withProvenance(record, Math.floor(ageMs / 1000), stale);
+    if (Object.isFrozen(record)) return servedCopy(record, Math.floor(ageMs / 1000), stale);
     markProvenance(record, Math.floor(ageMs / 1000), stale);
     return record;
   }
+}
+
+/**
+ * The copies of the decoded layer's records as last served: a copy is frozen and depends
+ * on nothing but the record, its age in whole seconds and whether it is stale, so every
+ * request served the same record within the same second shares one. Dropped with the record.
+ */
+const servedCopies = new WeakMap<object, { ageSeconds: number; stale: boolean; value: unknown }>();
+
+function servedCopy<V extends object>(record: V, ageSeconds: number, stale: boolean): V {
+  const last = servedCopies.get(record);
+  if (last && last.ageSeconds === ageSeconds && last.stale === stale) return last.value as V;
+  const value = withProvenance(record, ageSeconds, stale);
+  servedCopies.set(record, { ageSeconds, stale, value });
+  return value;
 }
 
 /** `value` with every provenance in it marked as served from the cache; copies only what changes, frozen like the original. */

@@ -3,6 +3,7 @@ import type { CacheConfig } from '../config';
 import { MemoryBackend, RedisBackend, type CacheBackend, type SharedCounter } from './backends';
 import { CacheCrypto, ephemeralCacheCrypto } from './CacheCrypto';
 import { DecodedCache } from './DecodedCache';
+import { RecentHashes } from './RecentHashes';
 import { RegistryCache, type CacheObserver } from './RegistryCache';
 
 export interface Caches {
@@ -78,6 +79,8 @@ export function createCaches(options: CachesOptions): Caches {
   // Served and filled only while invalidations can reach this process; emptied when they may have been missed.
   const decoded = config.decoded.ttlMs > 0 ? new DecodedCache(config.decoded.ttlMs, config.decoded.maxBytes, () => backend.up() && (backend.listening?.() ?? true), options.now) : null;
   if (decoded) backend.onListeningLost?.(() => decoded.clear());
+  // With the layer on, the rate-limit counters' keys of recent callers too (see RecentHashes).
+  const recentCounterKeys = decoded ? new RecentHashes((key) => crypto.mac(key), decoded.ttlMs, 10_000, options.now) : null;
   const make = <T extends { provenance: PersonRecord['provenance'] }>(name: RegistryName) =>
     new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer, options.now, decoded);
   const population = make<PersonRecord>('POPULATION');
@@ -101,7 +104,7 @@ export function createCaches(options: CachesOptions): Caches {
     byRegistry: (name) => all[name] as unknown as RegistryCache<{ provenance: PersonRecord['provenance'] }>,
     decoded,
     status: () => ({ kind: backend.kind, up: backend.up() }),
-    hashKey: (key) => crypto.mac(key),
+    hashKey: (key) => (recentCounterKeys ? recentCounterKeys.hash(key) : crypto.mac(key)),
     sharedCounter: () => (backend instanceof RedisBackend ? backend : null),
     close: () => {
       decoded?.clear();

@@ -2,6 +2,7 @@ import type { PersonRecord } from '../../connectors/types';
 import { MemoryBackend } from '../../src/cache/backends';
 import { ephemeralCacheCrypto } from '../../src/cache/CacheCrypto';
 import { DecodedCache, deepFreeze } from '../../src/cache/DecodedCache';
+import { RecentHashes } from '../../src/cache/RecentHashes';
 import { RegistryCache, type CacheObserver } from '../../src/cache/RegistryCache';
 
 /**
@@ -91,6 +92,25 @@ describe('the in-process layer of decoded records', () => {
     expect(again?.otherNames).toBe(served?.otherNames);
   });
 
+  it('shares one served copy within a second, and makes a new one when the age or staleness changes', async () => {
+    const t = setup({ ttlMs: 5000 });
+    await t.cache.load(IDS.slice(0, 1), t.fetch);
+    t.advance(1200);
+    const [first] = (await t.cache.load(IDS.slice(0, 1), t.fetch)) as PersonRecord[];
+    t.advance(700);
+    const [same] = (await t.cache.load(IDS.slice(0, 1), t.fetch)) as PersonRecord[];
+    // 1.2 s and 1.9 s are both one whole second old: the same frozen copy, nothing in it changed.
+    expect(same).toBe(first);
+    t.advance(100);
+    const [later] = (await t.cache.load(IDS.slice(0, 1), t.fetch)) as PersonRecord[];
+    expect(later).not.toBe(first);
+    expect([first?.provenance.ageSeconds, later?.provenance.ageSeconds]).toEqual([1, 2]);
+    expect(Object.isFrozen(later?.provenance)).toBe(true);
+    // The record kept stays as fetched: its own provenance was never marked.
+    const kept = t.decoded.get(t.crypto.keyFor('POPULATION', IDS[0] as string)) as { r: PersonRecord };
+    expect(kept.r.provenance).toMatchObject({ fromCache: false, ageSeconds: 0 });
+  });
+
   it('remembers "not found" too', async () => {
     const t = setup();
     const none = async () => (t.counts.registryCalls++, new Map<string, PersonRecord>());
@@ -152,5 +172,46 @@ describe('the in-process layer of decoded records', () => {
   it('freezes deeply', () => {
     const value = deepFreeze({ a: [{ b: 1 }], c: { d: 'e' } });
     expect(Object.isFrozen(value.a[0]) && Object.isFrozen(value.c)).toBe(true);
+  });
+});
+
+describe('keyed hashes of recent ids', () => {
+  function counting(ttlMs: number, max: number) {
+    let clock = 0;
+    const computed: string[] = [];
+    const hashes = new RecentHashes((input) => (computed.push(input), `h(${input})`), ttlMs, max, () => clock);
+    return { hashes, computed, advance: (ms: number) => void (clock += ms) };
+  }
+
+  it('computes each input once within its time, and again after it, counted from when it was computed', () => {
+    const t = counting(2000, 10);
+    expect(t.hashes.hash('001088000012')).toBe('h(001088000012)');
+    t.advance(1999);
+    expect(t.hashes.hash('001088000012')).toBe('h(001088000012)');
+    expect(t.computed).toEqual(['001088000012']);
+    // Used a moment ago, but computed 2 s ago: computed again, not kept on by use.
+    t.advance(1);
+    t.hashes.hash('001088000012');
+    expect(t.computed).toEqual(['001088000012', '001088000012']);
+  });
+
+  it('keeps at most its bound: the expired first, else the oldest half', () => {
+    const t = counting(1000, 4);
+    for (const id of ['a', 'b']) t.hashes.hash(id);
+    t.advance(1000);
+    for (const id of ['c', 'd']) t.hashes.hash(id);
+    t.hashes.hash('e'); // full: a and b have expired and go
+    expect(t.hashes.size).toBe(3);
+    t.hashes.hash('f');
+    t.hashes.hash('g'); // full, none expired: c and d, the oldest, go
+    expect(t.hashes.size).toBe(3);
+    t.computed.length = 0;
+    for (const id of ['e', 'f', 'g', 'c']) t.hashes.hash(id);
+    expect(t.computed).toEqual(['c']);
+  });
+
+  it.each([[0], [-1], [1.5], [NaN]])('refuses a lifetime or bound of %s', (bad) => {
+    expect(() => new RecentHashes(String, bad, 10)).toThrow(/ttlMs must be a positive integer/);
+    expect(() => new RecentHashes(String, 10, bad)).toThrow(/max must be a positive integer/);
   });
 });
