@@ -249,13 +249,14 @@ describe.each([
     expect(result.code).toBe(0);
   });
 
-  it('stores the field paths and case of a record as they were hashed, whatever characters they hold', async () => {
+  it('stores the field paths, case and request of a record as they were hashed, whatever characters they hold', async () => {
     const odd = ['person."quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', ' spaced ', '', 'người.họTên'];
-    await trail.log().append([{ ...entry(1), fields: odd, registries: ['POPULATION', 'RE"SIDENCE'], caseId: 'HS-2021/Đống Đa' }, entry(2)]);
+    const hostile = { requestId: 'req-"1"\\n\t}', callerId: 'canbo"},{"seq":1', caseId: 'HS-2021/Đống Đa\n"\\', reason: '{"outcome":"denied"} \u2028 🙂' };
+    await trail.log().append([{ ...entry(1), fields: odd, registries: ['POPULATION', 'RE"SIDENCE'], ...hostile }, entry(2)]);
     const rows = await rowsOf(trail.store);
-    expect(rows.map((r) => [r.fields, r.registries, r.case_id])).toEqual([
-      [odd, ['POPULATION', 'RE"SIDENCE'], 'HS-2021/Đống Đa'],
-      [entry(2).fields, entry(2).registries, entry(2).caseId],
+    expect(rows.map((r) => [r.fields, r.registries, r.case_id, r.request_id, r.caller_id, r.reason])).toEqual([
+      [odd, ['POPULATION', 'RE"SIDENCE'], hostile.caseId, hostile.requestId, hostile.callerId, hostile.reason],
+      [entry(2).fields, entry(2).registries, entry(2).caseId, entry(2).requestId, entry(2).callerId, entry(2).reason],
     ]);
     const report = await trail.verify();
     expect(report.firstBroken).toBeUndefined();
