@@ -61,6 +61,13 @@ describe('the audit hash chain, on the embedded store', () => {
     expect((await store.query<{ seq: string }>('SELECT seq::text AS seq FROM audit_checkpoints ORDER BY seq')).map((r) => Number(r.seq)).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('verifies a batch whose records are kept for different times, each retained as long as its own purpose says', async () => {
+    await log().append([entry(1, 30), entry(2, 3650), entry(3, 30), entry(4, 1)]);
+    const rows = await store.query<{ retain_until: Date }>('SELECT retain_until FROM audit_log ORDER BY seq');
+    expect(rows.map((r) => (new Date(r.retain_until).getTime() - clock.t) / DAY)).toEqual([30, 3650, 30, 1]);
+    expect(await verify()).toMatchObject({ ok: true, records: 4 });
+  });
+
   it('names a record whose agency was rewritten', async () => {
     await writeHistory();
     await store.query("UPDATE audit_log SET agency = 'XNC' WHERE seq = 3");
