@@ -139,11 +139,44 @@ export function describeAccess(
   return { request: { caller, ...declared, rootFields, subjects }, lookups, verifications, reports };
 }
 
+/** What a form reads at a response path, whoever its subject: built once per form, path and actor, frozen. */
+interface FormReads {
+  own: readonly Read[];
+  actor: readonly Read[];
+  parties: readonly { reads: readonly Read[]; lookups: number }[];
+  auditFields: readonly string[];
+}
+
+const formReadsCache = new WeakMap<FormDefinition, Map<string, FormReads>>();
+
 /**
  * The subject of a form and each relative it names, with every value the form would read
  * about them; the legal representative's block, when a citizen fills it, as their own record.
  */
 export function formSubjects(form: FormDefinition, subjectId: string, path: string, facts: SchemaFacts, actorId?: string): { subjects: AuditedSubject[]; lookups: number } {
+  const reads = formReads(form, path, facts, actorId !== undefined);
+  const subjects: AuditedSubject[] = [
+    { hop: 0, id: subjectId, path, reads: reads.own as Read[], withholdDenied: true, purpose: form.purpose, auditFields: reads.auditFields as string[] },
+  ];
+  let lookups = 1;
+  if (actorId && reads.actor.length > 0) {
+    subjects.push({ hop: 0, id: actorId, path, reads: reads.actor as Read[], withholdDenied: true, purpose: form.purpose, auditFields: [] });
+    lookups += 1;
+  }
+  for (const party of reads.parties) {
+    subjects.push({ hop: 1, path, reads: party.reads as Read[], withholdDenied: true, purpose: form.purpose, auditFields: [] });
+    lookups += party.lookups;
+  }
+  return { subjects, lookups };
+}
+
+/** The reads of `formSubjects`, the same for every subject: kept per form, response path and whether a citizen fills it. */
+function formReads(form: FormDefinition, path: string, facts: SchemaFacts, withActor: boolean): FormReads {
+  let byPath = formReadsCache.get(form);
+  if (!byPath) formReadsCache.set(form, (byPath = new Map()));
+  const key = `${withActor ? 'a' : '-'}${path}`;
+  const kept = byPath.get(key);
+  if (kept) return kept;
   const own: Read[] = [{ kind: 'reach', coordinate: 'Query.prefill', paths: [path] }];
   const actor: Read[] = [];
   const byParty = new Map<Exclude<Party, 'APPLICANT' | 'LEGAL_REPRESENTATIVE'>, Read[]>();
@@ -155,7 +188,7 @@ export function formSubjects(form: FormDefinition, subjectId: string, path: stri
       const type = s.source.kind === 'document' ? s.source.type : undefined;
       if (field.party === 'LEGAL_REPRESENTATIVE') {
         // Only a citizen is anyone's legal representative here; an agency reads nothing of it.
-        if (actorId) add(actor, s.coordinate, field.key, type);
+        if (withActor) add(actor, s.coordinate, field.key, type);
         continue;
       }
       if (field.party === 'APPLICANT' || MAYBE_APPLICANT.has(field.party)) add(own, s.coordinate, field.key, type);
@@ -165,24 +198,26 @@ export function formSubjects(form: FormDefinition, subjectId: string, path: stri
       byParty.set(field.party, reads);
     }
   }
-  const subjects: AuditedSubject[] = [
-    { hop: 0, id: subjectId, path, reads: own, withholdDenied: true, purpose: form.purpose, auditFields: formPaths(form) },
-  ];
-  let lookups = 1;
-  if (actorId && actor.length > 0) {
-    subjects.push({ hop: 0, id: actorId, path, reads: actor, withholdDenied: true, purpose: form.purpose, auditFields: [] });
-    lookups += 1;
-  }
+  const parties: { reads: Read[]; lookups: number }[] = [];
   const reached = new Set<string>();
   for (const [party, reads] of byParty) {
-    subjects.push({ hop: 1, path, reads, withholdDenied: true, purpose: form.purpose, auditFields: [] });
     // Both parents of the child are the applicant and their spouse: one relative, not two.
     const edge = PARTY_EDGE[party];
-    if (reached.has(edge)) continue;
+    const counted = !reached.has(edge);
     reached.add(edge);
-    lookups += party === 'HOUSEHOLD_MEMBERS' ? (facts.listSize('Household.members') ?? 1) : 1;
+    parties.push({ reads, lookups: counted ? (party === 'HOUSEHOLD_MEMBERS' ? (facts.listSize('Household.members') ?? 1) : 1) : 0 });
   }
-  return { subjects, lookups };
+  const frozen = (list: Read[]) => Object.freeze(list.map((r) => Object.freeze({ ...r, paths: Object.freeze(r.paths) as string[], ...(r.documentTypes ? { documentTypes: Object.freeze(r.documentTypes) } : {}) })));
+  const made: FormReads = Object.freeze({
+    own: frozen(own),
+    actor: frozen(actor),
+    parties: Object.freeze(parties.map((p) => Object.freeze({ reads: frozen(p.reads), lookups: p.lookups }))),
+    auditFields: Object.freeze(formPaths(form)),
+  });
+  // Bounded by the forms and the response keys the persisted operations and the playground use; a
+  // client choosing aliases freely gets at most this many kept per form.
+  if (byPath.size < 64) byPath.set(key, made);
+  return made;
 }
 
 /** The field paths a form reads, as the audit records them. */

@@ -1,5 +1,7 @@
 import type { DocumentType } from '../../connectors/types';
+import { formSubjects } from '../../src/access/accessRequest';
 import { createDecider, type AccessRequest, type Read } from '../../src/access/decide';
+import { loadForms, type FormDefinition } from '../../src/forms/loadForms';
 import type { AgencyCaller, CitizenCaller } from '../../src/auth/caller';
 import { createSchema } from '../../src/graphql/createSchema';
 import { loadCatalogue, readCatalogueFile, type Grant } from '../../src/policy/loadCatalogue';
@@ -267,5 +269,28 @@ describe('the access decision, grant by grant, step by step, read by read', () =
     expect(father.allowed && father.withholds('prefill', 1, 'Person.ethnicity')).toBe(true);
     const passport = await decideFor('Person.spouse', 'PASSPORT');
     expect(passport.allowed && passport.withholds('prefill', 1, 'Person.ethnicity')).toBe(true);
+  });
+});
+
+describe('the reads of a prefilled form', () => {
+  const forms = loadForms(facts, catalogue);
+
+  it.each([...forms.keys()])('%s: the same frozen reads for every subject, each subject named, the same lookups counted', (formId) => {
+    const form = forms.get(formId) as FormDefinition;
+    const a = formSubjects(form, '001088000012', 'prefill', facts, '001088000012');
+    const b = formSubjects(form, '079090000034', 'prefill', facts, '079090000034');
+    expect(a.subjects.map((s) => s.id)).toEqual(b.subjects.map((s) => (s.id === '079090000034' ? '001088000012' : s.id)));
+    expect(a.lookups).toBe(b.lookups);
+    for (const [i, s] of a.subjects.entries()) {
+      // Shared, and frozen so that no request can change what the next one is judged on.
+      expect(s.reads).toBe(b.subjects[i]?.reads);
+      expect(Object.isFrozen(s.reads) && s.reads.every((r) => Object.isFrozen(r) && Object.isFrozen(r.paths))).toBe(true);
+      expect(() => (s.reads as Read[]).push({ kind: 'reach', coordinate: 'Person.father', paths: [] })).toThrow(TypeError);
+    }
+    // Another response key is other reads, at that path.
+    const aliased = formSubjects(form, '001088000012', 'f2', facts);
+    expect(aliased.subjects[0]?.reads.every((r) => r.paths.every((p) => p === 'f2' || p.startsWith('f2.')))).toBe(true);
+    // An agency fills no legal representative's block: no actor subject.
+    expect(aliased.subjects.filter((s) => s.hop === 0)).toHaveLength(1);
   });
 });
