@@ -146,9 +146,9 @@ export function oneByte(text: string): string {
   return copy;
 }
 
-/** A string as JSON, or null. */
-function json(value: string | null): string {
-  return value === null ? 'null' : JSON.stringify(value);
+/** A string as JSON, or null (also for a value left undefined, which JSON.stringify of an object would have omitted). */
+function json(value: string | null | undefined): string {
+  return value === null || value === undefined ? 'null' : JSON.stringify(value);
 }
 
 /** A PostgreSQL array literal of `values`, each quoted: `{"a","b \"c\""}`. */

@@ -14,6 +14,8 @@ export class DecodedCache {
   /** Least recently used first. */
   private readonly entries = new Map<string, { value: unknown; bytes: number; until: number }>();
   private used = 0;
+  /** What else is kept for as long as these records (the keyed hashes of their ids): swept and emptied with them. */
+  private readonly companions: { sweep(): void; clear(): void }[] = [];
 
   constructor(
     readonly ttlMs: number,
@@ -63,6 +65,23 @@ export class DecodedCache {
   clear(): void {
     this.entries.clear();
     this.used = 0;
+    for (const c of this.companions) c.clear();
+  }
+
+  /**
+   * Removes what has outlived its time, here and in the companions: a record nobody asks for
+   * again is gone from the heap within one sweep of its end (run every second, or every
+   * `ttlMs` when shorter, by the caches).
+   */
+  sweep(): void {
+    const now = this.now();
+    for (const [k, e] of this.entries) if (e.until <= now) this.remove(k);
+    for (const c of this.companions) c.sweep();
+  }
+
+  /** Keeps `companion` with these records: swept and emptied when they are. */
+  keepWith(companion: { sweep(): void; clear(): void }): void {
+    this.companions.push(companion);
   }
 
   /** Entries and bytes held (expired ones until they are next looked at). */

@@ -1,11 +1,11 @@
 /**
  * Keyed hashes computed in the last `ttlMs`, by input, at most `max` of them: a request
  * that names the same citizen or caller as one a moment before costs a map look-up
- * instead of an HMAC. Each entry lives `ttlMs` from when it was computed, whether used or
- * not, so an input (a personal ID) stays in memory no longer than that. Only used with the
- * in-process layer of decoded records, and for as long as it keeps its records
- * (`CACHE_DECODED_TTL_MS`): that setting is the one that keeps personal data in the
- * process beyond a request.
+ * instead of an HMAC. Each entry is served for `ttlMs` from when it was computed, whether
+ * used or not, and removed by the next `sweep` after that (the decoded layer sweeps every
+ * second) or when the layer is emptied. Only used with the in-process layer of decoded
+ * records (`CACHE_DECODED_TTL_MS`): that setting is the one that keeps personal data in the
+ * process beyond a request, and these inputs (personal IDs) are kept as its records are.
  */
 export class RecentHashes {
   private readonly entries = new Map<string, { hash: string; until: number }>();
@@ -26,7 +26,7 @@ export class RecentHashes {
     if (kept && kept.until > now) return kept.hash;
     const hash = this.compute(input);
     if (kept) this.entries.delete(input);
-    else if (this.entries.size >= this.max) this.sweep(now);
+    else if (this.entries.size >= this.max) this.makeRoom();
     this.entries.set(input, { hash, until: now + this.ttlMs });
     return hash;
   }
@@ -36,15 +36,29 @@ export class RecentHashes {
     return this.entries.size;
   }
 
-  /** Drops the expired entries, oldest first; if none had expired, the oldest half. */
-  private sweep(now: number): void {
+  /**
+   * Removes the entries past their time. Entries are kept in the order they were computed
+   * (one is deleted before it is set again), which with one lifetime for all is the order they
+   * expire in: the sweep stops at the first that has not. A clock that went back only delays it.
+   */
+  sweep(): number {
+    const now = this.now();
     let dropped = 0;
     for (const [k, e] of this.entries) {
       if (e.until > now) break;
       this.entries.delete(k);
       dropped++;
     }
-    if (dropped > 0) return;
+    return dropped;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  /** Full: the expired entries go; if none had expired, the oldest half. */
+  private makeRoom(): void {
+    if (this.sweep() > 0) return;
     let half = Math.ceil(this.entries.size / 2);
     for (const k of this.entries.keys()) {
       if (half-- <= 0) break;

@@ -27,7 +27,7 @@ interface Entry<T> {
 
 type Cached = { provenance: ProvenanceRecord };
 
-/** Keys of recent ids kept per registry with the decoded layer (a few MB at most). */
+/** Keys of recent ids kept per registry with the decoded layer (about 10 MB at this bound). */
 const RECENT_KEYS = 50_000;
 
 /** How long a key that was invalidated stays guarded against late write-backs. */
@@ -58,6 +58,7 @@ export class RegistryCache<T extends Cached> {
     private readonly decoded: DecodedCache | null = null,
   ) {
     this.recentKeys = decoded ? new RecentHashes((id) => crypto.keyFor(registry, id), decoded.ttlMs, RECENT_KEYS, now) : null;
+    if (decoded && this.recentKeys) decoded.keepWith(this.recentKeys);
   }
 
   /** The backend key of a record: its id's keyed hash. */

@@ -81,6 +81,10 @@ export function createCaches(options: CachesOptions): Caches {
   if (decoded) backend.onListeningLost?.(() => decoded.clear());
   // With the layer on, the rate-limit counters' keys of recent callers too (see RecentHashes).
   const recentCounterKeys = decoded ? new RecentHashes((key) => crypto.mac(key), decoded.ttlMs, 10_000, options.now) : null;
+  if (decoded && recentCounterKeys) decoded.keepWith(recentCounterKeys);
+  // What nobody asks for again leaves the heap within a second of its time (or its time, if shorter).
+  const sweeping = decoded ? setInterval(() => decoded.sweep(), Math.min(1000, decoded.ttlMs)) : null;
+  sweeping?.unref();
   const make = <T extends { provenance: PersonRecord['provenance'] }>(name: RegistryName) =>
     new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer, options.now, decoded);
   const population = make<PersonRecord>('POPULATION');
@@ -107,6 +111,7 @@ export function createCaches(options: CachesOptions): Caches {
     hashKey: (key) => (recentCounterKeys ? recentCounterKeys.hash(key) : crypto.mac(key)),
     sharedCounter: () => (backend instanceof RedisBackend ? backend : null),
     close: () => {
+      if (sweeping) clearInterval(sweeping);
       decoded?.clear();
       return backend.close();
     },

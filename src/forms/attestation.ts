@@ -75,7 +75,8 @@ export function attestedValues(result: PrefillResult, form: FormDefinition): Rec
 export function signAttestation(keys: KeyRing, form: FormDefinition, result: PrefillResult, ttlSeconds: number): { jws: string; expiresAt: Date } {
   const { jws, exp } = keys.signed({ form: result.formId, sub: result.subjectId, values: attestedValues(result, form) }, { typ: ATTESTATION_TYPE, expiresInSeconds: ttlSeconds });
   // The expiry signed into it, not computed again with another clock.
-  return { jws, expiresAt: new Date((exp as number) * 1000) };
+  if (exp === null) throw new Error(`an attestation must expire, but its lifetime is ${ttlSeconds} s`);
+  return { jws, expiresAt: new Date(exp * 1000) };
 }
 
 function failure(reason: VerificationFailure): PrefillCheck {

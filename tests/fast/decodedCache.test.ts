@@ -92,7 +92,7 @@ describe('the in-process layer of decoded records', () => {
     expect(again?.otherNames).toBe(served?.otherNames);
   });
 
-  it('shares one served copy within a second, and makes a new one when the age or staleness changes', async () => {
+  it('shares one served copy within a second, and makes a new one when its age in seconds changes', async () => {
     const t = setup({ ttlMs: 5000 });
     await t.cache.load(IDS.slice(0, 1), t.fetch);
     t.advance(1200);
@@ -208,6 +208,38 @@ describe('keyed hashes of recent ids', () => {
     t.computed.length = 0;
     for (const id of ['e', 'f', 'g', 'c']) t.hashes.hash(id);
     expect(t.computed).toEqual(['c']);
+  });
+
+  it('sweeps what has outlived its time, in the order computed, a recomputed entry moving to the end', () => {
+    const t = counting(2000, 10);
+    t.hashes.hash('a'); // until 2000
+    t.advance(500);
+    t.hashes.hash('b'); // until 2500
+    t.advance(1500);
+    t.hashes.hash('a'); // expired: computed again, until 4000, now after b
+    t.advance(600); // 2600: b is past its time, a is not
+    expect(t.hashes.sweep()).toBe(1);
+    expect(t.hashes.size).toBe(1);
+    t.advance(1400);
+    expect(t.hashes.sweep()).toBe(1);
+    expect(t.hashes.size).toBe(0);
+  });
+
+  it('leaves the heap with the decoded layer: swept with its records, emptied with them', () => {
+    let clock = 0;
+    const layer = new DecodedCache(1000, 1000, () => true, () => clock);
+    const hashes = new RecentHashes((x) => `h(${x})`, 1000, 10, () => clock);
+    layer.keepWith(hashes);
+    layer.set('k1', { v: 1 }, 10);
+    hashes.hash('001088000012');
+    clock += 1000;
+    // Nobody asks again: both are gone after the sweep, not only hidden.
+    layer.sweep();
+    expect([layer.stats().entries, hashes.size]).toEqual([0, 0]);
+    layer.set('k2', { v: 2 }, 10);
+    hashes.hash('001088000013');
+    layer.clear();
+    expect([layer.stats().entries, hashes.size]).toEqual([0, 0]);
   });
 
   it.each([[0], [-1], [1.5], [NaN]])('refuses a lifetime or bound of %s', (bad) => {
