@@ -90,6 +90,10 @@ describe('the start-up build', () => {
 
   it('stamps a build that succeeded with the time it started', () => {
     writeFileSync(path.join(root, 'src', 'main.ts'), 'export const n: number = 1;\n');
+    // Sources saved a moment before the build, not in the same millisecond as its start: the stamp
+    // has millisecond precision, the file system finer, and a save that close counts as newer.
+    const savedAt = Date.now() / 1000 - 10;
+    for (const p of ['src/main.ts', 'src', 'tsconfig.build.json']) utimesSync(path.join(root, p), savedAt, savedAt);
     const before = Date.now();
     expect(build(root)).toBe(0);
     const stamped = statSync(path.join(root, 'dist', '.start-built')).mtimeMs;
