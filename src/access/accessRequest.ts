@@ -7,7 +7,7 @@ import type { AccessRequest, Read, SubjectAccess } from './decide';
 
 /** A subject of the request, with the field paths the audit records if it is refused. */
 export interface AuditedSubject extends SubjectAccess {
-  auditFields: string[];
+  auditFields: readonly string[];
 }
 
 /** The request for the decision, and how many citizens it may read (for the lookup limits). */
@@ -148,6 +148,9 @@ interface FormReads {
 }
 
 const formReadsCache = new WeakMap<FormDefinition, Map<string, FormReads>>();
+/** Response keys kept per form, and the longest kept. */
+const MEMO_KEYS = 64;
+const MEMO_KEY_MAX = 64;
 
 /**
  * The subject of a form and each relative it names, with every value the form would read
@@ -156,15 +159,15 @@ const formReadsCache = new WeakMap<FormDefinition, Map<string, FormReads>>();
 export function formSubjects(form: FormDefinition, subjectId: string, path: string, facts: SchemaFacts, actorId?: string): { subjects: AuditedSubject[]; lookups: number } {
   const reads = formReads(form, path, facts, actorId !== undefined);
   const subjects: AuditedSubject[] = [
-    { hop: 0, id: subjectId, path, reads: reads.own as Read[], withholdDenied: true, purpose: form.purpose, auditFields: reads.auditFields as string[] },
+    { hop: 0, id: subjectId, path, reads: reads.own, withholdDenied: true, purpose: form.purpose, auditFields: reads.auditFields },
   ];
   let lookups = 1;
   if (actorId && reads.actor.length > 0) {
-    subjects.push({ hop: 0, id: actorId, path, reads: reads.actor as Read[], withholdDenied: true, purpose: form.purpose, auditFields: [] });
+    subjects.push({ hop: 0, id: actorId, path, reads: reads.actor, withholdDenied: true, purpose: form.purpose, auditFields: [] });
     lookups += 1;
   }
   for (const party of reads.parties) {
-    subjects.push({ hop: 1, path, reads: party.reads as Read[], withholdDenied: true, purpose: form.purpose, auditFields: [] });
+    subjects.push({ hop: 1, path, reads: party.reads, withholdDenied: true, purpose: form.purpose, auditFields: [] });
     lookups += party.lookups;
   }
   return { subjects, lookups };
@@ -214,9 +217,13 @@ function formReads(form: FormDefinition, path: string, facts: SchemaFacts, withA
     parties: Object.freeze(parties.map((p) => Object.freeze({ reads: frozen(p.reads), lookups: p.lookups }))),
     auditFields: Object.freeze(formPaths(form)),
   });
-  // Bounded by the forms and the response keys the persisted operations and the playground use; a
-  // client choosing aliases freely gets at most this many kept per form.
-  if (byPath.size < 64) byPath.set(key, made);
+  // Kept for the response keys portals use (`prefill`, a short alias). A key is the client's to choose:
+  // a long one is not kept (each read's path holds it), and a client cycling through keys only
+  // empties the map, so that the next request refills it with what is really used.
+  if (path.length <= MEMO_KEY_MAX) {
+    if (byPath.size >= MEMO_KEYS) byPath.clear();
+    byPath.set(key, made);
+  }
   return made;
 }
 

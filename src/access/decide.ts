@@ -35,7 +35,7 @@ export interface SubjectAccess {
   id?: string;
   /** Where the citizen appears in the response (or the root field of a form). */
   path: string;
-  reads: Read[];
+  reads: readonly Read[];
   /**
    * Leave denied reads out instead of refusing the operation: a prefilled form is a
    * bundle the form chose, and the citizen types what is left.

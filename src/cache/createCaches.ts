@@ -82,8 +82,8 @@ export function createCaches(options: CachesOptions): Caches {
   // With the layer on, the rate-limit counters' keys of recent callers too (see RecentHashes).
   const recentCounterKeys = decoded ? new RecentHashes((key) => crypto.mac(key), decoded.ttlMs, 10_000, options.now) : null;
   if (decoded && recentCounterKeys) decoded.keepWith(recentCounterKeys);
-  // What nobody asks for again leaves the heap within a second of its time (or its time, if shorter).
-  const sweeping = decoded ? setInterval(() => decoded.sweep(), Math.min(1000, decoded.ttlMs)) : null;
+  // What nobody asks for again is dropped within a second of its time (or its time, if shorter, but at most ten sweeps a second).
+  const sweeping = decoded ? setInterval(() => decoded.sweep(), Math.max(100, Math.min(1000, decoded.ttlMs))) : null;
   sweeping?.unref();
   const make = <T extends { provenance: PersonRecord['provenance'] }>(name: RegistryName) =>
     new RegistryCache<T>(name, backend, crypto, config.freshness[name], options.observer, options.now, decoded);

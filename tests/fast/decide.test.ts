@@ -293,4 +293,17 @@ describe('the reads of a prefilled form', () => {
     // An agency fills no legal representative's block: no actor subject.
     expect(aliased.subjects.filter((s) => s.hop === 0)).toHaveLength(1);
   });
+
+  it('keeps the reads of short response keys only, and a client cycling through keys cannot keep the usual one out', () => {
+    const form = forms.get('CT01') as FormDefinition;
+    const reads = (alias: string) => formSubjects(form, '001088000012', alias, facts).subjects[0]?.reads;
+    // A long alias would live in every kept path: built for its request, not kept.
+    const long = 'a'.repeat(5000);
+    expect(reads(long)).not.toBe(reads(long));
+    expect(reads('prefill')).toBe(reads('prefill'));
+    // Many short aliases: the map is emptied when full, and the key in use is kept again at once.
+    for (let i = 0; i < 200; i++) reads(`alias${i}`);
+    const again = reads('prefill');
+    expect(reads('prefill')).toBe(again);
+  });
 });
