@@ -70,8 +70,8 @@ export class DecodedCache {
 
   /**
    * Removes what has outlived its time, here and in the companions: a record nobody asks for
-   * again is gone from the heap within one sweep of its end (run every second, or every
-   * `ttlMs` when shorter, by the caches).
+   * again is dropped within one sweep of its end (run by the caches every second, or every
+   * `ttlMs` when shorter, at most ten times a second).
    */
   sweep(): void {
     const now = this.now();

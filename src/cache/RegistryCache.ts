@@ -58,7 +58,7 @@ export class RegistryCache<T extends Cached> {
     private readonly decoded: DecodedCache | null = null,
   ) {
     this.recentKeys = decoded ? new RecentHashes((id) => crypto.keyFor(registry, id), decoded.ttlMs, RECENT_KEYS, now) : null;
-    if (decoded && this.recentKeys) decoded.keepWith(this.recentKeys);
+    if (this.recentKeys) decoded?.keepWith(this.recentKeys);
   }
 
   /** The backend key of a record: its id's keyed hash. */

@@ -81,7 +81,7 @@ export function createCaches(options: CachesOptions): Caches {
   if (decoded) backend.onListeningLost?.(() => decoded.clear());
   // With the layer on, the rate-limit counters' keys of recent callers too (see RecentHashes).
   const recentCounterKeys = decoded ? new RecentHashes((key) => crypto.mac(key), decoded.ttlMs, 10_000, options.now) : null;
-  if (decoded && recentCounterKeys) decoded.keepWith(recentCounterKeys);
+  if (recentCounterKeys) decoded?.keepWith(recentCounterKeys);
   // What nobody asks for again is dropped within a second of its time (or its time, if shorter, but at most ten sweeps a second).
   const sweeping = decoded ? setInterval(() => decoded.sweep(), Math.max(100, Math.min(1000, decoded.ttlMs))) : null;
   sweeping?.unref();
