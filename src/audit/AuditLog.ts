@@ -84,8 +84,8 @@ const INSERT_INTO = `
   INSERT INTO audit_log (seq, recorded_at, retain_until, request_id, caller_kind, caller_id, agency, purpose, case_id, subject_id,
                          fields, registries, outcome, reason, content_hash, prev_hash, hash, hash_version, personal_hash, personal_salt, chain_kid)`;
 // The rows travel as one JSON array: the statement text is the same whatever the batch
-// size (parsed and planned once), and each row is one native JSON.stringify (written into
-// the parameter by `jsonArray`) rather than twenty-one escaped PostgreSQL array literals.
+// size (parsed and planned once), and each row is one JSON text written out by `link` (written
+// into the parameter by `jsonArray`) rather than twenty-one escaped PostgreSQL array literals.
 // What PostgreSQL spends per row is mostly in
 // turning each JSON object into a row, so the rows carry no more than they must: the batch's
 // time once ($2), each row's retention in days (added as whole days of 86,400 s, whatever the
@@ -443,6 +443,8 @@ export class AuditLog {
     const kid = this.keys.chain.activeKid;
     const salts = randomBytes(SALT_BYTES * entries.length);
     const rows: string[] = [];
+    // The UTF-8 size of the batch, for the buffer PostgreSQL's parameter is written into (the embedded store takes the text).
+    const sized = this.store.kind === 'postgres';
     let bytes = entries.length + 2;
     const recorded = recordedAt.toISOString();
     const retention = new Map<number, string>();
@@ -467,10 +469,10 @@ export class AuditLog {
         `"outcome":${json(e.outcome)},"reason":${json(e.reason)},"content_hash":"${content}","prev_hash":"${prev}","hash":"${hash}",` +
         `"hash_version":${HASH_VERSION},"personal_hash":"${personal}","personal_salt":"${salt}","chain_kid":${json(kid)}}`;
       rows.push(row);
-      bytes += Buffer.byteLength(row);
+      if (sized) bytes += Buffer.byteLength(row);
       prev = hash;
     }
-    return { rows: this.store.kind === 'postgres' ? jsonArray(rows, bytes) : `[${rows.join(',')}]`, recordedAt: recorded, head: { seq, hash: prev } };
+    return { rows: sized ? jsonArray(rows, bytes) : `[${rows.join(',')}]`, recordedAt: recorded, head: { seq, hash: prev } };
   }
 
   private checkpointDue(seq: number, at: Date): boolean {

@@ -57,7 +57,7 @@ export class RateLimiter {
     for (const [index, step] of steps.entries()) {
       const key = keys[index] as string;
       const current = this.windows.get(key);
-      const entry = current && current.resetAt > now ? current : { count: 0, resetAt: (Math.floor(now / step.windowMs) + 1) * step.windowMs };
+      const entry = current && current.resetAt > now ? current : { count: 0, resetAt: windowEnd(now, step.windowMs) };
       entry.count += step.cost;
       this.windows.set(key, entry);
       if (this.windows.size > 100_000) for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
@@ -68,6 +68,11 @@ export class RateLimiter {
 
   /** Seconds until the window holding `now` ends. */
   private retryAfter(now: number, windowMs: number): number {
-    return Math.max(1, Math.ceil(((Math.floor(now / windowMs) + 1) * windowMs - now) / 1000));
+    return Math.max(1, Math.ceil((windowEnd(now, windowMs) - now) / 1000));
   }
+}
+
+/** When the fixed window holding `now` ends (ms since the epoch). */
+function windowEnd(now: number, windowMs: number): number {
+  return (Math.floor(now / windowMs) + 1) * windowMs;
 }
