@@ -21,11 +21,22 @@ import { HOUSEHOLD, OPERATIONS, PING, PREFILL, type QueryName } from './queries'
  */
 const ROOT = path.join(__dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
-const WARMUP = 2;
+/** A number of seconds named by the variable `name` (or its default); anything but a finite number ≥ 0 stops the run. */
+function seconds(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name}: a number of seconds, not ${JSON.stringify(process.env[name])}`);
+  return value;
+}
+const DURATION = seconds('BENCH_DURATION_S', 8);
+/**
+ * Load before each measurement, on the same process and query: long enough for V8 to have
+ * compiled the path (with 2 s its optimising compiler was still at work in the measured
+ * seconds, and the first query of each gateway measured partly unoptimised code).
+ */
+const WARMUP = seconds('BENCH_WARMUP_S', 10);
 /** The fixed-rate run after each throughput run: this share of the throughput measured, for this long. */
 const FIXED_RATE_SHARE = Number(process.env.BENCH_FIXED_RATE_SHARE ?? 0.5);
-const FIXED_DURATION = Number(process.env.BENCH_FIXED_DURATION_S ?? 5);
+const FIXED_DURATION = seconds('BENCH_FIXED_DURATION_S', 5);
 /** The in-process layer of decoded records, for the `decoded` target (and `BENCH_AGAINST_MODE=decoded`). */
 const DECODED_TTL_MS = Number(process.env.BENCH_DECODED_TTL_MS ?? 2000);
 /** Workers of the `workers` target. */
