@@ -20,40 +20,50 @@ import { HOUSEHOLD, OPERATIONS, PING, PREFILL, type QueryName } from './queries'
  * returning the pre-built JSON — under the same load from a separate process.
  */
 const ROOT = path.join(__dirname, '..');
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-/** A number of seconds named by the variable `name` (or its default); anything but a finite number ≥ 0 stops the run. */
-function seconds(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name}: a number of seconds, not ${JSON.stringify(process.env[name])}`);
+const CONNECTIONS = numberKnob('BENCH_CONNECTIONS', 50, 1);
+/**
+ * A number named by the variable `name`, or `fallback` when it is unset or blank; a value that
+ * is not a finite number of at least `min` (a whole one when `whole`) stops the run before
+ * anything starts. Durations are whole seconds: autocannon measures in one-second samples.
+ */
+function numberKnob(name: string, fallback: number, min: number, whole = true): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (whole && !Number.isInteger(value))) {
+    throw new Error(`${name}: ${whole ? 'a whole number' : 'a number'} of at least ${min}, not ${JSON.stringify(process.env[name])}`);
+  }
   return value;
 }
-const DURATION = seconds('BENCH_DURATION_S', 8);
+const DURATION = numberKnob('BENCH_DURATION_S', 8, 1);
 /**
  * Load before each measurement, on the same process and query: long enough for V8 to have
  * compiled the path (with 2 s its optimising compiler was still at work in the measured
  * seconds, and the first query of each gateway measured partly unoptimised code).
  */
-const WARMUP = seconds('BENCH_WARMUP_S', 10);
+const WARMUP = numberKnob('BENCH_WARMUP_S', 10, 0);
+/** The measured load of the `profile` part, and the part of its profile summarised. */
+const PROFILED_S = 5;
 /** The fixed-rate run after each throughput run: this share of the throughput measured, for this long. */
-const FIXED_RATE_SHARE = Number(process.env.BENCH_FIXED_RATE_SHARE ?? 0.5);
-const FIXED_DURATION = seconds('BENCH_FIXED_DURATION_S', 5);
+const FIXED_RATE_SHARE = numberKnob('BENCH_FIXED_RATE_SHARE', 0.5, 0, false);
+const FIXED_DURATION = numberKnob('BENCH_FIXED_DURATION_S', 5, 0);
 /** The in-process layer of decoded records, for the `decoded` target (and `BENCH_AGAINST_MODE=decoded`). */
-const DECODED_TTL_MS = Number(process.env.BENCH_DECODED_TTL_MS ?? 2000);
+const DECODED_TTL_MS = numberKnob('BENCH_DECODED_TTL_MS', 2000, 1);
 /** Workers of the `workers` target. */
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const WORKERS = numberKnob('BENCH_WORKERS', 2, 1);
 const PARTS = ['cold', 'warm', 'decoded', 'workers', 'frozen', 'apollo', 'raw', 'profile'];
 /** While iterating on one path: `BENCH_ONLY=warm,apollo` runs only those parts (see PARTS). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
 for (const part of ONLY) if (part !== 'none' && !PARTS.includes(part)) throw new Error(`BENCH_ONLY: no part named ${JSON.stringify(part)} (parts: ${PARTS.join(', ')}, or none)`);
 /** `BENCH_AGAINST=<git revision>`: also measures that revision, alternating with this checkout. */
 const AGAINST = process.env.BENCH_AGAINST;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = numberKnob('BENCH_ROUNDS', 3, 1);
 /**
  * Which path the comparison measures: `warm` (default), `cold` (cache off, every record from
  * the registries) or `decoded` (warm, with CACHE_DECODED_TTL_MS set for both builds: a build
  * that does not know the setting runs without the layer).
  */
-const AGAINST_MODE = (['cold', 'decoded'] as const).find((m) => m === process.env.BENCH_AGAINST_MODE) ?? 'warm';
+const AGAINST_MODE = oneOf('BENCH_AGAINST_MODE', ['warm', 'cold', 'decoded'] as const, 'warm');
 /** What the `profile` part profiles: `warm` (default) or `decoded`, under `BENCH_PROFILE_QUERY` (household). */
 /** One of `allowed`, named by the variable `name` (or its default); a value it does not know stops the run. */
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -142,6 +152,11 @@ async function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The load before a measurement, on the same process and query; none with `BENCH_WARMUP_S=0`. */
+async function warmUp(url: string, body: string, headers: Record<string, string>): Promise<void> {
+  if (WARMUP > 0) await load(url, body, headers, WARMUP);
+}
+
 /** Runs the load generator in its own process; this process stays free to serve the mock registries. */
 function load(url: string, body: string, headers: Record<string, string>, duration: number, rate?: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
@@ -216,8 +231,11 @@ async function metric(base: string, name: string): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
-/** Self time per function in a V8 CPU profile, and per area (library or gateway module). */
-function summarizeProfile(file: string): { top: { ms: number; share: number; fn: string }[]; areas: { ms: number; share: number; area: string }[] } {
+/**
+ * Self time per function in a V8 CPU profile, and per area (library or gateway module), over
+ * its last `lastMs` only: the measured load, not the start-up and warm-up before it.
+ */
+function summarizeProfile(file: string, lastMs: number): { top: { ms: number; share: number; fn: string }[]; areas: { ms: number; share: number; area: string }[] } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as {
     nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
     samples: number[];
@@ -225,7 +243,13 @@ function summarizeProfile(file: string): { top: { ms: number; share: number; fn:
   };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((s, i) => self.set(s, (self.get(s) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const at: number[] = [];
+  let t = 0;
+  for (const delta of profile.timeDeltas) at.push((t += delta));
+  const from = t - lastMs * 1000;
+  profile.samples.forEach((s, i) => {
+    if ((at[i] ?? 0) >= from) self.set(s, (self.get(s) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const fns = new Map<string, number>();
   const areas = new Map<string, number>();
   let total = 0;
@@ -366,7 +390,7 @@ async function main(): Promise<void> {
       const json = (await first.json()) as { data?: unknown; errors?: unknown };
       if (!json.data || json.errors) throw new Error(`the ${query} query failed: ${JSON.stringify(json).slice(0, 500)}`);
       captured[query] ??= json.data;
-      await load(`${base}/graphql`, body, headers, WARMUP);
+      await warmUp(`${base}/graphql`, body, headers);
       if (frozenRedis && query === queries[0]) frozenRedis.freeze();
       const snapshot = async () =>
         metrics
@@ -427,7 +451,7 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${baseline.port}`;
     for (const query of ['household', 'prefill', 'ping'] as const) {
       const body = documentFor(query);
-      await load(base, body, {}, WARMUP);
+      await warmUp(base, body, {});
       const m = await measure(baseline.child.pid as number, base, body, {});
       runs.push({ target: name, query, ...m.result, loadBefore: m.loadBefore, loadAfter: m.loadAfter, fixedRate: m.fixedRate, gatewayCpuMsPerQuery: m.targetCpuMsPerQuery, cpu: m.cpu });
       process.stdout.write(`  ${name} ${query}: ${Math.round(m.result.rps)} req/s; at ${m.fixedRate?.rate ?? '-'} req/s p50 ${m.fixedRate?.p50 ?? '-'} p99 ${m.fixedRate?.p99 ?? '-'} ms; load ${m.loadBefore[0]} -> ${m.loadAfter[0]}\n`);
@@ -457,7 +481,7 @@ async function main(): Promise<void> {
           const url = `http://127.0.0.1:${gateway.port}/graphql`;
           for (const query of ['household', 'prefill'] as const) {
             const body = bodyFor(query);
-            await load(url, body, headers, WARMUP);
+            await warmUp(url, body, headers);
             const loadBefore = loadAverage()[0];
             const ticks = treeTicks(gateway.child.pid as number);
             const postgresTicks = treeTicks(postgres.pid());
@@ -503,11 +527,11 @@ async function main(): Promise<void> {
     const profiledQuery = PROFILE_QUERY;
     const profiled = await startProcess(gatewayArgs(ROOT, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), { ...baseEnv, ...profileEnv });
     const profiledBase = `http://127.0.0.1:${profiled.port}/graphql`;
-    await load(profiledBase, bodyFor(profiledQuery), headers, WARMUP);
-    await load(profiledBase, bodyFor(profiledQuery), headers, 5);
+    await warmUp(profiledBase, bodyFor(profiledQuery), headers);
+    await load(profiledBase, bodyFor(profiledQuery), headers, PROFILED_S);
     await stop(profiled.child);
     const profileFile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-    profile = profileFile ? { path: PROFILE_MODE, query: profiledQuery, ...summarizeProfile(path.join(profileDir, profileFile)) } : null;
+    profile = profileFile ? { path: PROFILE_MODE, query: profiledQuery, ...summarizeProfile(path.join(profileDir, profileFile), PROFILED_S * 1000) } : null;
   }
 
   const rps = (target: string, query: string) => runs.find((r) => r.target === target && r.query === query)?.rps;
