@@ -195,6 +195,22 @@ describe('PostgreSQL pool size', () => {
     }
   });
 
+  it('keeps a named statement prepared on its connection: parsed once, run with new values each time, in and out of transactions', async () => {
+    const store = await createStore({ databaseUrl: server.url, dataDir, postgres: { poolMax: 1 } });
+    try {
+      const named = { name: 'probe_ratio' };
+      const sql = 'SELECT $1::int / $2::int AS q';
+      expect(await store.query(sql, [10, 2], named)).toEqual([{ q: 5 }]);
+      expect(await store.query(sql, [9, 3], named)).toEqual([{ q: 3 }]);
+      await expect(store.query(sql, [1, 0], named)).rejects.toMatchObject({ code: '22012' });
+      expect(await store.transaction((tx) => tx.query(sql, [8, 4], named))).toEqual([{ q: 2 }]);
+      const prepared = await store.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements');
+      expect(prepared).toEqual([{ name: 'probe_ratio', statement: sql }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('lists every bad PostgreSQL setting at once when the configuration is invalid', () => {
     let error: unknown;
     try {

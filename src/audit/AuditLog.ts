@@ -415,9 +415,10 @@ export class AuditLog {
         const signed = chain && this.checkpointDue(linked.head.seq, recordedAt) ? await this.signHead(chain, linked.head) : null;
         if (signed) {
           const { claims, jws } = signed;
-          await this.store.query(INSERT_WITH_CHECKPOINT, [linked.rows, linked.recordedAt, CHAIN_LOCK, claims.seq, claims.hash, new Date(claims.at), jws]);
+          await this.store.query(INSERT_WITH_CHECKPOINT, [linked.rows, linked.recordedAt, CHAIN_LOCK, claims.seq, claims.hash, new Date(claims.at), jws], { name: 'audit_insert_with_checkpoint' });
         } else {
-          await this.store.query(INSERT_AFTER_LOCK, [linked.rows, linked.recordedAt, CHAIN_LOCK]);
+          // Named: parsed and planned once per connection rather than for every batch.
+          await this.store.query(INSERT_AFTER_LOCK, [linked.rows, linked.recordedAt, CHAIN_LOCK], { name: 'audit_insert_after_lock' });
         }
         if (generation === this.generation) this.known = linked.head;
         if (signed) await this.published(signed);

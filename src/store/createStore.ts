@@ -10,9 +10,18 @@ import { StoreUnavailableError } from './StoreUnavailableError';
 
 export { StoreLockedError, StoreUnavailableError };
 
+/**
+ * `name`: PostgreSQL keeps the statement parsed and planned under this name on each
+ * connection, for a fixed statement sent many times a second (the audit's batch insert);
+ * the embedded store parses every statement anyway. One name, one statement text.
+ */
+export interface QueryOptions {
+  name?: string;
+}
+
 /** Something SQL can be sent to: the store itself or one of its transactions. */
 export interface Queryable {
-  query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
   /** Runs a script of several statements, without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -109,7 +118,7 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
    * connection is then destroyed: its state is unknown, and the server rolls back what
    * it had begun when it sees the connection go.
    */
-  const send = (client: pg.PoolClient, sql: string, params?: unknown[]) =>
+  const send = (client: pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions) =>
     new Promise<pg.QueryResult>((resolve, reject) => {
       let done = false;
       const timer = setTimeout(() => {
@@ -122,7 +131,7 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
           client.connection.stream.destroy();
         });
       }, settings.queryTimeoutMs);
-      client.query(sql, params).then(
+      (options?.name ? client.query({ name: options.name, text: sql, values: params }) : client.query(sql, params)).then(
         (result) => {
           if (done) return;
           done = true;
@@ -152,9 +161,9 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
     };
     client.on('error', lost);
     return {
-      async query<T extends object>(sql: string, params?: unknown[]): Promise<T[]> {
+      async query<T extends object>(sql: string, params?: unknown[], options?: QueryOptions): Promise<T[]> {
         try {
-          return (await send(client, sql, params)).rows as T[];
+          return (await send(client, sql, params, options)).rows as T[];
         } catch (err) {
           const failure = classify(err);
           if (failure instanceof StoreUnavailableError) broken = true;
@@ -173,10 +182,10 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
     };
   };
 
-  const query = async <T extends object>(sql: string, params?: unknown[]) => {
+  const query = async <T extends object>(sql: string, params?: unknown[], options?: QueryOptions) => {
     const session = await checkout();
     try {
-      return await session.query<T>(sql, params);
+      return await session.query<T>(sql, params, options);
     } finally {
       session.release();
     }
@@ -192,7 +201,7 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
       try {
         await session.query('BEGIN');
         const result = await fn({
-          query: (sql, params) => session.query(sql, params),
+          query: (sql, params, options) => session.query(sql, params, options),
           exec: async (sql) => {
             await session.query(sql);
           },
