@@ -211,6 +211,23 @@ describe('PostgreSQL pool size', () => {
     }
   });
 
+  it('sends a named statement again without its name, and names none after, when the server has lost it (a pooler in transaction mode)', async () => {
+    const store = await createStore({ databaseUrl: server.url, dataDir, postgres: { poolMax: 1 } });
+    try {
+      const named = { name: 'probe_sum' };
+      const sql = 'SELECT $1::int + $2::int AS s';
+      expect(await store.query(sql, [1, 2], named)).toEqual([{ s: 3 }]);
+      // What a pooler does when it hands the next call another server connection.
+      await store.exec('DEALLOCATE ALL');
+      expect(await store.query(sql, [3, 4], named)).toEqual([{ s: 7 }]);
+      expect(await store.query(sql, [5, 6], named)).toEqual([{ s: 11 }]);
+      expect(await store.transaction((tx) => tx.query(sql, [7, 8], named))).toEqual([{ s: 15 }]);
+      expect(await store.query('SELECT name FROM pg_prepared_statements')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('lists every bad PostgreSQL setting at once when the configuration is invalid', () => {
     let error: unknown;
     try {

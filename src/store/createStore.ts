@@ -44,6 +44,8 @@ export interface Store extends Queryable {
  * idle_in_transaction_session_timeout, 53300 too many connections.
  */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '57014', '25P03', '53300']);
+/** A named statement the server does not have (26000 invalid_sql_statement_name). */
+const INVALID_STATEMENT_NAME = '26000';
 /** pg's own messages for a lost connection and a connect timeout. */
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error|Connection is closed/i;
 
@@ -182,10 +184,25 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
     };
   };
 
+  /**
+   * False once the server has lost a statement this process named — a pooler in transaction
+   * mode between them (PgBouncer before 1.21 keeps no prepared statements): names are then
+   * left out, and the call that met it is sent again unnamed (a statement whose name is
+   * unknown did not run).
+   */
+  let naming = true;
   const query = async <T extends object>(sql: string, params?: unknown[], options?: QueryOptions) => {
     const session = await checkout();
     try {
-      return await session.query<T>(sql, params, options);
+      if (options?.name && naming) {
+        try {
+          return await session.query<T>(sql, params, options);
+        } catch (err) {
+          if ((err as { code?: string }).code !== INVALID_STATEMENT_NAME) throw err;
+          naming = false;
+        }
+      }
+      return await session.query<T>(sql, params);
     } finally {
       session.release();
     }
@@ -201,7 +218,7 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
       try {
         await session.query('BEGIN');
         const result = await fn({
-          query: (sql, params, options) => session.query(sql, params, options),
+          query: (sql, params, options) => session.query(sql, params, naming ? options : undefined),
           exec: async (sql) => {
             await session.query(sql);
           },
