@@ -228,6 +228,19 @@ describe('PostgreSQL pool size', () => {
     }
   });
 
+  it('sends a named statement unnamed when the server already holds one of that name this connection never prepared (a pooler sharing connections)', async () => {
+    const store = await createStore({ databaseUrl: server.url, dataDir, postgres: { poolMax: 1 } });
+    try {
+      // Prepared by "another client" on the same server connection: different text, same name.
+      await store.exec('PREPARE probe_product AS SELECT 0 AS p');
+      const sql = 'SELECT $1::int * $2::int AS p';
+      expect(await store.query(sql, [6, 7], { name: 'probe_product' })).toEqual([{ p: 42 }]);
+      expect(await store.query(sql, [2, 3], { name: 'probe_product' })).toEqual([{ p: 6 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('lists every bad PostgreSQL setting at once when the configuration is invalid', () => {
     let error: unknown;
     try {

@@ -44,8 +44,12 @@ export interface Store extends Queryable {
  * idle_in_transaction_session_timeout, 53300 too many connections.
  */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '57014', '25P03', '53300']);
-/** A named statement the server does not have (26000 invalid_sql_statement_name). */
-const INVALID_STATEMENT_NAME = '26000';
+/**
+ * A named statement the server does not have (26000 invalid_sql_statement_name), or has
+ * already under that name though this connection never prepared it (42P05
+ * duplicate_prepared_statement): the statement did not run.
+ */
+const LOST_STATEMENT = new Set(['26000', '42P05']);
 /** pg's own messages for a lost connection and a connect timeout. */
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error|Connection is closed/i;
 
@@ -185,8 +189,9 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
   };
 
   /**
-   * False once the server has lost a statement this process named — a pooler in transaction
-   * mode between them (PgBouncer before 1.21 keeps no prepared statements): names are then
+   * False once the server has lost a statement this process named, or holds one it did not
+   * prepare — a pooler in transaction mode between them (PgBouncer before 1.21 keeps no
+   * prepared statements and shares server connections between clients): names are then
    * left out, and the call that met it is sent again unnamed (a statement whose name is
    * unknown did not run).
    */
@@ -198,7 +203,7 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
         try {
           return await session.query<T>(sql, params, options);
         } catch (err) {
-          if ((err as { code?: string }).code !== INVALID_STATEMENT_NAME) throw err;
+          if (!LOST_STATEMENT.has((err as { code?: string }).code ?? '')) throw err;
           naming = false;
         }
       }
