@@ -195,7 +195,7 @@ describe('PostgreSQL pool size', () => {
     }
   });
 
-  it('keeps a named statement prepared on its connection: parsed once, run with new values each time, in and out of transactions', async () => {
+  it('keeps a named statement prepared on its connection, under its name and a digest of its text: parsed once, run with new values each time', async () => {
     const store = await createStore({ databaseUrl: server.url, dataDir, postgres: { poolMax: 1 } });
     try {
       const named = { name: 'probe_ratio' };
@@ -203,25 +203,29 @@ describe('PostgreSQL pool size', () => {
       expect(await store.query(sql, [10, 2], named)).toEqual([{ q: 5 }]);
       expect(await store.query(sql, [9, 3], named)).toEqual([{ q: 3 }]);
       await expect(store.query(sql, [1, 0], named)).rejects.toMatchObject({ code: '22012' });
-      expect(await store.transaction((tx) => tx.query(sql, [8, 4], named))).toEqual([{ q: 2 }]);
-      const prepared = await store.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements');
-      expect(prepared).toEqual([{ name: 'probe_ratio', statement: sql }]);
+      expect(await store.query(sql, [8, 4], named)).toEqual([{ q: 2 }]);
+      const prepared = await store.query<{ name: string; statement: string; runs: number }>(
+        'SELECT name, statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements',
+      );
+      // Parsed once, planned for each call that ran (the division by zero fails while its plan is made).
+      expect(prepared).toEqual([{ name: expect.stringMatching(/^probe_ratio_[0-9a-f]{12}$/), statement: sql, runs: 3 }]);
     } finally {
       await store.close();
     }
   });
 
-  it('sends a named statement again without its name, and names none after, when the server has lost it (a pooler in transaction mode)', async () => {
+  it('sends a named statement again without its name, once, and names none after, when the server has lost it (a pooler in transaction mode)', async () => {
     const store = await createStore({ databaseUrl: server.url, dataDir, postgres: { poolMax: 1 } });
     try {
-      const named = { name: 'probe_sum' };
-      const sql = 'SELECT $1::int + $2::int AS s';
-      expect(await store.query(sql, [1, 2], named)).toEqual([{ s: 3 }]);
+      await store.exec('CREATE TABLE named_probe (n int)');
+      const insert = 'INSERT INTO named_probe VALUES ($1)';
+      await store.query(insert, [1], { name: 'probe_insert' });
       // What a pooler does when it hands the next call another server connection.
       await store.exec('DEALLOCATE ALL');
-      expect(await store.query(sql, [3, 4], named)).toEqual([{ s: 7 }]);
-      expect(await store.query(sql, [5, 6], named)).toEqual([{ s: 11 }]);
-      expect(await store.transaction((tx) => tx.query(sql, [7, 8], named))).toEqual([{ s: 15 }]);
+      await store.query(insert, [2], { name: 'probe_insert' });
+      await store.query(insert, [3], { name: 'probe_insert' });
+      expect(await store.query('SELECT n FROM named_probe ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(await store.query('SELECT $1::int + 1 AS s', [1], { name: 'probe_other' })).toEqual([{ s: 2 }]);
       expect(await store.query('SELECT name FROM pg_prepared_statements')).toEqual([]);
     } finally {
       await store.close();
@@ -229,11 +233,21 @@ describe('PostgreSQL pool size', () => {
   });
 
   it('sends a named statement unnamed when the server already holds one of that name this connection never prepared (a pooler sharing connections)', async () => {
+    const sql = 'SELECT $1::int * $2::int AS p';
+    // The name this text is prepared under, learnt from a first connection.
+    const first = await createStore({ databaseUrl: server.url, dataDir, postgres: { poolMax: 1 } });
+    let name: string | undefined;
+    try {
+      await first.query(sql, [1, 1], { name: 'probe_product' });
+      name = (await first.query<{ name: string }>('SELECT name FROM pg_prepared_statements'))[0]?.name;
+    } finally {
+      await first.close();
+    }
     const store = await createStore({ databaseUrl: server.url, dataDir, postgres: { poolMax: 1 } });
     try {
-      // Prepared by "another client" on the same server connection: different text, same name.
-      await store.exec('PREPARE probe_product AS SELECT 0 AS p');
-      const sql = 'SELECT $1::int * $2::int AS p';
+      // Prepared on this server connection by "another client", under that name.
+      expect(name).toMatch(/^probe_product_[0-9a-f]{12}$/);
+      await store.exec(`PREPARE ${name as string} AS SELECT 0 AS p`);
       expect(await store.query(sql, [6, 7], { name: 'probe_product' })).toEqual([{ p: 42 }]);
       expect(await store.query(sql, [2, 3], { name: 'probe_product' })).toEqual([{ p: 6 }]);
     } finally {

@@ -417,7 +417,8 @@ export class AuditLog {
           const { claims, jws } = signed;
           await this.store.query(INSERT_WITH_CHECKPOINT, [linked.rows, linked.recordedAt, CHAIN_LOCK, claims.seq, claims.hash, new Date(claims.at), jws], { name: 'audit_insert_with_checkpoint' });
         } else {
-          // Named: parsed and planned once per connection rather than for every batch.
+          // Named: parsed and planned once per connection rather than for every batch (neither
+          // statement returns rows at its top level, which a column change would break).
           await this.store.query(INSERT_AFTER_LOCK, [linked.rows, linked.recordedAt, CHAIN_LOCK], { name: 'audit_insert_after_lock' });
         }
         if (generation === this.generation) this.known = linked.head;

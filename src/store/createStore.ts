@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,9 +12,12 @@ import { StoreUnavailableError } from './StoreUnavailableError';
 export { StoreLockedError, StoreUnavailableError };
 
 /**
- * `name`: PostgreSQL keeps the statement parsed and planned under this name on each
- * connection, for a fixed statement sent many times a second (the audit's batch insert);
- * the embedded store parses every statement anyway. One name, one statement text.
+ * `name`: PostgreSQL keeps the statement parsed and planned under this name (with a digest
+ * of its text appended, so that one name never stands for two texts, whichever gateway
+ * version sent them) on each connection, for a fixed statement sent many times a second (the
+ * audit's batch insert). Calls outside a transaction only; the embedded store parses every
+ * statement anyway. A named statement must not return rows of a table's shape (`RETURNING *`
+ * at its top level): a later column change would fail it on every connection.
  */
 export interface QueryOptions {
   name?: string;
@@ -50,6 +54,17 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
  * duplicate_prepared_statement): the statement did not run.
  */
 const LOST_STATEMENT = new Set(['26000', '42P05']);
+/** The name a statement is prepared under: its given name and a digest of its text. */
+const statementNames = new Map<string, string>();
+function statementName(name: string, sql: string): string {
+  let named = statementNames.get(sql);
+  if (named === undefined || !named.startsWith(`${name}_`)) {
+    named = `${name}_${createHash('sha256').update(sql).digest('hex').slice(0, 12)}`;
+    statementNames.set(sql, named);
+  }
+  return named;
+}
+
 /** pg's own messages for a lost connection and a connect timeout. */
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error|Connection is closed/i;
 
@@ -137,7 +152,7 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
           client.connection.stream.destroy();
         });
       }, settings.queryTimeoutMs);
-      (options?.name ? client.query({ name: options.name, text: sql, values: params }) : client.query(sql, params)).then(
+      (options?.name ? client.query({ name: statementName(options.name, sql), text: sql, values: params }) : client.query(sql, params)).then(
         (result) => {
           if (done) return;
           done = true;
@@ -223,7 +238,7 @@ function postgresStore(url: string, settings: PostgresSettings, onError?: (err: 
       try {
         await session.query('BEGIN');
         const result = await fn({
-          query: (sql, params, options) => session.query(sql, params, naming ? options : undefined),
+          query: (sql, params) => session.query(sql, params),
           exec: async (sql) => {
             await session.query(sql);
           },
