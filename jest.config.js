@@ -35,7 +35,5 @@ module.exports = {
   projects: tier ? projects.filter((p) => p.displayName === tier) : projects,
   // A deadline for a hung test, not a measure: generous, so a busy machine slows the suite but never fails it.
   testTimeout: 120_000,
-  // Most service tests wait on processes of their own (gateways, PostgreSQL, Chromium): on two
-  // cores four workers kept both busier than three (267 s against 294 s for the whole suite, warm).
-  maxWorkers: 4,
+  maxWorkers: 3,
 };
