@@ -64,7 +64,6 @@ const ROUNDS = numberKnob('BENCH_ROUNDS', 3, 1);
  * that does not know the setting runs without the layer).
  */
 const AGAINST_MODE = oneOf('BENCH_AGAINST_MODE', ['warm', 'cold', 'decoded'] as const, 'warm');
-/** What the `profile` part profiles: `warm` (default) or `decoded`, under `BENCH_PROFILE_QUERY` (household). */
 /** One of `allowed`, named by the variable `name` (or its default); a value it does not know stops the run. */
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
   const value = process.env[name] ?? fallback;
@@ -72,6 +71,7 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: 
   if (known === undefined) throw new Error(`${name}: one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
   return known;
 }
+/** What the `profile` part profiles: `warm` (default) or `decoded`, under `BENCH_PROFILE_QUERY` (household). */
 const PROFILE_MODE = oneOf('BENCH_PROFILE', ['warm', 'decoded'] as const, 'warm');
 const PROFILE_QUERY = oneOf('BENCH_PROFILE_QUERY', Object.keys(OPERATIONS) as QueryName[], 'household');
 
