@@ -17,6 +17,8 @@ export interface RegistryEndpoint {
 export interface ConnectorsOptions {
   registries: Record<RegistryName, RegistryEndpoint>;
   breaker: { failureThreshold: number; resetTimeoutMs: number };
+  /** The breakers' clock, in milliseconds (Date.now unless injected). */
+  now?: () => number;
   retryBaseDelayMs?: number;
   maxBatch?: number;
   observer?: UpstreamObserver;
@@ -40,6 +42,7 @@ export function createConnectors(options: ConnectorsOptions): Connectors {
       const endpoint = options.registries[registry];
       const breaker = new CircuitBreaker({
         ...options.breaker,
+        now: options.now,
         onStateChange: (state) => options.onBreakerStateChange?.(registry, state),
       });
       const client = new RegistryClient({

@@ -141,6 +141,7 @@ export async function createServices(
   const connectors = createConnectors({
     registries: Object.fromEntries(REGISTRY_NAMES.map((n) => [n, { ...config.registries[n], url: urls[n] }])) as Parameters<typeof createConnectors>[0]['registries'],
     breaker: config.breaker,
+    now: millis,
     retryBaseDelayMs: config.retryBaseDelayMs,
     maxBatch: config.loaderMaxBatch,
     observer: metrics.upstream,

@@ -83,9 +83,12 @@ describe('circuit breaker', () => {
   let stack: Stack;
   let token: string;
   let id: string;
+  // The breakers' clock: real time, moved past the reset timeout by the tests, so a slow machine never half-opens a breaker early.
+  let ahead = 0;
+  const RESET_MS = 60_000;
   beforeAll(async () => {
     // POPULATION fails with errors, not timeouts: every registry keeps the default deadline.
-    stack = await startStack({ REGISTRY_RETRIES: '0', BREAKER_FAILURE_THRESHOLD: '3', BREAKER_RESET_MS: '300' });
+    stack = await startStack({ REGISTRY_RETRIES: '0', BREAKER_FAILURE_THRESHOLD: '3', BREAKER_RESET_MS: String(RESET_MS) }, { now: () => new Date(Date.now() + ahead) });
     token = await stack.agencyToken();
     id = stack.persona('passport-holder');
   });
@@ -98,10 +101,6 @@ describe('circuit breaker', () => {
     const text = await (await fetch(`${stack.url}/metrics`)).text();
     return /gateway_breaker_state\{registry="population"\} (\d)/.exec(text)?.[1];
   };
-  async function waitFor(state: string): Promise<void> {
-    for (let i = 0; i < 1000 && (await breaker()) !== state; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(await breaker()).toBe(state);
-  }
 
   it('opens after repeated failures, then fails fast without an HTTP call', async () => {
     await stack.fault('POPULATION', 'error');
@@ -120,7 +119,10 @@ describe('circuit breaker', () => {
   });
 
   it('half-opens after the reset timeout and re-opens when the probe fails', async () => {
-    await waitFor('half_open');
+    ahead += RESET_MS - 1_000;
+    expect(await breaker()).toBe('open');
+    ahead += 1_000;
+    expect(await breaker()).toBe('half_open');
     expect(await gauge()).toBe('1');
     await stack.resetRegistryCalls();
     expect((await ask()).body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
@@ -130,7 +132,8 @@ describe('circuit breaker', () => {
 
   it('closes again when the registry recovers', async () => {
     await stack.fault('POPULATION', 'ok');
-    await waitFor('half_open');
+    ahead += RESET_MS;
+    expect(await breaker()).toBe('half_open');
     const res = await ask();
     expect(res.body.errors).toBeUndefined();
     expect(await breaker()).toBe('closed');
