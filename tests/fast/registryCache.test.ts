@@ -161,7 +161,12 @@ describe('registry cache, on an injected clock', () => {
     expect(entry).not.toContain(NAME);
     expect(entry).not.toContain(Buffer.from(NAME).toString('base64'));
     const [key, value] = (entry as string).split(' ') as [string, string];
-    const flipped = value.slice(0, -2) + (value.endsWith('A') ? 'B' : 'A') + value.slice(-1);
+    // One bit of the sealed body flipped (`v1.<key id>.<iv>.<body>`): a character swap can land on base64's unused bits.
+    const [version, keyId, iv, body] = value.split('.') as [string, string, string, string];
+    const sealed = Buffer.from(body, 'base64url');
+    sealed.writeUInt8((sealed[sealed.length >> 1] as number) ^ 0x01, sealed.length >> 1);
+    const flipped = [version, keyId, iv, sealed.toString('base64url')].join('.');
+    expect(flipped).not.toBe(value);
     await t.backend.inner.setMany([{ key, value: flipped, ttlMs: 60_000 }]);
     expect(await t.load()).toMatchObject({ fullName: NAME, provenance: { fromCache: false } });
     expect(t.registry.calls).toHaveLength(2);
