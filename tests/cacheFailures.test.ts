@@ -179,9 +179,13 @@ describe('a frozen Redis (connected, answering nothing)', () => {
         CACHE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
         REDIS_BREAKER_FAILURES: '3',
         REDIS_BREAKER_RESET_MS: '60000',
+        // Long enough that a busy machine's slow reply is not taken for a frozen Redis before the freeze.
+        REDIS_COMMAND_TIMEOUT_MS: '1000',
       },
       { now: () => new Date(Date.now() + ahead) },
     );
+    // Connected before the first request: until then the cache is skipped (no offline queue), which counts as down.
+    for (let i = 0; i < 600 && (await metric(stack, 'gateway_cache_up', '')) !== 1; i++) await new Promise((r) => setTimeout(r, 50));
   });
   afterAll(async () => {
     redis?.thaw();
