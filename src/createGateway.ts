@@ -21,7 +21,7 @@ import type { KeyRing } from './keys/loadKeyRing';
 import type { Notices } from './notices/createNotices';
 import { createLogger, type Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
-import { readManifest } from './persisted/manifest';
+import { readManifest, validationProblems } from './persisted/manifest';
 import type { PolicyCatalogue } from './policy/loadCatalogue';
 import type { Store } from './store/createStore';
 
@@ -87,6 +87,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const persisted = config.persistedOperations ? readManifest(config.persistedOperations) : null;
   const services = await createServices(config, logger, { registryUrls: options.registryUrls, now: options.now, traceExporter: options.traceExporter });
+  // A listed operation the schema refuses (a manifest made for another schema) is refused to its callers: said now, once.
+  for (const op of persisted?.values() ?? []) {
+    const problems = validationProblems(op.body, services.schema);
+    if (problems.length > 0) logger.warn({ operation: op.name, problems }, 'persisted operation is not valid against the schema: its callers will be refused');
+  }
   let phase: GatewayPhase = 'initialized';
 
   const { keepAliveTimeoutMs, headersTimeoutMs, requestTimeoutMs } = config.http;

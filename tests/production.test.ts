@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startMockRegistries, type MockRegistries } from '../mocks/startMockRegistries';
 import { loadConfig } from '../src/config';
 import { createGateway, type Gateway } from '../src/createGateway';
+import { createLogger } from '../src/logger';
 import { randomHex } from '../src/request/requestScope';
 import { rotateKeys } from '../src/keys/loadKeyRing';
 import { buildManifest } from '../src/persisted/manifest';
@@ -11,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database';
 import { externalServices } from './helpers/externalServices';
 import { json, startStack, testDataset } from './helpers/stack';
 import { startTestIdentityProvider, type TestIdentityProvider } from './helpers/testIdentityProvider';
+import { TSX_NODE_FLAGS } from './helpers/tsxNode';
 
 const PORTAL_OPERATIONS = `
 query MyName { me { person { ...Name } } }
@@ -30,6 +33,8 @@ describe.each([
   let gateway: Gateway;
   let url: string;
   let token: string;
+  const warnings: string[] = [];
+  // Made without the schema check (as by hand, or for another schema): Misspelt is listed.
   const manifest = buildManifest([{ file: 'portal.graphql', text: PORTAL_OPERATIONS }]);
   const hash = (name: string) => manifest.operations.find((o) => o.name === name)?.id as string;
 
@@ -52,7 +57,7 @@ describe.each([
       CORS_ORIGINS: 'https://dichvucong.example.gov.vn',
       COMPILED_LANE: compiledLane,
     });
-    gateway = await createGateway({ config });
+    gateway = await createGateway({ config, logger: createLogger('warn', { write: (line: string) => void warnings.push(line) }) });
     url = await gateway.listen();
     token = await idp.sign({ sub: dataset.personas[0]?.personalId });
   });
@@ -101,6 +106,11 @@ describe.each([
     expect((await json(res)).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 
+  it('warns at start-up, once, of each listed operation the schema refuses, and of no other', () => {
+    const refused = warnings.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'persisted operation is not valid against the schema: its callers will be refused');
+    expect(refused).toEqual([expect.objectContaining({ operation: 'Misspelt', problems: [expect.stringContaining('Cannot query field "fullNam" on type "Person"')] })]);
+  });
+
   it('gives no field suggestions', async () => {
     const body = await json(await post({ extensions: { persistedQuery: { version: 1, sha256Hash: hash('Misspelt') } } }));
     expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -132,6 +142,39 @@ describe.each([
     expect(other.status).toBe(403);
     const simple = await post({ documentId: hash('MyName') }, { origin: 'https://evil.example' });
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('npm run persisted:manifest', () => {
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; output: string }>((resolve) =>
+      execFile(process.execPath, [...TSX_NODE_FLAGS, path.join(__dirname, '..', 'src', 'persisted', 'cli.ts'), ...args], (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+      ),
+    );
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gw-manifest-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes the manifest of operations the gateway's schema validates", async () => {
+    const ops = path.join(dir, 'portal.graphql');
+    writeFileSync(ops, PORTAL_OPERATIONS.replace(/^query Misspelt.*$/m, ''));
+    const { code, output } = await cli([path.join(dir, 'manifest.json'), ops]);
+    expect([code, output]).toEqual([0, expect.stringContaining('2 operation(s) written')]);
+    expect(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'))).toEqual(buildManifest([{ file: ops, text: readFileSync(ops, 'utf8') }]));
+  });
+
+  it('refuses an operation the schema does not validate, naming it and why, and writes nothing', async () => {
+    const ops = path.join(dir, 'misspelt.graphql');
+    writeFileSync(ops, PORTAL_OPERATIONS);
+    const { code, output } = await cli([path.join(dir, 'refused.json'), ops]);
+    expect(code).toBe(1);
+    expect(output).toContain(`${ops}: operation Misspelt is not valid against the gateway's schema`);
+    expect(output).toContain('Cannot query field "fullNam" on type "Person"');
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(dir, 'refused.json'))).toBe(false);
   });
 });
 

@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createSchema } from '../graphql/createSchema';
 import { buildManifest } from './manifest';
 
 /**
  * `npm run persisted:manifest -- <out.json> <operations.graphql>...`: the manifest a
- * production gateway loads (PERSISTED_OPERATIONS) from the operations a portal ships.
+ * production gateway loads (PERSISTED_OPERATIONS) from the operations a portal ships,
+ * each checked against the gateway's schema.
  */
 function main(args: string[]): number {
   const [out, ...files] = args;
@@ -11,7 +13,10 @@ function main(args: string[]): number {
     process.stderr.write('usage: persisted:manifest <out.json> <operations.graphql>...\n');
     return 2;
   }
-  const manifest = buildManifest(files.map((file) => ({ file, text: readFileSync(file, 'utf8') })));
+  const manifest = buildManifest(
+    files.map((file) => ({ file, text: readFileSync(file, 'utf8') })),
+    createSchema().schema,
+  );
   writeFileSync(out, `${JSON.stringify(manifest, null, 2)}\n`);
   process.stdout.write(`${manifest.operations.length} operation(s) written to ${out}\n`);
   for (const op of manifest.operations) process.stdout.write(`  ${op.id}  ${op.type} ${op.name}\n`);

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Kind, parse, print, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, print, specifiedRules, validate, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 
 /** One operation a portal ships, identified by the SHA-256 of its text. */
 export interface PersistedOperation {
@@ -35,11 +35,24 @@ function usedFragments(node: OperationDefinitionNode, all: Map<string, FragmentD
   return seen;
 }
 
+/** Why `schema` refuses an operation's text, one message per problem; none when it is valid. */
+export function validationProblems(body: string, schema: GraphQLSchema): string[] {
+  let document: DocumentNode;
+  try {
+    document = parse(body);
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  return validate(schema, document, specifiedRules).map((e) => e.message);
+}
+
 /**
  * Builds a manifest from operation documents: each named operation becomes one entry,
  * printed with exactly the fragments it uses, and identified by the hash of that text.
+ * With `schema`, an operation it refuses stops the build, named with its problems: a
+ * mistake in what a portal ships is found when the manifest is made, not by its first caller.
  */
-export function buildManifest(sources: { file: string; text: string }[]): Manifest {
+export function buildManifest(sources: { file: string; text: string }[], schema?: GraphQLSchema): Manifest {
   const operations = new Map<string, PersistedOperation>();
   for (const { file, text } of sources) {
     const doc: DocumentNode = parse(text);
@@ -52,6 +65,8 @@ export function buildManifest(sources: { file: string; text: string }[]): Manife
       const body = [d, ...used].map((n) => print(n)).join('\n\n');
       const op: PersistedOperation = { id: hash('sha256', body), name: d.name.value, type: d.operation, body };
       if ([...operations.values()].some((o) => o.name === op.name && o.id !== op.id)) throw new Error(`${file}: two different operations are named ${op.name}`);
+      const problems = schema ? validationProblems(body, schema) : [];
+      if (problems.length > 0) throw new Error(`${file}: operation ${op.name} is not valid against the gateway's schema:\n${problems.map((p) => `  ${p}`).join('\n')}`);
       operations.set(op.id, op);
     }
   }
