@@ -35,9 +35,9 @@ module.exports = {
   projects: tier ? projects.filter((p) => p.displayName === tier) : projects,
   // A deadline for a hung test, not a measure: generous, so a busy machine slows the suite but never fails it.
   testTimeout: 120_000,
-  // Most service tests wait on processes of their own (gateways, PostgreSQL, Chromium). Measured on
-  // two cores from an empty cache: 285 s with four workers and esbuild, 304 s with three and
-  // ts-jest, 336 s with four and ts-jest (each worker transpiling the same sources); 342 s with
-  // four beside a CPU hog.
-  maxWorkers: 4,
+  // Most service tests wait on processes of their own (gateways, PostgreSQL, Chromium), so more
+  // workers than cores; but each extra one costs CPU in contention. Measured on two cores with
+  // every cache emptied (Jest's, node_modules/.cache, tsx's), in alternating runs: three workers
+  // 282 s and 276 s (473 and 459 CPU-seconds), four 384 s and 307 s (587 and 517), two 328 s.
+  maxWorkers: 3,
 };
