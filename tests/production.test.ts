@@ -148,7 +148,7 @@ describe.each([
 describe('npm run persisted:manifest', () => {
   const cli = (args: string[]) =>
     new Promise<{ code: number; output: string }>((resolve) =>
-      execFile(process.execPath, [...TSX_NODE_FLAGS, path.join(__dirname, '..', 'src', 'persisted', 'cli.ts'), ...args], (err, stdout, stderr) =>
+      execFile(process.execPath, [...TSX_NODE_FLAGS, path.join(__dirname, '..', 'src', 'persistedManifest.ts'), ...args], (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
       ),
     );

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createSchema } from '../graphql/createSchema';
-import { buildManifest } from './manifest';
+import { createSchema } from './graphql/createSchema';
+import { buildManifest } from './persisted/manifest';
 
 /**
  * `npm run persisted:manifest -- <out.json> <operations.graphql>...`: the manifest a
