@@ -87,10 +87,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const persisted = config.persistedOperations ? readManifest(config.persistedOperations) : null;
   const services = await createServices(config, logger, { registryUrls: options.registryUrls, now: options.now, traceExporter: options.traceExporter });
-  // A listed operation the schema refuses (a manifest made for another schema) is refused to its callers: said now, once.
+  // A listed operation the gateway would refuse (a manifest made for another schema, or by hand) is refused to its
+  // callers: said now, once. Named, not quoted: the problems can repeat values written into the operation's text.
   for (const op of persisted?.values() ?? []) {
     const problems = validationProblems(op.body, services.schema);
-    if (problems.length > 0) logger.warn({ operation: op.name, problems }, 'persisted operation is not valid against the schema: its callers will be refused');
+    if (problems.length > 0) logger.warn({ operation: op.name, problems: problems.length }, 'persisted operation the gateway refuses: its callers will get an error (npm run persisted:manifest names the problems)');
   }
   let phase: GatewayPhase = 'initialized';
 

@@ -107,8 +107,8 @@ describe.each([
   });
 
   it('warns at start-up, once, of each listed operation the schema refuses, and of no other', () => {
-    const refused = warnings.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'persisted operation is not valid against the schema: its callers will be refused');
-    expect(refused).toEqual([expect.objectContaining({ operation: 'Misspelt', problems: [expect.stringContaining('Cannot query field "fullNam" on type "Person"')] })]);
+    const refused = warnings.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).startsWith('persisted operation the gateway refuses'));
+    expect(refused).toEqual([expect.objectContaining({ operation: 'Misspelt', problems: 1 })]);
   });
 
   it('gives no field suggestions', async () => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError, Kind, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { ContextFactory } from '../apollo/createContextFactory';
 import type { GatewayConfig } from '../config';
@@ -12,7 +12,7 @@ import type { Logger } from '../logger';
 import { outcomeOf } from '../metrics';
 import type { OperationPipeline } from '../operation/createOperationPipeline';
 import { addWarnings, fillRequestLog, formatErrors, inVietnamese, nameBadInputArguments, prefersVietnamese, type OperationResult, type ResponseHead } from '../operation/respond';
-import type { PersistedOperation } from '../persisted/manifest';
+import { introspects, type PersistedOperation } from '../persisted/manifest';
 import { findPersisted } from '../persisted/persistedOperations';
 import { openRequestScope } from '../request/requestScope';
 import { PREREAD, type Preread } from '../http/jsonBodies';
@@ -236,15 +236,4 @@ export function createCompiledLane(options: CompiledLaneOptions): CompiledLane {
       });
     },
   };
-}
-
-/** Whether the document asks for the schema (`__schema`, `__type`): Apollo Server judges that. */
-function introspects(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Field(node) {
-      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
-    },
-  });
-  return found;
 }

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Kind, parse, print, specifiedRules, validate, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, print, Source, specifiedRules, validate, visit, type ASTNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 
 /** One operation a portal ships, identified by the SHA-256 of its text. */
 export interface PersistedOperation {
@@ -35,7 +35,22 @@ function usedFragments(node: OperationDefinitionNode, all: Map<string, FragmentD
   return seen;
 }
 
-/** Why `schema` refuses an operation's text, one message per problem; none when it is valid. */
+/** Whether a document asks for the schema itself (`__schema`, `__type`), which production does not answer. */
+export function introspects(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
+    },
+  });
+  return found;
+}
+
+/**
+ * Why a production gateway with `schema` would refuse an operation's text, one message per
+ * problem; none when it would run it: the schema's validation, a root type the schema does
+ * not have (graphql-js does not check it: a subscription would pass), introspection.
+ */
 export function validationProblems(body: string, schema: GraphQLSchema): string[] {
   let document: DocumentNode;
   try {
@@ -43,7 +58,22 @@ export function validationProblems(body: string, schema: GraphQLSchema): string[
   } catch (err) {
     return [(err as Error).message];
   }
-  return validate(schema, document, specifiedRules).map((e) => e.message);
+  const problems = validate(schema, document, specifiedRules).map((e) => e.message);
+  for (const d of document.definitions) {
+    if (d.kind === Kind.OPERATION_DEFINITION && !schema.getRootType(d.operation)) problems.push(`The schema has no ${d.operation} type.`);
+  }
+  if (introspects(document)) problems.push('It asks for the schema (__schema or __type), which production does not answer.');
+  return problems;
+}
+
+/** A document's text parsed, a syntax error named with its file, line and column. */
+function parseFile(file: string, text: string): DocumentNode {
+  try {
+    return parse(new Source(text, file));
+  } catch (err) {
+    const at = err instanceof GraphQLError ? err.locations?.[0] : undefined;
+    throw new Error(`${file}${at ? `:${at.line}:${at.column}` : ''}: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -55,7 +85,7 @@ export function validationProblems(body: string, schema: GraphQLSchema): string[
 export function buildManifest(sources: { file: string; text: string }[], schema?: GraphQLSchema): Manifest {
   const operations = new Map<string, PersistedOperation>();
   for (const { file, text } of sources) {
-    const doc: DocumentNode = parse(text);
+    const doc = parseFile(file, text);
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
     for (const d of doc.definitions) {
