@@ -14,13 +14,26 @@ function main(args: string[]): number {
     return 2;
   }
   const manifest = buildManifest(
-    files.map((file) => ({ file, text: readFileSync(file, 'utf8') })),
+    files.map((file) => ({ file, text: readNamed(file) })),
     createSchema().schema,
   );
+  if (manifest.operations.length === 0) {
+    process.stderr.write(`no operation in ${files.join(', ')}: nothing written\n`);
+    return 1;
+  }
   writeFileSync(out, `${JSON.stringify(manifest, null, 2)}\n`);
   process.stdout.write(`${manifest.operations.length} operation(s) written to ${out}\n`);
   for (const op of manifest.operations) process.stdout.write(`  ${op.id}  ${op.type} ${op.name}\n`);
   return 0;
+}
+
+/** A file's text; a failure to read it names the file (Node's EISDIR, for one, does not). */
+function readNamed(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 try {

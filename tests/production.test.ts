@@ -176,6 +176,21 @@ describe('npm run persisted:manifest', () => {
     expect(output).not.toMatch(/\n\s+at /);
     expect(existsSync(path.join(dir, 'refused.json'))).toBe(false);
   });
+
+  it.each([
+    ['a directory', () => dir, 'DIR: EISDIR'],
+    ['a file that does not exist', () => path.join(dir, 'absent.graphql'), 'absent.graphql: ENOENT'],
+    ['a file of fragments only', () => {
+      writeFileSync(path.join(dir, 'fragments.graphql'), 'fragment Name on Person { fullName }\n');
+      return path.join(dir, 'fragments.graphql');
+    }, 'fragments.graphql: nothing written'],
+  ])('refuses %s as operations, naming it, and writes nothing', async (_name, input, message) => {
+    const { code, output } = await cli([path.join(dir, 'none.json'), input()]);
+    expect(code).toBe(1);
+    expect(output).toContain(message.replace('DIR', dir));
+    expect(output).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(dir, 'none.json'))).toBe(false);
+  });
 });
 
 describe('tracing', () => {
