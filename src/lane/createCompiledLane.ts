@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { ContextFactory } from '../apollo/createContextFactory';
 import type { GatewayConfig } from '../config';
@@ -12,7 +12,7 @@ import type { Logger } from '../logger';
 import { outcomeOf } from '../metrics';
 import type { OperationPipeline } from '../operation/createOperationPipeline';
 import { addWarnings, fillRequestLog, formatErrors, inVietnamese, nameBadInputArguments, prefersVietnamese, type OperationResult, type ResponseHead } from '../operation/respond';
-import { introspects, type PersistedOperation } from '../persisted/manifest';
+import { validationProblems, type PersistedOperation } from '../persisted/manifest';
 import { findPersisted } from '../persisted/persistedOperations';
 import { openRequestScope } from '../request/requestScope';
 import { PREREAD, type Preread } from '../http/jsonBodies';
@@ -81,8 +81,8 @@ export function createCompiledLane(options: CompiledLaneOptions): CompiledLane {
     }
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation = operations[0];
-    // Queries and mutations only, valid as Apollo Server validates them; introspection stays there.
-    if (operations.length !== 1 || !operation || operation.operation === 'subscription' || validate(schema, document, specifiedRules).length > 0 || introspects(document)) return null;
+    // Queries and mutations only, that a production gateway runs (validationProblems); introspection stays with Apollo Server.
+    if (operations.length !== 1 || !operation || operation.operation === 'subscription' || validationProblems(op.body, schema).length > 0) return null;
     const compiled = compileQuery(schema, document, op.name, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(compiled)) return null;
     // Built now, not on the first request.

@@ -36,7 +36,7 @@ function usedFragments(node: OperationDefinitionNode, all: Map<string, FragmentD
 }
 
 /** Whether a document asks for the schema itself (`__schema`, `__type`), which production does not answer. */
-export function introspects(document: DocumentNode): boolean {
+function introspects(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     Field(node) {
